@@ -1,0 +1,18 @@
+#!/bin/sh
+# Builds the reference peers: bench/peers/build.sh [OUT]  (default build/bench-peers)
+# fiber_swap: -sASYNCIFY (emscripten_fiber_swap needs it); -sMODULARIZE CommonJS,
+# not -sEXPORT_ES6 (3.1.6's ES6 output refuses to start in Node); the loader
+# (fiber_swap.mjs) passes wasmBinary itself (3.1.6 + Node 20 fetch -> ERR_INVALID_URL).
+# Main thread only: no -pthread (fibers on a pthread crash/hang in 3.1.6).
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${1:-build/bench-peers}
+mkdir -p "$OUT"
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}  # emcc needs acorn from here
+emcc -O2 -sASYNCIFY -sMODULARIZE -sEXPORT_NAME=createFiberPeer \
+  -sEXPORTED_FUNCTIONS=_bench_fiber,_bench_canary,_bench_result \
+  -sENVIRONMENT=node \
+  -o "$OUT/fiber_swap.js" "$HERE/fiber_swap.c"
+# The output is CommonJS: keep it so even if the repo root becomes "type": "module".
+echo '{ "type": "commonjs" }' > "$OUT/package.json"
+echo "built $OUT/fiber_swap.js"

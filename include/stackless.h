@@ -1,0 +1,332 @@
+/*
+ * stackless.h -- Stackless Python's threading model for C and WebAssembly.
+ *
+ * THE MODEL
+ *   A tasklet is a function with its own suspended state: it runs until it
+ *   blocks on a channel, yields with slp_schedule(), or returns.  Every OS
+ *   thread (every Web Worker) that touches the runtime gets its own scheduler:
+ *   a main tasklet (the code that called the runtime first on that thread), a
+ *   run queue, and a list of the tasklets bound to it.  Tasklets never move
+ *   between threads by themselves (slp_tasklet_bind_thread moves them).
+ *   Channels connect tasklets of the same thread or of different threads.
+ *
+ *   Semantics follow Stackless Python 3.7 (run-queue order, preference, the
+ *   rules for blocking, deadlock and thread death); where Stackless relies on
+ *   Python, the C equivalent is:
+ *     - exceptions are negative error codes.  A tasklet's blocking call
+ *       (send, receive, schedule, run, switch) returns the code that was
+ *       thrown into it; slp_tasklet_kill() throws SLP_EEXIT ("TaskletExit").
+ *       Once killed, every later blocking call of that tasklet returns
+ *       SLP_EEXIT at once, so a tasklet ends by returning (as in libdill);
+ *     - a tasklet function returns 0, or an error: a negative code other than
+ *       SLP_EEXIT is an uncaught error that surfaces from the call the thread's
+ *       main tasklet (or the innermost slp_run) is suspended in;
+ *     - "C state": in the WebAssembly build a suspended tasklet whose saved
+ *       slice of the C shadow stack is not empty holds addresses that belong
+ *       to its thread; it cannot be bound to another thread
+ *       (SLP_ECSTATE) and is killed when its thread ends.  Tasklets whose
+ *       slice is empty ("soft") simply stop and can be revived elsewhere.
+ *       In the native build every tasklet has its own stack and is soft.
+ *
+ * HANDLES
+ *   Tasklets and channels are 32-bit handles with a generation count.  A
+ *   handle that was released (or never existed) gives SLP_EBADHANDLE, never a
+ *   crash.  A handle made by the _new and _create calls holds a reference: release it with
+ *   slp_tasklet_release / slp_channel_release.  A running, queued or blocked
+ *   tasklet keeps itself alive until it ends, so releasing early is fine.
+ *   slp_getcurrent() and friends return borrowed handles.
+ *
+ * ERRORS
+ *   Every function that can fail returns 0 (or a count / a boolean) on
+ *   success and a negative SLP_E* code on failure; slp_strerror() gives the
+ *   message (Stackless's own wording where it has one).  User error codes
+ *   for slp_tasklet_throw / slp_channel_send_throw are <= SLP_EUSER.
+ *
+ * EXAMPLE
+ *   static int echo(void *arg) {
+ *       slp_channel ch = *(slp_channel *)arg;
+ *       void *v;
+ *       while (slp_channel_receive(ch, &v) == 0)
+ *           printf("got %s\n", (char *)v);
+ *       return 0;                       // killed: SLP_EEXIT, end quietly
+ *   }
+ *   int main(void) {
+ *       slp_channel ch; slp_tasklet t;
+ *       slp_channel_new(&ch);
+ *       slp_tasklet_create(&t, echo, &ch);   // bound and scheduled
+ *       slp_channel_send(ch, "hello");       // echo runs now (preference -1)
+ *       slp_tasklet_kill(t, 0);
+ *       slp_tasklet_release(t); slp_channel_release(ch);
+ *       return 0;
+ *   }
+ */
+#ifndef STACKLESS_H
+#define STACKLESS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+/* XX(name, code, message): one table gives the enum, slp_strerror and
+ * slp_err_name. */
+#define SLP_ERRNO_MAP(XX)                                                      \
+    XX(EINVAL, -1, "invalid argument")                                         \
+    XX(EBADHANDLE, -2, "invalid, released or wrong kind of handle")            \
+    XX(ENOMEM, -3, "out of memory")                                            \
+    XX(EEXIT, -4, "TaskletExit: the tasklet was killed")                       \
+    XX(EDEADLOCK, -5, "Deadlock: the last runnable tasklet cannot be blocked.") \
+    XX(ECLOSED, -6, "Send/receive operation on a closed channel")              \
+    XX(ENOTHREAD, -7, "tasklet has no thread")                                 \
+    XX(EOTHERTHREAD, -8, "can't switch to a different thread.")                \
+    XX(EBLOCKED, -9, "You cannot run a blocked tasklet")                       \
+    XX(EDEAD, -10, "You cannot run an unbound(dead) tasklet")                  \
+    XX(EREMOVEBLOCKED, -11, "You cannot remove a blocked tasklet.")            \
+    XX(EREMOVECURRENT, -12, "The current tasklet cannot be removed.")          \
+    XX(ETHROWDEAD, -13, "You cannot throw to a dead tasklet")                  \
+    XX(EBINDCURRENT, -14, "can't (re)bind the current tasklet")                \
+    XX(ESCHEDULED, -15, "tasklet is scheduled")                                \
+    XX(ECSTATE, -16, "tasklet has C state on its stack")                       \
+    XX(EUNBINDMAIN, -17, "can't unbind the main tasklet")                      \
+    XX(EALIVE, -18, "tasklet is alive")                                        \
+    XX(ENOTBOUND, -19, "the tasklet was not bound to a function")              \
+    XX(ERUNNABLE, -20, "can't (re)bind a runnable tasklet")                    \
+    XX(EBADTHREAD, -21, "bad thread")                                          \
+    XX(ETHREADINIT, -22, "Target thread isn't initialized")                    \
+    XX(ENOSENDER, -23,                                                         \
+       "the main tasklet is receiving without a sender available.")            \
+    XX(ENORECEIVER, -24,                                                       \
+       "the main tasklet is sending without a receiver available.")            \
+    XX(EBLOCKTRAP, -25, "this tasklet does not like to be blocked.")           \
+    XX(ESWITCHTRAP, -26, "switch_trap")                                        \
+    XX(ENOTSUP, -27, "not supported in this build")                            \
+    XX(ESTACKDEPTH, -28, "tasklet stack too deep for its save buffer")         \
+    XX(EWOULDBLOCK, -29,                                                       \
+       "the thread would have to sleep, and this thread may not block")        \
+    XX(ETHREAD, -30, "could not start a thread")
+
+typedef enum {
+    SLP_OK = 0,
+#define SLP__ERR_ENUM(name, code, msg) SLP_##name = code,
+    SLP_ERRNO_MAP(SLP__ERR_ENUM)
+#undef SLP__ERR_ENUM
+    SLP_EUSER = -1000 /* first user error code; user codes are <= this */
+} slp_errno;
+
+/* The message for code, Stackless's wording where it has one.  Never NULL. */
+const char *slp_strerror(int code);
+/* "SLP_ECLOSED" for SLP_ECLOSED, "SLP_EUSER" for user codes. */
+const char *slp_err_name(int code);
+
+/* --------------------------------------------------------------- handles */
+
+typedef uint32_t slp_tasklet; /* 0 is never a valid tasklet */
+typedef uint32_t slp_channel; /* 0 is never a valid channel */
+
+/* A tasklet's function: return 0, or a negative error (see THE MODEL). */
+typedef int (*slp_func)(void *arg);
+
+/* ------------------------------------------------------------- tasklets */
+
+/* A new tasklet, bound to the calling thread, with no function: not alive.
+ * Errors: ENOMEM. */
+int slp_tasklet_new(slp_tasklet *out);
+/* new + bind(fn, arg) + setup: alive and at the end of this thread's run
+ * queue, like stackless.tasklet(f)(arg).  Errors: EINVAL, ENOMEM. */
+int slp_tasklet_create(slp_tasklet *out, slp_func fn, void *arg);
+/* Drop the caller's reference.  A tasklet that is still queued or blocked
+ * lives on until it ends; a paused one is dropped (warned in verbose mode). */
+int slp_tasklet_release(slp_tasklet t);
+
+/* bind(fn): store fn/arg and throw away any suspended state without running
+ * it; the tasklet is then not alive.  fn == NULL unbinds (bind(None)).
+ * Errors, checked in Stackless's order: EBINDCURRENT, ESCHEDULED, ECSTATE,
+ * EUNBINDMAIN. */
+int slp_tasklet_bind(slp_tasklet t, slp_func fn, void *arg);
+/* bind(fn, args): bind, then make it alive but paused (not queued). */
+int slp_tasklet_bind_args(slp_tasklet t, slp_func fn, void *arg);
+/* setup(): make a bound tasklet alive and append it to its own thread's run
+ * queue (without waking that thread).  Errors: EALIVE, ENOTBOUND, ENOTHREAD. */
+int slp_tasklet_setup(slp_tasklet t);
+
+/* insert(): append to its own thread's run queue (no-op if queued) and wake
+ * that thread.  Errors: EBLOCKED, ETHREADINIT (thread gone), EDEAD. */
+int slp_tasklet_insert(slp_tasklet t);
+/* remove(): take it out of its thread's run queue: paused.  No-op if not
+ * queued or its thread is gone.  Errors: EREMOVEBLOCKED, EREMOVECURRENT. */
+int slp_tasklet_remove(slp_tasklet t);
+/* run(): same thread: insert if needed and switch to it; the caller stays
+ * queued and resumes in its turn.  Other thread: queue it there (first if
+ * that thread is idle, else right after its current) and return.
+ * Returns what was thrown into the caller meanwhile, or 0.
+ * Errors: EBLOCKED, EDEAD, ENOTHREAD, ESWITCHTRAP. */
+int slp_tasklet_run(slp_tasklet t);
+/* switch(): like run, but the caller is paused (leaves the run queue).
+ * Errors: as run, and EOTHERTHREAD for a tasklet of another thread. */
+int slp_tasklet_switch(slp_tasklet t);
+/* kill(pending): throw SLP_EEXIT into t.  Not alive: no-op.  Blocked: it is
+ * taken off its channel first.  Same thread and !pending: t runs now and the
+ * call returns when the caller's turn comes.  Another thread: always pending;
+ * that thread is woken.  A tasklet of a dead thread just ends.
+ * Killing the current tasklet returns SLP_EEXIT to the caller. */
+int slp_tasklet_kill(slp_tasklet t, int pending);
+/* throw(err, value, pending): as kill, with any error code err < 0; the
+ * tasklet's blocking call returns err (value is what slp_tasklet_value then
+ * gives).  Errors: EINVAL (err >= 0), ETHROWDEAD, ENOTHREAD, ETHREADINIT. */
+int slp_tasklet_throw(slp_tasklet t, int err, void *value, int pending);
+/* bind_thread(thread_id): attach t to that thread (0 or -1: the caller's)
+ * without queuing it.  Allowed for paused and blocked tasklets and for
+ * tasklets of dead threads.  Errors: ERUNNABLE, ECSTATE, EBADTHREAD. */
+int slp_tasklet_bind_thread(slp_tasklet t, int thread_id);
+
+/* Queries: 1 or 0, or a negative error (EBADHANDLE). */
+int slp_tasklet_alive(slp_tasklet t);     /* has a frame and a live thread */
+int slp_tasklet_paused(slp_tasklet t);    /* alive, neither queued nor blocked */
+int slp_tasklet_scheduled(slp_tasklet t); /* in a run queue or a channel */
+int slp_tasklet_is_main(slp_tasklet t);   /* main of its own thread */
+int slp_tasklet_is_current(slp_tasklet t);/* current of its own thread */
+int slp_tasklet_restorable(slp_tasklet t);/* has no C state (see THE MODEL) */
+/* 0 = not blocked, SLP_BLOCKED_RECEIVING or SLP_BLOCKED_SENDING. */
+enum { SLP_BLOCKED_RECEIVING = 1, SLP_BLOCKED_SENDING = 2 };
+int slp_tasklet_blocked(slp_tasklet t);
+/* Id of the owning thread, -1 once that thread has died.  (Handle errors
+ * are reported as SLP_EBADHANDLE, which is < -1.) */
+int slp_tasklet_thread_id(slp_tasklet t);
+/* The value that came with the last error thrown into t (or NULL). */
+void *slp_tasklet_value(slp_tasklet t);
+/* The value the tasklet's function returned, once it has ended. */
+int slp_tasklet_result(slp_tasklet t);
+
+/* ------------------------------------------------------------ scheduler */
+
+/* Run this thread's scheduler: the caller leaves the run queue and the other
+ * tasklets run until none is runnable (a tasklet that blocks on a channel of
+ * another thread counts as not runnable).  Returns 0, or the error of a
+ * tasklet that ended with an uncaught error.  Nests. */
+int slp_run(void);
+/* Yield: the caller goes to the end of the run queue.  Returns 0 or an error
+ * thrown into the caller while it waited. */
+int slp_schedule(void);
+/* Yield and leave the run queue (paused) until someone inserts the caller. */
+int slp_schedule_remove(void);
+slp_tasklet slp_getcurrent(void); /* borrowed */
+slp_tasklet slp_getmain(void);    /* borrowed */
+/* Tasklets in this thread's run queue, the current one included. */
+int slp_getruncount(void);
+/* switch_trap(delta): add delta to this thread's trap, return the old value.
+ * While it is non-zero a switch to another tasklet fails with ESWITCHTRAP. */
+int slp_switch_trap(int delta);
+
+/* An uncaught tasklet error goes to handler first, run in the dying
+ * tasklet: return 0 to swallow it, or an error to pass on.  Returns the old
+ * handler.  Process-wide, like Stackless's. */
+typedef int (*slp_error_handler)(slp_tasklet t, int err);
+slp_error_handler slp_set_error_handler(slp_error_handler handler);
+
+/* -------------------------------------------------------------- threads */
+
+/* This thread's id (registering it on first use).  Ids are small positive
+ * integers; the first thread that uses the runtime gets 1. */
+int slp_thread_id(void);
+/* The ids of the threads that have a scheduler: the first (main) thread
+ * first, then the others newest first, as stackless.threads.  Writes at most
+ * max ids and returns how many threads there are. */
+int slp_getthreads(int *ids, int max);
+/* main, current and runcount of thread id (-1: the caller).  current is 0
+ * when that thread's run queue is empty.  Errors: EBADTHREAD. */
+int slp_get_thread_info(int thread_id, slp_tasklet *main,
+                        slp_tasklet *current, int *runcount);
+
+/* Start an OS thread (a Web Worker under Emscripten) running fn(arg) as its
+ * main tasklet.  Its scheduler exists before this returns, so channels
+ * already count it as a possible partner.  When fn returns the thread dies
+ * (see slp_thread_exit).  Errors: ENOTSUP (WASI), ETHREAD, ENOMEM. */
+int slp_thread_start(int *thread_id, slp_func fn, void *arg);
+/* Wait for a thread started with slp_thread_start; its fn's result in
+ * *result.  While waiting, the caller does not count as able to wake
+ * anyone (so a deadlock between the others is still reported). */
+int slp_thread_join(int thread_id, int *result);
+/* The calling thread ends its scheduler now: tasklets with C state are
+ * killed, the others stop with thread_id -1 (they can be killed, or revived
+ * with bind_thread).  Runs by itself when a thread started by the runtime
+ * returns, or a pthread that used the runtime exits. */
+int slp_thread_exit(void);
+/* A thread that ended without running anything (a terminated Web Worker):
+ * called by whoever terminated it.  Its tasklets stop with thread_id -1. */
+int slp_thread_mark_dead(int thread_id);
+/* Process shutdown (Stackless's Py_Finalize step): the other threads' main
+ * and current tasklets are killed (pending), given about 1 ms each to
+ * unwind, then every tasklet loses its thread. */
+int slp_shutdown(void);
+/* Count an outside party (a JavaScript event loop holding a channel) as able
+ * to wake sleeping threads (+1), or no longer (-1).  Returns the new count. */
+int slp_external_hold(int delta);
+/* Mark the calling thread as one that may not sleep (a browser main
+ * thread): where it would sleep, its blocking call returns SLP_EWOULDBLOCK
+ * instead and the blocked tasklet stays blocked. */
+int slp_thread_set_nonblocking(int flag);
+
+/* ------------------------------------------------------------- channels */
+
+/* A new channel: balance 0, preference -1, open.  Errors: ENOMEM. */
+int slp_channel_new(slp_channel *out);
+/* Drop the caller's reference; blocked tasklets keep the channel alive. */
+int slp_channel_release(slp_channel ch);
+/* Send value.  With a receiver waiting it is handed over (FIFO) and the
+ * preference decides who runs next; otherwise the caller blocks.
+ * Errors: ECLOSED, EBLOCKTRAP, EDEADLOCK, ENOTHREAD (the waiting receiver's
+ * thread died), ENORECEIVER, an error thrown into the caller. */
+int slp_channel_send(slp_channel ch, void *value);
+/* Send an error: the receiver's slp_channel_receive returns err (< 0) and
+ * stores value.  Errors: EINVAL if err >= 0, else as send. */
+int slp_channel_send_throw(slp_channel ch, int err, void *value);
+/* Receive into *value.  Returns 0, an error sent with send_throw, or the
+ * errors of send (ENOSENDER instead of ENORECEIVER). */
+int slp_channel_receive(slp_channel ch, void **value);
+/* > 0: that many senders wait; < 0: receivers wait. */
+int slp_channel_balance(slp_channel ch);
+/* -1 prefer the receiver (default), 1 the sender, 0 neither.  Any value is
+ * clamped to its sign.  set returns the old value. */
+int slp_channel_preference(slp_channel ch);
+int slp_channel_set_preference(slp_channel ch, int preference);
+/* schedule_all: after a successful action the caller yields. */
+int slp_channel_schedule_all(slp_channel ch);
+int slp_channel_set_schedule_all(slp_channel ch, int flag);
+/* close(): actions that would block fail with ECLOSED from now on; blocked
+ * tasklets stay blocked.  open() undoes it. */
+int slp_channel_close(slp_channel ch);
+int slp_channel_open(slp_channel ch);
+int slp_channel_closing(slp_channel ch); /* 1 after close() */
+int slp_channel_closed(slp_channel ch);  /* closing and balance 0 */
+/* The first blocked tasklet (borrowed), 0 if none. */
+slp_tasklet slp_channel_queue(slp_channel ch);
+
+/* ----------------------------------------------------------- introspection */
+
+/* One tasklet as slp_snapshot reports it. */
+typedef struct {
+    slp_tasklet handle;
+    int thread_id;   /* -1: no thread */
+    int state;       /* SLP_STATE_* */
+    slp_channel channel; /* blocked on, or 0 */
+} slp_tasklet_info;
+enum {
+    SLP_STATE_RUNNING = 1,  /* current of its thread */
+    SLP_STATE_RUNNABLE,     /* in a run queue */
+    SLP_STATE_BLOCKED_SEND,
+    SLP_STATE_BLOCKED_RECV,
+    SLP_STATE_PAUSED,       /* alive, in no queue */
+    SLP_STATE_NOTHREAD,     /* its thread died */
+    SLP_STATE_DEAD          /* ended or never bound, handle still held */
+};
+/* Copy the state of up to max tasklets into out (under the runtime's lock,
+ * stopping no scheduler).  Returns how many tasklets exist. */
+int slp_snapshot(slp_tasklet_info *out, int max);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STACKLESS_H */

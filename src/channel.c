@@ -1,0 +1,233 @@
+/*
+ * channel.c -- Stackless channels (reference §4).
+ *
+ * Invariants:
+ *   - every tasklet in a channel's queue waits in the same direction, and
+ *     balance = (number of waiting senders) - (number of waiting receivers);
+ *   - a blocked tasklet is in exactly one channel queue and in no run ring;
+ *   - a channel is freed when no user reference and no waiter is left.
+ * A matched action hands the value over directly and makes the partner
+ * runnable; across threads the acting side never switches (§5.2).
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define LOCKED_GET(c, h)                                                      \
+    slp__lock();                                                              \
+    (c) = slp__handle_get((h), SLP__HK_CHANNEL);                              \
+    if (!(c)) {                                                               \
+        slp__unlock();                                                        \
+        return SLP_EBADHANDLE;                                                \
+    }
+
+static int unlock_ret(int r) {
+    slp__unlock();
+    return r;
+}
+
+static void channel_gc(slp__channel *c) {
+    if (c->urefs || c->head) return;
+    slp__handle_free(c->handle);
+    free(c);
+}
+
+int slp_channel_new(slp_channel *out) {
+    slp__channel *c;
+    if (!out) return SLP_EINVAL;
+    if (!slp__thread_self()) return slp__self_error();
+    c = calloc(1, sizeof *c);
+    if (!c) return SLP_ENOMEM;
+    c->urefs = 1;
+    c->preference = -1;
+    slp__lock();
+    c->handle = slp__handle_alloc(c, SLP__HK_CHANNEL);
+    slp__unlock();
+    if (!c->handle) {
+        free(c);
+        return SLP_ENOMEM;
+    }
+    *out = c->handle;
+    return 0;
+}
+
+int slp_channel_release(slp_channel h) {
+    slp__channel *c;
+    LOCKED_GET(c, h);
+    if (c->urefs == 0) return unlock_ret(SLP_EINVAL);
+    c->urefs--;
+    channel_gc(c);
+    return unlock_ret(0);
+}
+
+static void enqueue(slp__channel *c, slp__tasklet *t, int dir) {
+    t->next = NULL;
+    t->prev = c->tail;
+    if (c->tail)
+        c->tail->next = t;
+    else
+        c->head = t;
+    c->tail = t;
+    c->balance += dir;
+    t->blocked = (int8_t)dir;
+    t->chan = c;
+}
+
+static void dequeue(slp__channel *c, slp__tasklet *t) {
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        c->head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    else
+        c->tail = t->prev;
+    c->balance -= t->blocked;
+    t->next = t->prev = NULL;
+    t->blocked = 0;
+    t->chan = NULL;
+}
+
+void slp__channel_unlink(slp__tasklet *t) {
+    slp__channel *c = t->chan;
+    if (!c) return;
+    dequeue(c, t);
+    channel_gc(c);
+}
+
+/* One send (dir +1) or receive (dir -1).  For a send, value/err are what is
+ * sent; for a receive, *out gets the value and the result is the sent err. */
+static int action(slp_channel h, int dir, void *value, int err, void **out) {
+    slp__thread *th = slp__thread_self();
+    slp__channel *c;
+    slp__tasklet *self, *t;
+    int result = 0, r;
+    if (!th) return slp__self_error();
+    LOCKED_GET(c, h);
+    self = th->current;
+    if (self->exiting) return unlock_ret(SLP_EEXIT);
+    t = c->head;
+    if (t && t->blocked == -dir) {
+        slp__thread *owner = t->thread;
+        int run_partner, sched_all = c->schedule_all;
+        if (!owner) return unlock_ret(SLP_ENOTHREAD); /* §5.2: unchanged */
+        /* Same thread: who runs next depends on the preference (§4.2). */
+        run_partner = !sched_all &&
+                      (dir > 0 ? c->preference < 0 : c->preference > 0);
+        if (owner == th && (run_partner || sched_all) && th->switch_trap)
+            return unlock_ret(SLP_ESWITCHTRAP);
+        dequeue(c, t);
+        if (dir > 0) {
+            t->xfer_value = value;
+            t->xfer_err = err;
+        } else {
+            if (out) *out = t->xfer_value;
+            result = t->send_err;
+            t->send_err = 0;
+            t->xfer_value = NULL;
+        }
+        if (owner != th) { /* over there, at the end of its queue */
+            slp__ring_append(owner, t);
+            slp__thread_wake(owner);
+            channel_gc(c);
+            return unlock_ret(result);
+        }
+        channel_gc(c);
+        if (run_partner) {
+            slp__ring_insert_after(th, self, t);
+            r = slp__switch_to(th, t);
+        } else if (sched_all) {
+            slp__ring_append(th, t);
+            r = slp__switch_to(th, self->next);
+        } else {
+            slp__ring_append(th, t);
+            return unlock_ret(result);
+        }
+        return r ? r : result;
+    }
+    /* Nobody waiting: block. */
+    if (c->closing) return unlock_ret(SLP_ECLOSED);
+    if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
+    if (dir > 0) {
+        self->xfer_value = value;
+        self->send_err = err;
+    }
+    slp__ring_remove(th, self);
+    enqueue(c, self, dir);
+    r = slp__block(th, self);
+    if (r) {
+        if (dir > 0) self->send_err = 0;
+        return r;
+    }
+    if (dir < 0 && out) *out = self->xfer_value;
+    return 0;
+}
+
+int slp_channel_send(slp_channel ch, void *value) {
+    return action(ch, 1, value, 0, NULL);
+}
+
+int slp_channel_send_throw(slp_channel ch, int err, void *value) {
+    if (err >= 0) return SLP_EINVAL;
+    return action(ch, 1, value, err, NULL);
+}
+
+int slp_channel_receive(slp_channel ch, void **value) {
+    void *v = NULL;
+    int r = action(ch, -1, NULL, 0, &v);
+    if (value) *value = v;
+    return r;
+}
+
+#define CHANNEL_GET(name, expr)                                               \
+    int slp_channel_##name(slp_channel h) {                                   \
+        slp__channel *c;                                                      \
+        int r;                                                                \
+        LOCKED_GET(c, h);                                                     \
+        r = (expr);                                                           \
+        return unlock_ret(r);                                                 \
+    }
+
+CHANNEL_GET(balance, c->balance)
+CHANNEL_GET(preference, c->preference)
+CHANNEL_GET(schedule_all, c->schedule_all)
+CHANNEL_GET(closing, c->closing)
+CHANNEL_GET(closed, c->closing && c->balance == 0)
+
+int slp_channel_set_preference(slp_channel h, int preference) {
+    slp__channel *c;
+    int old;
+    LOCKED_GET(c, h);
+    old = c->preference;
+    c->preference = (int8_t)((preference > 0) - (preference < 0));
+    return unlock_ret(old);
+}
+
+int slp_channel_set_schedule_all(slp_channel h, int flag) {
+    slp__channel *c;
+    int old;
+    LOCKED_GET(c, h);
+    old = c->schedule_all;
+    c->schedule_all = flag != 0;
+    return unlock_ret(old);
+}
+
+static int set_closing(slp_channel h, int closing) {
+    slp__channel *c;
+    LOCKED_GET(c, h);
+    c->closing = (uint8_t)closing;
+    return unlock_ret(0);
+}
+
+int slp_channel_close(slp_channel ch) { return set_closing(ch, 1); }
+int slp_channel_open(slp_channel ch) { return set_closing(ch, 0); }
+
+slp_tasklet slp_channel_queue(slp_channel h) {
+    slp__channel *c;
+    slp_tasklet r = 0;
+    slp__lock();
+    c = slp__handle_get(h, SLP__HK_CHANNEL);
+    if (c && c->head) r = c->head->handle;
+    slp__unlock();
+    return r;
+}

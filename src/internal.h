@@ -1,0 +1,207 @@
+/*
+ * internal.h -- the runtime's shared structures and the variant interface.
+ *
+ * Locking: one process-wide lock (slp__lock) guards every run queue, channel
+ * queue, handle slot and tasklet field that another thread may touch.  It is
+ * held only for the bookkeeping of an operation, never across a switch or a
+ * tasklet's own code.  Stackless serialises the same work with its GIL.
+ *
+ * Switching: a thread's main tasklet is the thread's own stack.  Every other
+ * tasklet runs inside slp__loop(), which main enters when it switches away and
+ * which returns when main is chosen again.  A non-main tasklet that switches
+ * goes back to the loop (the variant's ctx_suspend), and the loop resumes the
+ * next one (ctx_resume).  So one loop per thread, no nested loops.
+ */
+#ifndef SLP_INTERNAL_H
+#define SLP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stackless.h"
+
+typedef struct slp__tasklet slp__tasklet;
+typedef struct slp__channel slp__channel;
+typedef struct slp__thread slp__thread;
+
+/* ------------------------------------------------------------ variants */
+
+/* Per-tasklet saved context: the variant's own layout. */
+typedef struct slp__ctx {
+    void *stack;      /* native: the tasklet's stack; wasm: saved shadow slice */
+    size_t stack_size;
+    void *sp;         /* native: saved stack pointer; wasm: saved __stack_pointer */
+    void *data;       /* wasm: saved Asyncify data (exact size) */
+    size_t data_size;
+    void *san_fiber;  /* TSan fiber, native sanitizer builds */
+} slp__ctx;
+
+/* Per-thread state of the switch variant. */
+typedef struct slp__thread_ctx slp__thread_ctx;
+
+/* switch_*.c: start, resume and suspend tasklets. */
+int slp__ctx_thread_init(slp__thread *th);      /* on the thread itself */
+void slp__ctx_thread_free(slp__thread *th);
+/* Run t (start it or continue it) until it suspends or its function returns.
+ * Called only from slp__loop, on the main tasklet's stack. */
+void slp__ctx_resume(slp__thread *th, slp__tasklet *t);
+/* From inside t: go back to the loop; returns when t is resumed. */
+void slp__ctx_suspend(slp__thread *th, slp__tasklet *t);
+/* Throw away t's saved state (it will never be resumed). */
+void slp__ctx_free(slp__tasklet *t);
+/* 1 if t's saved state holds addresses of its thread (see "C state"). */
+int slp__ctx_has_cstate(const slp__tasklet *t);
+/* Bytes held for t's saved state (for the benchmark). */
+size_t slp__ctx_bytes(const slp__tasklet *t);
+
+/* sync_*.c: the lock, sleeping, threads. */
+extern const int slp__have_threads; /* 0: single-threaded build */
+void slp__lock(void);
+void slp__unlock(void);
+int slp__sync_thread_init(slp__thread *th);
+void slp__sync_thread_free(slp__thread *th);
+/* With the lock held: wait until th->wake_seq != seen (or a short spin saw
+ * it change).  Releases the lock while waiting. */
+void slp__thread_sleep(slp__thread *th, uint32_t seen);
+/* With the lock held: signal th's sleep (the variant's half of a wake). */
+void slp__sync_wake(slp__thread *th);
+/* Start an OS thread running slp__thread_main(th). */
+int slp__os_thread_start(slp__thread *th);
+int slp__os_thread_join(slp__thread *th);
+/* A relax hint for spin loops. */
+void slp__cpu_relax(void);
+/* Thread-local current thread pointer. */
+slp__thread *slp__tls_get(void);
+void slp__tls_set(slp__thread *th);
+
+/* ------------------------------------------------------------ tasklets */
+
+enum { SLP__HK_FREE = 0, SLP__HK_TASKLET, SLP__HK_CHANNEL };
+
+struct slp__tasklet {
+    uint32_t handle;
+    int urefs;            /* references held by users of the handle */
+    slp__thread *thread;  /* NULL: its thread died (thread_id -1) */
+    int last_thread_id;
+    /* Position in the run ring or a channel queue (never both). */
+    slp__tasklet *next, *prev;
+    slp__channel *chan;   /* channel blocked on, or NULL */
+    int8_t blocked;       /* 0, -1 receiving, +1 sending */
+    uint8_t in_ring;
+    uint8_t is_main;
+    uint8_t started;      /* its function was entered */
+    uint8_t has_frame;    /* bound with a frame: alive if thread too */
+    uint8_t ended;        /* the function returned (or was killed) */
+    uint8_t exiting;      /* killed: blocking calls return SLP_EEXIT */
+    uint8_t is_watchdog;  /* sitting in slp_run() */
+    volatile int in_flight; /* being suspended: not resumable yet */
+    slp_func fn;
+    void *arg;
+    int result;           /* fn's return value */
+    /* Transfer slot (Stackless's tempval). */
+    void *xfer_value;
+    int xfer_err;         /* error to return from the blocking call */
+    int send_err;         /* error a blocked sender passes (send_throw) */
+    /* List of tasklets bound to the thread. */
+    slp__tasklet *bnext, *bprev;
+    slp__ctx ctx;
+};
+
+/* ------------------------------------------------------------ channels */
+
+struct slp__channel {
+    uint32_t handle;
+    int urefs;            /* user references; waiters keep it alive too */
+    slp__tasklet *head, *tail; /* FIFO of blocked tasklets */
+    int balance;
+    int8_t preference;
+    uint8_t schedule_all;
+    uint8_t closing;
+};
+
+/* ------------------------------------------------------------- threads */
+
+enum { SLP__TH_ALIVE = 1, SLP__TH_DEAD = 2 };
+
+struct slp__thread {
+    int id;
+    int state;
+    slp__tasklet *main;
+    slp__tasklet *current;  /* running tasklet */
+    slp__tasklet *head;     /* ring position: next to run when current leaves */
+    int runcount;
+    slp__tasklet **watchdogs; /* tasklets inside slp_run(), innermost last */
+    int nwatchdogs, capwatchdogs;
+    slp__tasklet *bound;    /* tasklets bound to this thread */
+    int nbound;
+    int switch_trap;
+    int in_loop;            /* main is inside slp__loop */
+    /* Sleeping. */
+    volatile uint32_t wake_seq;
+    int sleeping;
+    int deadlocked;         /* woken because nothing can wake it */
+    int nonblocking;
+    int joining;            /* in slp_thread_join */
+    /* Thread start. */
+    slp_func start_fn;
+    void *start_arg;
+    int start_result;
+    int started_by_runtime;
+    slp__thread *reg_next;  /* registry, in creation order */
+    void *os;               /* variant's thread object */
+    slp__thread_ctx *ctx;
+};
+
+/* ----------------------------------------------------- internal calls */
+
+/* handle.c (call with the lock held) */
+uint32_t slp__handle_alloc(void *obj, int kind);
+void *slp__handle_get(uint32_t h, int kind);
+void slp__handle_free(uint32_t h);
+void slp__handle_each(int kind, void (*fn)(void *obj, void *ud), void *ud);
+
+/* thread.c */
+slp__thread *slp__thread_self(void);   /* registers on first use; locks */
+slp__thread *slp__thread_current_locked(void); /* lock held */
+slp__thread *slp__thread_find(int id);  /* lock held; NULL if unknown/dead */
+slp__thread *slp__thread_first(void);   /* lock held: registry head */
+int slp__self_error(void);  /* why slp__thread_self() gave NULL */
+void slp__thread_main(slp__thread *th); /* body of runtime-started threads */
+void slp__bound_add(slp__thread *th, slp__tasklet *t);
+void slp__bound_del(slp__tasklet *t);
+int slp__verbose(void);
+
+/* tasklet.c */
+slp__tasklet *slp__tasklet_alloc(slp__thread *th);
+/* Free t if nothing holds it any more (no user reference, no frame, in no
+ * queue, not a thread's main or current).  Lock held. */
+void slp__tasklet_gc(slp__tasklet *t);
+void slp__tasklet_drop_frame(slp__tasklet *t); /* lock held */
+void slp__tasklet_body(slp__tasklet *t);       /* called by the variant */
+
+/* scheduler.c (lock held unless said) */
+void slp__ring_append(slp__thread *th, slp__tasklet *t);
+void slp__ring_insert_after(slp__thread *th, slp__tasklet *pos,
+                            slp__tasklet *t);
+void slp__ring_remove(slp__thread *th, slp__tasklet *t);
+/* Make t (in th's ring) the one to run, then switch to it.  Unlocks. */
+int slp__switch_to(slp__thread *th, slp__tasklet *t);
+/* The current tasklet has left the ring (blocked or paused): pick what runs
+ * next (§3.3: another tasklet, the watchdog, sleep, or deadlock).  Unlocks.
+ * Returns the caller's result when it runs again. */
+int slp__block(slp__thread *th, slp__tasklet *self);
+/* Queue t in its own thread th from another thread and wake th. */
+void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first);
+void slp__loop(slp__thread *th);  /* no lock */
+/* Wake th if it sleeps, counting it awake at once.  Lock held. */
+void slp__thread_wake(slp__thread *th);
+void slp__tasklet_ended(slp__thread *th, slp__tasklet *t); /* no lock */
+int slp__awake_adjust(int delta); /* lock held */
+int slp__watchdog_top_is(slp__thread *th, slp__tasklet *t);
+
+/* channel.c */
+void slp__channel_unlink(slp__tasklet *t); /* lock held: undo a block */
+
+#define SLP__UNUSED(x) ((void)(x))
+
+#endif

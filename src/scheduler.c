@@ -1,0 +1,410 @@
+/*
+ * scheduler.c -- a run queue per thread, the switch, and the rules for what
+ * runs when the current tasklet leaves the queue (Stackless's
+ * slp_schedule_task / schedule_task_block, reference §3).
+ *
+ * The run queue is a ring through tasklet.next/prev; th->head is Stackless's
+ * "current" position: appending puts a tasklet just before it, i.e. at the end
+ * as seen by the running tasklet.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* Threads that could still wake a sleeper: live threads not asleep (nor
+ * joining) plus outside holds (a JavaScript event loop).  Lock held. */
+static int awake;
+static slp_error_handler error_handler;
+
+/* ---------------------------------------------------------------- ring */
+
+void slp__ring_append(slp__thread *th, slp__tasklet *t) {
+    slp__tasklet *h = th->head;
+    if (!h) {
+        t->next = t->prev = t;
+        th->head = t;
+    } else {
+        t->next = h;
+        t->prev = h->prev;
+        h->prev->next = t;
+        h->prev = t;
+    }
+    t->in_ring = 1;
+    th->runcount++;
+}
+
+void slp__ring_insert_after(slp__thread *th, slp__tasklet *pos,
+                            slp__tasklet *t) {
+    t->prev = pos;
+    t->next = pos->next;
+    pos->next->prev = t;
+    pos->next = t;
+    t->in_ring = 1;
+    th->runcount++;
+}
+
+void slp__ring_remove(slp__thread *th, slp__tasklet *t) {
+    if (t->next == t) {
+        th->head = NULL;
+    } else {
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        if (th->head == t) th->head = t->next;
+    }
+    t->next = t->prev = NULL;
+    t->in_ring = 0;
+    th->runcount--;
+}
+
+/* ------------------------------------------------------------ awake count */
+
+int slp__awake_adjust(int delta) {
+    slp__thread *th;
+    awake += delta;
+    if (awake > 0) return awake;
+    /* Nobody left who could wake a sleeper: each one's blocking call fails
+     * with the deadlock error instead of sleeping forever. */
+    for (th = slp__thread_first(); th; th = th->reg_next) {
+        if (th->state == SLP__TH_ALIVE && th->sleeping) {
+            th->deadlocked = 1;
+            slp__thread_wake(th);
+        }
+    }
+    return awake;
+}
+
+int slp_external_hold(int delta) {
+    int n;
+    slp__thread_self();
+    slp__lock();
+    n = slp__awake_adjust(delta);
+    slp__unlock();
+    return n;
+}
+
+/* ---------------------------------------------------------------- switch */
+
+/* Read and clear what was thrown into t while it waited.  Lock held. */
+static int take_result(slp__tasklet *t) {
+    int err = t->xfer_err;
+    t->xfer_err = 0;
+    return err;
+}
+
+int slp__switch_to(slp__thread *th, slp__tasklet *next) {
+    slp__tasklet *self = th->current;
+    int err;
+    if (next == self) {
+        th->head = self;
+        err = take_result(self);
+        slp__unlock();
+        return err;
+    }
+    th->current = next;
+    th->head = next;
+    if (!self->is_main) __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
+    slp__unlock();
+    if (self->is_main)
+        slp__loop(th);
+    else
+        slp__ctx_suspend(th, self);
+    /* We may be on another thread now (bind_thread while we were away). */
+    slp__lock();
+    err = take_result(self);
+    slp__unlock();
+    return err;
+}
+
+int slp__watchdog_top_is(slp__thread *th, slp__tasklet *t) {
+    return th->nwatchdogs > 0 && th->watchdogs[th->nwatchdogs - 1] == t;
+}
+
+static slp__tasklet *watchdog_or_main(slp__thread *th) {
+    return th->nwatchdogs ? th->watchdogs[th->nwatchdogs - 1] : th->main;
+}
+
+/* W is "floating": alive, neither queued nor blocked (sitting in run(), or
+ * paused by schedule_remove/switch). */
+static int floating(const slp__tasklet *w) {
+    return w->has_frame && !w->in_ring && !w->blocked;
+}
+
+/* Undo self's block: it is running again (reference §3.3 rule 3). */
+static void undo_block(slp__thread *th, slp__tasklet *self) {
+    if (self->blocked) slp__channel_unlink(self);
+    if (!self->in_ring) slp__ring_append(th, self);
+    th->head = self;
+    th->current = self;
+}
+
+int slp__block(slp__thread *th, slp__tasklet *self) {
+    for (;;) {
+        slp__tasklet *w;
+        uint32_t seen;
+        if (th->head) return slp__switch_to(th, th->head);
+        w = watchdog_or_main(th);
+        if (w != self && floating(w)) {
+            slp__ring_append(th, w);
+            return slp__switch_to(th, w);
+        }
+        if (self->xfer_err) { /* a throw arrived while it was deciding */
+            undo_block(th, self);
+            return slp__switch_to(th, self);
+        }
+        if (awake <= 1) {
+            undo_block(th, self);
+            slp__unlock();
+            return SLP_EDEADLOCK;
+        }
+        if (th->nonblocking) {
+            undo_block(th, self);
+            slp__unlock();
+            return SLP_EWOULDBLOCK;
+        }
+        /* Sleep until another thread queues something here. */
+        seen = th->wake_seq;
+        th->sleeping = 1;
+        awake--;
+        while (th->sleeping) {
+            slp__thread_sleep(th, seen);
+            seen = th->wake_seq;
+        }
+        if (th->deadlocked) {
+            th->deadlocked = 0;
+            if (!th->head) {
+                undo_block(th, self);
+                slp__unlock();
+                return SLP_EDEADLOCK;
+            }
+        }
+    }
+}
+
+void slp__thread_wake(slp__thread *th) {
+    if (th->sleeping) {
+        th->sleeping = 0; /* counted awake now, before it even runs */
+        awake++;
+    }
+    __atomic_fetch_add(&th->wake_seq, 1, __ATOMIC_RELEASE);
+    slp__sync_wake(th);
+}
+
+void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first) {
+    if (!t->in_ring) {
+        if (first && th->sleeping) {
+            /* An idle thread runs it first. */
+            slp__ring_append(th, t);
+            th->head = t;
+        } else if (first && th->current && th->current->in_ring) {
+            slp__ring_insert_after(th, th->current, t);
+        } else {
+            slp__ring_append(th, t);
+        }
+    }
+    slp__thread_wake(th);
+}
+
+/* ------------------------------------------------------------------ loop */
+
+void slp__loop(slp__thread *th) {
+    for (;;) {
+        slp__tasklet *t;
+        slp__lock();
+        t = th->current;
+        slp__unlock();
+        if (t == th->main) return;
+        while (__atomic_load_n(&t->in_flight, __ATOMIC_ACQUIRE))
+            slp__cpu_relax();
+        slp__ctx_resume(th, t);
+        if (t->ended) {
+            slp__tasklet_ended(th, t);
+        } else {
+            __atomic_store_n(&t->in_flight, 0, __ATOMIC_RELEASE);
+        }
+    }
+}
+
+/* The body of every non-main tasklet, entered by the variant. */
+void slp__tasklet_body(slp__tasklet *t) {
+    int r;
+    slp__lock();
+    r = take_result(t);
+    slp__unlock();
+    /* A never-run tasklet that was thrown into ends before its body. */
+    if (r == 0) r = t->fn(t->arg);
+    if (r < 0 && r != SLP_EEXIT && error_handler) {
+        slp_error_handler h = error_handler;
+        r = h(t->handle, r);
+    }
+    t->result = r;
+    t->ended = 1;
+}
+
+void slp__tasklet_ended(slp__thread *th, slp__tasklet *t) {
+    int bomb = (t->result < 0 && t->result != SLP_EEXIT) ? t->result : 0;
+    slp__tasklet *w;
+    slp__lock();
+    if (t->in_ring) slp__ring_remove(th, t);
+    t->has_frame = 0;
+    slp__ctx_free(t);
+    w = watchdog_or_main(th);
+    if (bomb) {
+        /* An uncaught error goes to the watchdog or main at once, out of
+         * queue order, and surfaces from whatever call it waits in. */
+        if (w->blocked) slp__channel_unlink(w);
+        w->xfer_err = bomb;
+        if (!w->in_ring) slp__ring_append(th, w);
+        th->head = w;
+        th->current = w;
+    } else if (th->head) {
+        th->current = th->head;
+    } else {
+        if (w->blocked) {
+            int recv = w->blocked < 0;
+            slp__channel_unlink(w);
+            w->xfer_err = recv ? SLP_ENOSENDER : SLP_ENORECEIVER;
+        }
+        slp__ring_append(th, w);
+        th->current = w;
+    }
+    slp__tasklet_gc(t);
+    slp__unlock();
+}
+
+/* ---------------------------------------------------------- public calls */
+
+static int trap(slp__thread *th, slp__tasklet *next) {
+    return th->switch_trap && next != th->current;
+}
+
+int slp_schedule(void) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *self, *next;
+    if (!th) return slp__self_error();
+    slp__lock();
+    self = th->current;
+    next = self->in_ring ? self->next : th->head;
+    if (!next) next = self;
+    if (trap(th, next)) {
+        slp__unlock();
+        return SLP_ESWITCHTRAP;
+    }
+    if (self->exiting) {
+        slp__unlock();
+        return SLP_EEXIT;
+    }
+    return slp__switch_to(th, next);
+}
+
+int slp_schedule_remove(void) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *self;
+    if (!th) return slp__self_error();
+    slp__lock();
+    self = th->current;
+    if (self->exiting) {
+        slp__unlock();
+        return SLP_EEXIT;
+    }
+    if (th->switch_trap && th->runcount > 1) {
+        slp__unlock();
+        return SLP_ESWITCHTRAP;
+    }
+    if (self->in_ring) slp__ring_remove(th, self);
+    return slp__block(th, self);
+}
+
+int slp_run(void) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *self;
+    int err;
+    if (!th) return slp__self_error();
+    slp__lock();
+    self = th->current;
+    if (th->runcount <= 1 && self->in_ring) { /* nothing else to run */
+        slp__unlock();
+        return 0;
+    }
+    if (th->switch_trap) {
+        slp__unlock();
+        return SLP_ESWITCHTRAP;
+    }
+    if (th->nwatchdogs == th->capwatchdogs) {
+        int cap = th->capwatchdogs ? th->capwatchdogs * 2 : 4;
+        slp__tasklet **w = realloc(th->watchdogs, (size_t)cap * sizeof *w);
+        if (!w) {
+            slp__unlock();
+            return SLP_ENOMEM;
+        }
+        th->watchdogs = w;
+        th->capwatchdogs = cap;
+    }
+    th->watchdogs[th->nwatchdogs++] = self;
+    self->is_watchdog = 1;
+    if (self->in_ring) slp__ring_remove(th, self);
+    err = slp__switch_to(th, th->head ? th->head : self);
+    /* Back: leave the watchdog stack (we may be anywhere in it if we were
+     * revived by an explicit insert). */
+    slp__lock();
+    th = self->thread;
+    if (th) {
+        int i;
+        for (i = th->nwatchdogs - 1; i >= 0; i--) {
+            if (th->watchdogs[i] == self) {
+                for (; i + 1 < th->nwatchdogs; i++)
+                    th->watchdogs[i] = th->watchdogs[i + 1];
+                th->nwatchdogs--;
+                break;
+            }
+        }
+    }
+    self->is_watchdog = 0;
+    slp__unlock();
+    return err;
+}
+
+slp_tasklet slp_getcurrent(void) {
+    slp__thread *th = slp__thread_self();
+    slp_tasklet h;
+    if (!th) return 0;
+    slp__lock();
+    h = th->current->handle;
+    slp__unlock();
+    return h;
+}
+
+slp_tasklet slp_getmain(void) {
+    slp__thread *th = slp__thread_self();
+    return th ? th->main->handle : 0;
+}
+
+int slp_getruncount(void) {
+    slp__thread *th = slp__thread_self();
+    int n;
+    if (!th) return slp__self_error();
+    slp__lock();
+    n = th->runcount;
+    slp__unlock();
+    return n;
+}
+
+int slp_switch_trap(int delta) {
+    slp__thread *th = slp__thread_self();
+    int old;
+    if (!th) return slp__self_error();
+    slp__lock();
+    old = th->switch_trap;
+    th->switch_trap += delta;
+    slp__unlock();
+    return old;
+}
+
+slp_error_handler slp_set_error_handler(slp_error_handler handler) {
+    slp_error_handler old;
+    slp__lock();
+    old = error_handler;
+    error_handler = handler;
+    slp__unlock();
+    return old;
+}

@@ -1,0 +1,169 @@
+/*
+ * switch_asyncify.c -- soft switching inside the wasm module with Binaryen's
+ * Asyncify, the way Stackless copies stack slices:
+ *
+ *   - all non-main tasklets of a thread run on one shared region of the C
+ *     shadow stack, always at the same addresses;
+ *   - a suspend unwinds the wasm frames into the thread's scratch buffer;
+ *     the loop then keeps only the bytes used (the Asyncify data and the
+ *     slice of the shadow stack between the tasklet's stack pointer and the
+ *     top of the region), each in a block of exactly that size;
+ *   - a resume copies the slice back to the same addresses and rewinds from
+ *     the tasklet's own block.
+ *
+ * So a blocked tasklet costs what its frames really hold.  The intrinsics
+ * below are imports of module "asyncify" that `wasm-opt --asyncify` replaces
+ * by its own code: the host never sees an unwind.  slp__ctx_resume must be
+ * on the pass's remove-list (wasm/asyncify.cmake) so that the unwind stops
+ * there instead of travelling on to the host.
+ *
+ * A tasklet whose saved slice is not empty holds addresses of its thread's
+ * region: that is this build's "C state" (it cannot change threads).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define IMPORT(name) __attribute__((import_module("asyncify"), import_name(name)))
+IMPORT("start_unwind") void asyncify_start_unwind(void *data);
+IMPORT("stop_unwind") void asyncify_stop_unwind(void);
+IMPORT("start_rewind") void asyncify_start_rewind(void *data);
+IMPORT("stop_rewind") void asyncify_stop_rewind(void);
+
+void *slp__sp_get(void);
+void slp__sp_set(void *sp);
+
+/* Asyncify's data header: where the next byte goes, and the limit. */
+typedef struct {
+    char *cur;
+    char *end;
+} slp__adata;
+
+struct slp__thread_ctx {
+    char *region;          /* the shared tasklet stack region */
+    char *region_top;
+    char *scratch;         /* unwinds land here first */
+    size_t scratch_size;
+    slp__adata hdr;
+    int rewinding;
+    slp__tasklet *unwinding;
+};
+
+static size_t env_size(const char *name, size_t dflt) {
+    const char *e = getenv(name);
+    long v = e ? atol(e) : 0;
+    return v >= 4096 ? (size_t)v : dflt;
+}
+
+int slp__ctx_thread_init(slp__thread *th) {
+    th->ctx = calloc(1, sizeof *th->ctx);
+    return th->ctx ? 0 : -1;
+}
+
+void slp__ctx_thread_free(slp__thread *th) {
+    if (!th->ctx) return;
+    free(th->ctx->region);
+    free(th->ctx->scratch);
+    free(th->ctx);
+    th->ctx = NULL;
+}
+
+/* Made on the first resume, so a thread without tasklets costs nothing. */
+static int buffers_alloc(slp__thread_ctx *c) {
+    size_t rsize = env_size("SLP_STACK_SIZE", 256 * 1024);
+    c->scratch_size = env_size("SLP_ASYNCIFY_BUFFER", 1024 * 1024);
+    c->region = malloc(rsize);
+    c->scratch = malloc(c->scratch_size);
+    if (!c->region || !c->scratch) {
+        free(c->region);
+        free(c->scratch);
+        c->region = c->scratch = NULL;
+        return -1;
+    }
+    c->region_top = (char *)((uintptr_t)(c->region + rsize) & ~(uintptr_t)15);
+    return 0;
+}
+
+/* Keep exactly the used bytes of [from, from + n) in *blk (resized). */
+static int keep(void **blk, size_t *blk_size, const void *from, size_t n) {
+    if (n != *blk_size) {
+        void *p = n ? realloc(*blk, n) : NULL;
+        if (n && !p) return -1;
+        if (!n) free(*blk);
+        *blk = p;
+        *blk_size = n;
+    }
+    if (n) memcpy(*blk, from, n);
+    return 0;
+}
+
+void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
+    slp__thread_ctx *c = th->ctx;
+    void *main_sp = slp__sp_get();
+    if (!c->region && buffers_alloc(c) != 0) {
+        t->result = SLP_ENOMEM;
+        t->ended = 1;
+        return;
+    }
+    if (!t->started) {
+        t->started = 1;
+        slp__sp_set(c->region_top);
+        slp__tasklet_body(t);
+    } else {
+        char *sp = c->region_top - t->ctx.stack_size;
+        if (t->ctx.stack_size) memcpy(sp, t->ctx.stack, t->ctx.stack_size);
+        /* Rewinding reads the data back from its end. */
+        c->hdr.cur = c->hdr.end = (char *)t->ctx.data + t->ctx.data_size;
+        c->rewinding = 1;
+        slp__sp_set(sp);
+        asyncify_start_rewind(&c->hdr);
+        slp__tasklet_body(t);
+    }
+    if (c->unwinding == t) {
+        char *sp = slp__sp_get();
+        asyncify_stop_unwind();
+        c->unwinding = NULL;
+        if (keep(&t->ctx.stack, &t->ctx.stack_size, sp,
+                 (size_t)(c->region_top - sp)) != 0 ||
+            keep(&t->ctx.data, &t->ctx.data_size, c->scratch,
+                 (size_t)(c->hdr.cur - c->scratch)) != 0) {
+            /* Out of memory while saving: it cannot be resumed. */
+            t->result = SLP_ENOMEM;
+            t->ended = 1;
+        }
+    }
+    slp__sp_set(main_sp);
+}
+
+void slp__ctx_suspend(slp__thread *th, slp__tasklet *t) {
+    /* Entered twice: once to unwind, and again while rewinding (possibly on
+     * another thread, so look the thread up again). */
+    slp__thread_ctx *c = slp__tls_get()->ctx;
+    SLP__UNUSED(th);
+    if (!c->rewinding) {
+        c->unwinding = t;
+        c->hdr.cur = c->scratch;
+        c->hdr.end = c->scratch + c->scratch_size;
+        asyncify_start_unwind(&c->hdr);
+        c = slp__tls_get()->ctx;
+        if (!c->rewinding) return;
+    }
+    c->rewinding = 0;
+    asyncify_stop_rewind();
+}
+
+void slp__ctx_free(slp__tasklet *t) {
+    free(t->ctx.stack);
+    free(t->ctx.data);
+    t->ctx.stack = t->ctx.data = NULL;
+    t->ctx.stack_size = t->ctx.data_size = 0;
+}
+
+int slp__ctx_has_cstate(const slp__tasklet *t) {
+    return t->started && t->ctx.stack_size != 0;
+}
+
+size_t slp__ctx_bytes(const slp__tasklet *t) {
+    return t->ctx.stack_size + t->ctx.data_size;
+}

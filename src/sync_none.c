@@ -1,0 +1,38 @@
+/*
+ * sync_none.c -- builds with a single thread (WASI preview1, Emscripten
+ * without pthreads): no lock to take, nobody to wait for, and functions that
+ * need another thread say so.
+ */
+#include "internal.h"
+
+const int slp__have_threads = 0;
+static slp__thread *tls;
+
+slp__thread *slp__tls_get(void) { return tls; }
+void slp__tls_set(slp__thread *th) { tls = th; }
+void slp__lock(void) {}
+void slp__unlock(void) {}
+void slp__cpu_relax(void) {}
+int slp__sync_thread_init(slp__thread *th) {
+    SLP__UNUSED(th);
+    return 0;
+}
+void slp__sync_thread_free(slp__thread *th) { SLP__UNUSED(th); }
+
+/* Only an outside hold (slp_external_hold) can make a lone thread wait, and
+ * nothing outside can run while this thread sleeps: report it at once. */
+void slp__thread_sleep(slp__thread *th, uint32_t seen) {
+    SLP__UNUSED(seen);
+    th->sleeping = 0;
+    th->deadlocked = 1;
+}
+
+void slp__sync_wake(slp__thread *th) { SLP__UNUSED(th); }
+int slp__os_thread_start(slp__thread *th) {
+    SLP__UNUSED(th);
+    return -1;
+}
+int slp__os_thread_join(slp__thread *th) {
+    SLP__UNUSED(th);
+    return -1;
+}

@@ -1,0 +1,320 @@
+/*
+ * tasklet.c -- the tasklet object: life cycle (bind, setup, kill), queue
+ * moves (insert, remove, run, switch), throw, bind_thread and queries.
+ * Stackless's checks come in Stackless's order (reference §2.1), so the first
+ * error a caller sees is the one Stackless would raise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+/* Look the handle up under the lock; on failure unlock and return. */
+#define LOCKED_GET(t, h)                                                      \
+    slp__lock();                                                              \
+    (t) = slp__handle_get((h), SLP__HK_TASKLET);                              \
+    if (!(t)) {                                                               \
+        slp__unlock();                                                        \
+        return SLP_EBADHANDLE;                                                \
+    }
+
+static int unlock_ret(int r) {
+    slp__unlock();
+    return r;
+}
+
+slp__tasklet *slp__tasklet_alloc(slp__thread *th) {
+    slp__tasklet *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->handle = slp__handle_alloc(t, SLP__HK_TASKLET);
+    if (!t->handle) {
+        free(t);
+        return NULL;
+    }
+    slp__bound_add(th, t);
+    return t;
+}
+
+static int is_current(const slp__tasklet *t) {
+    return t->thread && t->thread->current == t;
+}
+
+void slp__tasklet_gc(slp__tasklet *t) {
+    if (t->urefs || t->has_frame || t->in_ring || t->blocked || t->in_flight)
+        return;
+    if (t->thread && (t->thread->main == t || t->thread->current == t)) return;
+    slp__bound_del(t);
+    slp__ctx_free(t);
+    slp__handle_free(t->handle);
+    free(t);
+}
+
+/* Throw away t's suspended state without running it (Stackless's bind and
+ * the death of an unfinished tasklet). */
+void slp__tasklet_drop_frame(slp__tasklet *t) {
+    if (!t->has_frame) return;
+    if (t->started && slp__verbose())
+        fprintf(stderr, "stackless: dropping unfinished tasklet %u\n",
+                (unsigned)t->handle);
+    slp__ctx_free(t);
+    t->has_frame = 0;
+    t->started = 0;
+}
+
+int slp_tasklet_new(slp_tasklet *out) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *t;
+    if (!out) return SLP_EINVAL;
+    if (!th) return slp__self_error();
+    slp__lock();
+    t = slp__tasklet_alloc(th);
+    if (t) t->urefs = 1;
+    slp__unlock();
+    if (!t) return SLP_ENOMEM;
+    *out = t->handle;
+    return 0;
+}
+
+int slp_tasklet_create(slp_tasklet *out, slp_func fn, void *arg) {
+    int r;
+    if (!out || !fn) return SLP_EINVAL;
+    r = slp_tasklet_new(out);
+    if (r == 0) r = slp_tasklet_bind(*out, fn, arg);
+    if (r == 0) r = slp_tasklet_setup(*out);
+    return r;
+}
+
+int slp_tasklet_release(slp_tasklet h) {
+    slp__tasklet *t;
+    LOCKED_GET(t, h);
+    if (t->urefs == 0 || t->is_main) return unlock_ret(SLP_EINVAL);
+    t->urefs--;
+    /* Nobody can reach a paused tasklet (or one whose thread died) any more:
+     * drop it, as Stackless's collector does. */
+    if (t->urefs == 0 && !t->in_ring && !t->blocked && !is_current(t) &&
+        !t->is_watchdog)
+        slp__tasklet_drop_frame(t);
+    slp__tasklet_gc(t);
+    return unlock_ret(0);
+}
+
+static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
+    slp__tasklet *t;
+    LOCKED_GET(t, h);
+    if (is_current(t)) return unlock_ret(SLP_EBINDCURRENT);
+    if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);
+    if (t->has_frame && slp__ctx_has_cstate(t)) return unlock_ret(SLP_ECSTATE);
+    if (t->is_main) return unlock_ret(SLP_EUNBINDMAIN);
+    if (with_args && !t->thread) return unlock_ret(SLP_ENOTHREAD);
+    slp__tasklet_drop_frame(t);
+    t->fn = fn;
+    t->arg = arg;
+    t->ended = t->exiting = 0;
+    t->result = t->xfer_err = t->send_err = 0;
+    t->xfer_value = NULL;
+    if (with_args) t->has_frame = 1;
+    return unlock_ret(0);
+}
+
+int slp_tasklet_bind(slp_tasklet t, slp_func fn, void *arg) {
+    return do_bind(t, fn, arg, 0);
+}
+
+int slp_tasklet_bind_args(slp_tasklet t, slp_func fn, void *arg) {
+    if (!fn) return SLP_EINVAL;
+    return do_bind(t, fn, arg, 1);
+}
+
+int slp_tasklet_setup(slp_tasklet h) {
+    slp__tasklet *t;
+    LOCKED_GET(t, h);
+    if (t->has_frame && t->thread) return unlock_ret(SLP_EALIVE);
+    if (!t->fn) return unlock_ret(SLP_ENOTBOUND);
+    if (!t->thread) return unlock_ret(SLP_ENOTHREAD);
+    t->has_frame = 1;
+    t->ended = 0;
+    /* Stackless does not wake the owning thread here (reference §5.5). */
+    slp__ring_append(t->thread, t);
+    return unlock_ret(0);
+}
+
+int slp_tasklet_insert(slp_tasklet h) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *t;
+    if (!th) return slp__self_error();
+    LOCKED_GET(t, h);
+    if (t->blocked) return unlock_ret(SLP_EBLOCKED);
+    if (t->in_ring) return unlock_ret(0);
+    if (!t->thread) return unlock_ret(SLP_ETHREADINIT);
+    if (!t->has_frame) return unlock_ret(SLP_EDEAD);
+    if (t->thread == th)
+        slp__ring_append(th, t);
+    else
+        slp__remote_insert(t->thread, t, 0);
+    return unlock_ret(0);
+}
+
+int slp_tasklet_remove(slp_tasklet h) {
+    slp__tasklet *t;
+    LOCKED_GET(t, h);
+    if (!t->thread) return unlock_ret(0);
+    if (t->blocked) return unlock_ret(SLP_EREMOVEBLOCKED);
+    if (is_current(t)) return unlock_ret(SLP_EREMOVECURRENT);
+    if (t->in_ring) slp__ring_remove(t->thread, t);
+    return unlock_ret(0);
+}
+
+/* Checks shared by run and switch, in Stackless's order. */
+static int runnable_check(const slp__tasklet *t) {
+    if (!t->thread && t->has_frame) return SLP_ENOTHREAD;
+    if (t->blocked) return SLP_EBLOCKED;
+    if (!t->has_frame) return SLP_EDEAD;
+    return 0;
+}
+
+int slp_tasklet_run(slp_tasklet h) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *t, *self;
+    int r;
+    if (!th) return slp__self_error();
+    LOCKED_GET(t, h);
+    if ((r = runnable_check(t)) != 0) return unlock_ret(r);
+    if (t->thread != th) {
+        /* No switch here: it runs over there, first if that thread idles. */
+        slp__remote_insert(t->thread, t, 1);
+        return unlock_ret(0);
+    }
+    self = th->current;
+    if (t == self) return unlock_ret(0);
+    if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
+    if (self->exiting) return unlock_ret(SLP_EEXIT);
+    if (!t->in_ring) slp__ring_append(th, t);
+    return slp__switch_to(th, t);
+}
+
+int slp_tasklet_switch(slp_tasklet h) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *t, *self;
+    int r;
+    if (!th) return slp__self_error();
+    LOCKED_GET(t, h);
+    if (!t->thread && t->has_frame) return unlock_ret(SLP_ENOTHREAD);
+    if (t->thread && t->thread != th) return unlock_ret(SLP_EOTHERTHREAD);
+    if ((r = runnable_check(t)) != 0) return unlock_ret(r);
+    self = th->current;
+    if (t == self) return unlock_ret(0);
+    if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
+    if (self->exiting) return unlock_ret(SLP_EEXIT);
+    if (!t->in_ring) slp__ring_append(th, t);
+    slp__ring_remove(th, self); /* the caller is paused */
+    return slp__switch_to(th, t);
+}
+
+/* throw / kill (reference §2.1 throw, §5.5). */
+static int deliver(slp_tasklet h, int err, void *value, int pending) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *t, *self;
+    slp__thread *owner;
+    int kill = err == SLP_EEXIT;
+    if (!th) return slp__self_error();
+    LOCKED_GET(t, h);
+    owner = t->thread;
+    if (!owner) {
+        if (!kill) return unlock_ret(t->has_frame ? SLP_ENOTHREAD
+                                                  : SLP_ETHROWDEAD);
+        /* A tasklet of a dead thread just ends. */
+        if (t->blocked) slp__channel_unlink(t);
+        if (t->has_frame) t->ended = 1;
+        slp__tasklet_drop_frame(t);
+        slp__tasklet_gc(t);
+        return unlock_ret(0);
+    }
+    if (!t->has_frame) return unlock_ret(kill ? 0 : SLP_ETHROWDEAD);
+    self = th->current;
+    if (t == self) { /* raised at once in the caller */
+        if (kill) t->exiting = 1;
+        t->xfer_value = value;
+        return unlock_ret(err);
+    }
+    if (owner != th) {
+        if (kill) t->exiting = 1;
+        t->xfer_value = value;
+        t->xfer_err = err;
+        if (t == owner->current && t->in_ring)
+            return unlock_ret(0); /* running there: seen at its next switch */
+        if (t->blocked) slp__channel_unlink(t);
+        slp__remote_insert(owner, t, 0);
+        return unlock_ret(0);
+    }
+    if (!pending && th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
+    if (kill) t->exiting = 1;
+    t->xfer_value = value;
+    t->xfer_err = err;
+    if (t->blocked) slp__channel_unlink(t);
+    if (!t->in_ring) slp__ring_append(th, t);
+    if (pending) return unlock_ret(0);
+    return slp__switch_to(th, t);
+}
+
+int slp_tasklet_kill(slp_tasklet t, int pending) {
+    return deliver(t, SLP_EEXIT, NULL, pending);
+}
+
+int slp_tasklet_throw(slp_tasklet t, int err, void *value, int pending) {
+    if (err >= 0) return SLP_EINVAL;
+    return deliver(t, err, value, pending);
+}
+
+int slp_tasklet_bind_thread(slp_tasklet h, int thread_id) {
+    slp__thread *th = slp__thread_self();
+    slp__thread *target;
+    slp__tasklet *t;
+    if (!th) return slp__self_error();
+    LOCKED_GET(t, h);
+    target = (thread_id == 0 || thread_id == -1) ? th : NULL;
+    if (target && t->thread == target) return unlock_ret(0);
+    if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);
+    if (t->is_main || (t->has_frame && slp__ctx_has_cstate(t)))
+        return unlock_ret(SLP_ECSTATE);
+    if (thread_id < -1) return unlock_ret(SLP_EBADTHREAD);
+    if (!target) target = slp__thread_find(thread_id);
+    if (!target) return unlock_ret(SLP_EBADTHREAD);
+    if (t->thread == target) return unlock_ret(0);
+    slp__bound_del(t);
+    slp__bound_add(target, t);
+    return unlock_ret(0);
+}
+
+/* ------------------------------------------------------------- queries */
+
+#define QUERY(name, expr)                                                     \
+    int slp_tasklet_##name(slp_tasklet h) {                                   \
+        slp__tasklet *t;                                                      \
+        int r;                                                                \
+        LOCKED_GET(t, h);                                                     \
+        r = (expr);                                                           \
+        return unlock_ret(r);                                                 \
+    }
+
+QUERY(alive, t->has_frame && t->thread != NULL)
+QUERY(paused, t->has_frame && t->thread && !t->in_ring && !t->blocked &&
+                  !is_current(t))
+QUERY(scheduled, t->in_ring || t->blocked != 0)
+QUERY(is_main, t->is_main && t->thread && t->thread->main == t)
+QUERY(is_current, is_current(t))
+QUERY(restorable, !(t->has_frame && slp__ctx_has_cstate(t)) && !t->is_main)
+QUERY(blocked, t->blocked < 0   ? SLP_BLOCKED_RECEIVING
+               : t->blocked > 0 ? SLP_BLOCKED_SENDING
+                                : 0)
+QUERY(thread_id, t->thread ? t->thread->id : -1)
+QUERY(result, t->result)
+
+void *slp_tasklet_value(slp_tasklet h) {
+    slp__tasklet *t;
+    void *v;
+    slp__lock();
+    t = slp__handle_get(h, SLP__HK_TASKLET);
+    v = t ? t->xfer_value : NULL;
+    slp__unlock();
+    return v;
+}

@@ -1,0 +1,403 @@
+/*
+ * thread.c -- the registry of threads that have a scheduler, their birth
+ * (on first use, or slp_thread_start) and their death (reference §5.4-5.6).
+ *
+ * A thread's struct is never freed while another thread could still reach
+ * it: dead threads leave the registry under the lock, and their tasklets
+ * lose the pointer (thread_id -1) in the same critical section.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+static slp__thread *registry; /* creation order */
+static int next_id = 1;
+static int shut_down;
+
+slp__thread *slp__thread_first(void) { return registry; }
+
+int slp__self_error(void) { return shut_down ? SLP_ENOTHREAD : SLP_ENOMEM; }
+
+int slp__verbose(void) {
+    static int v = -1;
+    if (v < 0) {
+        const char *e = getenv("SLP_VERBOSE");
+        v = e && *e && *e != '0';
+    }
+    return v;
+}
+
+void slp__bound_add(slp__thread *th, slp__tasklet *t) {
+    t->thread = th;
+    t->last_thread_id = th->id;
+    t->bprev = NULL;
+    t->bnext = th->bound;
+    if (th->bound) th->bound->bprev = t;
+    th->bound = t;
+    th->nbound++;
+}
+
+void slp__bound_del(slp__tasklet *t) {
+    slp__thread *th = t->thread;
+    if (!th) return;
+    if (t->bprev)
+        t->bprev->bnext = t->bnext;
+    else
+        th->bound = t->bnext;
+    if (t->bnext) t->bnext->bprev = t->bprev;
+    t->bnext = t->bprev = NULL;
+    th->nbound--;
+    t->thread = NULL;
+}
+
+/* A new thread struct with its main tasklet, in the registry.  Lock held. */
+static slp__thread *thread_new(void) {
+    slp__thread *th = calloc(1, sizeof *th);
+    slp__tasklet *m;
+    slp__thread **p;
+    if (!th) return NULL;
+    th->id = next_id;
+    if (slp__sync_thread_init(th) != 0) {
+        free(th);
+        return NULL;
+    }
+    m = slp__tasklet_alloc(th);
+    if (!m) {
+        slp__sync_thread_free(th);
+        free(th);
+        return NULL;
+    }
+    next_id++;
+    m->is_main = 1;
+    m->has_frame = 1;
+    m->started = 1;
+    th->main = th->current = m;
+    slp__ring_append(th, m);
+    th->state = SLP__TH_ALIVE;
+    for (p = &registry; *p; p = &(*p)->reg_next) {}
+    *p = th;
+    slp__awake_adjust(1);
+    return th;
+}
+
+static void registry_del(slp__thread *th) {
+    slp__thread **p;
+    for (p = &registry; *p; p = &(*p)->reg_next) {
+        if (*p == th) {
+            *p = th->reg_next;
+            return;
+        }
+    }
+}
+
+slp__thread *slp__thread_self(void) {
+    slp__thread *th = slp__tls_get();
+    if (th) return th->state == SLP__TH_ALIVE ? th : NULL;
+    slp__lock();
+    th = shut_down ? NULL : thread_new();
+    slp__unlock();
+    if (!th) return NULL;
+    slp__tls_set(th);
+    if (slp__ctx_thread_init(th) != 0) return NULL;
+    return th;
+}
+
+slp__thread *slp__thread_find(int id) {
+    slp__thread *th;
+    for (th = registry; th; th = th->reg_next)
+        if (th->id == id && th->state == SLP__TH_ALIVE) return th;
+    return NULL;
+}
+
+int slp_thread_id(void) {
+    slp__thread *th = slp__thread_self();
+    return th ? th->id : SLP_ENOTHREAD;
+}
+
+int slp_getthreads(int *ids, int max) {
+    slp__thread *th, *first = NULL;
+    int total = 0, n = 0;
+    slp__thread_self();
+    slp__lock();
+    for (th = registry; th; th = th->reg_next)
+        if (th->state == SLP__TH_ALIVE) total++;
+    /* The first thread first, then the others newest first (as Stackless
+     * lists its thread states): the k-th later thread goes to total - k. */
+    for (th = registry; th; th = th->reg_next) {
+        int pos;
+        if (th->state != SLP__TH_ALIVE) continue;
+        pos = first ? total - n : 0;
+        if (!first) first = th;
+        n++;
+        if (ids && pos < max) ids[pos] = th->id;
+    }
+    slp__unlock();
+    return total;
+}
+
+int slp_get_thread_info(int id, slp_tasklet *main, slp_tasklet *current,
+                        int *runcount) {
+    slp__thread *self = slp__thread_self(), *th;
+    if (!self) return SLP_ENOTHREAD;
+    slp__lock();
+    th = id == -1 ? self : slp__thread_find(id);
+    if (!th) {
+        slp__unlock();
+        return SLP_EBADTHREAD;
+    }
+    if (main) *main = th->main->handle;
+    if (current) *current = th->runcount ? th->current->handle : 0;
+    if (runcount) *runcount = th->runcount;
+    slp__unlock();
+    return 0;
+}
+
+/* ----------------------------------------------------------------- death */
+
+/* Kill pending: the tasklet's blocking call returns SLP_EEXIT when it runs
+ * again (reference §5.5).  Lock held. */
+static void kill_pending(slp__thread *th, slp__tasklet *t) {
+    if (!t || !t->has_frame || t->ended) return;
+    t->exiting = 1;
+    t->xfer_err = SLP_EEXIT;
+    if (t == th->current && t->in_ring) return; /* running: seen at its next switch */
+    if (t->blocked) slp__channel_unlink(t);
+    slp__remote_insert(th, t, 0);
+}
+
+/* The calling thread kills its tasklets that have C state, running them to
+ * their end on this thread (Stackless runs them under a temporary main; our
+ * main is still here to do it).  The others are taken off the run queue:
+ * queued tasklets never run. */
+static void kill_cstate(slp__thread *th) {
+    slp__tasklet *t, *next;
+    int any = 0;
+    slp__lock();
+    for (t = th->bound; t; t = next) {
+        next = t->bnext;
+        if (t == th->main || !t->has_frame) continue;
+        if (t->started && slp__ctx_has_cstate(t)) {
+            if (slp__verbose())
+                fprintf(stderr, "stackless: killing tasklet %u with C state\n",
+                        (unsigned)t->handle);
+            t->exiting = 1;
+            t->xfer_err = SLP_EEXIT;
+            if (t->blocked) slp__channel_unlink(t);
+            if (!t->in_ring) slp__ring_append(th, t);
+            any = 1;
+        } else if (t->in_ring) {
+            slp__ring_remove(th, t);
+        }
+    }
+    slp__unlock();
+    while (any) {
+        slp_run();
+        slp__lock();
+        any = th->runcount > 1;
+        for (t = th->bound; t && any; t = t->bnext)
+            if (t != th->main && t->in_ring && !t->exiting) slp__ring_remove(th, t);
+        any = th->runcount > 1;
+        slp__unlock();
+    }
+}
+
+/* Every tasklet of th loses its thread; th leaves the registry.  Lock held. */
+static void orphan_all(slp__thread *th) {
+    slp__tasklet *m = th->main;
+    while (th->bound) {
+        slp__tasklet *t = th->bound;
+        if (t->in_ring) slp__ring_remove(th, t);
+        if (t->started && t->has_frame && t != m && slp__verbose())
+            fprintf(stderr, "stackless: tasklet %u stops with its thread\n",
+                    (unsigned)t->handle);
+        slp__bound_del(t); /* thread_id -1; blocked ones stay in their channel */
+        if (t == m) continue;
+        /* Nobody can reach it any more (no handle, no channel): drop it. */
+        if (!t->urefs && !t->blocked) slp__tasklet_drop_frame(t);
+        slp__tasklet_gc(t);
+    }
+    th->state = SLP__TH_DEAD;
+    th->current = th->head = NULL;
+    m->has_frame = 0;
+    m->ended = 1;
+    th->main = NULL;
+    slp__tasklet_gc(m);
+    if (th->sleeping) th->sleeping = 0;
+    else slp__awake_adjust(-1);
+}
+
+int slp_thread_exit(void) {
+    slp__thread *th = slp__tls_get();
+    if (!th || th->state != SLP__TH_ALIVE) return 0;
+    if (th->current != th->main) return SLP_EINVAL;
+    kill_cstate(th);
+    slp__lock();
+    orphan_all(th);
+    slp__unlock();
+    slp__tls_set(NULL);
+    slp__ctx_thread_free(th);
+    if (!th->started_by_runtime) { /* nobody will join it */
+        slp__lock();
+        registry_del(th);
+        slp__unlock();
+        slp__sync_thread_free(th);
+        free(th->watchdogs);
+        free(th);
+    }
+    return 0;
+}
+
+int slp_thread_mark_dead(int id) {
+    slp__thread *self = slp__thread_self(), *th;
+    if (!self) return SLP_ENOTHREAD;
+    slp__lock();
+    th = slp__thread_find(id);
+    if (!th || th == self) {
+        slp__unlock();
+        return SLP_EBADTHREAD;
+    }
+    orphan_all(th);
+    slp__unlock();
+    /* Its switch buffers stay: the thread may have died in the middle of a
+     * switch, and a soft tasklet revived elsewhere never needs them. */
+    return 0;
+}
+
+/* ------------------------------------------------------- runtime threads */
+
+void slp__thread_main(slp__thread *th) {
+    slp__tls_set(th);
+    if (slp__ctx_thread_init(th) == 0) th->start_result = th->start_fn(th->start_arg);
+    else th->start_result = SLP_ENOMEM;
+    slp_thread_exit();
+}
+
+int slp_thread_start(int *id, slp_func fn, void *arg) {
+    slp__thread *th;
+    if (!slp__have_threads) return SLP_ENOTSUP;
+    if (!fn) return SLP_EINVAL;
+    if (!slp__thread_self()) return SLP_ENOTHREAD;
+    slp__lock();
+    th = thread_new(); /* registered before it runs: a partner already */
+    if (th) {
+        th->started_by_runtime = 1;
+        th->start_fn = fn;
+        th->start_arg = arg;
+    }
+    slp__unlock();
+    if (!th) return SLP_ENOMEM;
+    if (slp__os_thread_start(th) != 0) {
+        slp__lock();
+        orphan_all(th);
+        registry_del(th);
+        slp__unlock();
+        slp__sync_thread_free(th);
+        free(th);
+        return SLP_ETHREAD;
+    }
+    if (id) *id = th->id;
+    return 0;
+}
+
+int slp_thread_join(int id, int *result) {
+    slp__thread *self = slp__thread_self(), *th;
+    if (!slp__have_threads) return SLP_ENOTSUP;
+    if (!self) return SLP_ENOTHREAD;
+    slp__lock();
+    for (th = registry; th; th = th->reg_next)
+        if (th->id == id && th->started_by_runtime && th != self) break;
+    if (!th || th->joining) {
+        slp__unlock();
+        return SLP_EBADTHREAD;
+    }
+    th->joining = 1;
+    slp__awake_adjust(-1); /* a joiner cannot wake anybody */
+    slp__unlock();
+    slp__os_thread_join(th);
+    slp__lock();
+    slp__awake_adjust(1);
+    registry_del(th);
+    slp__unlock();
+    if (result) *result = th->start_result;
+    slp__sync_thread_free(th);
+    free(th->watchdogs);
+    free(th);
+    return 0;
+}
+
+/* --------------------------------------------------------------- shutdown */
+
+static void unbind_one(void *obj, void *ud) {
+    slp__tasklet *t = obj;
+    SLP__UNUSED(ud);
+    if (t->thread && t->thread->state == SLP__TH_ALIVE) {
+        if (t->in_ring && t->thread->current != t) slp__ring_remove(t->thread, t);
+        slp__bound_del(t);
+    }
+}
+
+int slp_shutdown(void) {
+    slp__thread *self = slp__thread_self(), *th;
+    int others = 0, i;
+    if (!self) return SLP_ENOTHREAD;
+    kill_cstate(self);
+    slp__lock();
+    for (th = registry; th; th = th->reg_next) {
+        if (th == self || th->state != SLP__TH_ALIVE) continue;
+        for (i = 0; i < th->nwatchdogs; i++) kill_pending(th, th->watchdogs[i]);
+        kill_pending(th, th->main);
+        kill_pending(th, th->current);
+        slp__thread_wake(th);
+        others++;
+    }
+    slp__unlock();
+    for (i = 0; i < others; i++) { /* let them unwind, ~1 ms each */
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    slp__lock();
+    shut_down = 1;
+    slp__handle_each(SLP__HK_TASKLET, unbind_one, NULL);
+    for (th = registry; th; th = th->reg_next) th->state = SLP__TH_DEAD;
+    slp__unlock();
+    return 0;
+}
+
+/* ----------------------------------------------------------- introspection */
+
+typedef struct {
+    slp_tasklet_info *out;
+    int max, n;
+} snap_ud;
+
+static void snap_one(void *obj, void *ud) {
+    slp__tasklet *t = obj;
+    snap_ud *s = ud;
+    if (s->n < s->max) {
+        slp_tasklet_info *i = &s->out[s->n];
+        i->handle = t->handle;
+        i->thread_id = t->thread ? t->thread->id : -1;
+        i->channel = t->chan ? t->chan->handle : 0;
+        if (!t->has_frame) i->state = SLP_STATE_DEAD;
+        else if (!t->thread) i->state = SLP_STATE_NOTHREAD;
+        else if (t->thread->current == t && t->in_ring) i->state = SLP_STATE_RUNNING;
+        else if (t->blocked > 0) i->state = SLP_STATE_BLOCKED_SEND;
+        else if (t->blocked < 0) i->state = SLP_STATE_BLOCKED_RECV;
+        else if (t->in_ring) i->state = SLP_STATE_RUNNABLE;
+        else i->state = SLP_STATE_PAUSED;
+    }
+    s->n++;
+}
+
+int slp_snapshot(slp_tasklet_info *out, int max) {
+    snap_ud s;
+    s.out = out;
+    s.max = out ? max : 0;
+    s.n = 0;
+    slp__lock();
+    slp__handle_each(SLP__HK_TASKLET, snap_one, &s);
+    slp__unlock();
+    return s.n;
+}

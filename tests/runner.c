@@ -1,0 +1,78 @@
+/*
+ * runner.c -- `slp_tests NAME` runs one test in this process and exits 0 on
+ * success, 77 when the build cannot run it (ctest reports a skip), 1 on
+ * failure.  `slp_tests` alone lists the tests.  One list (test_list.h) for
+ * every build: native, sanitizers, Emscripten and WASI.
+ */
+#include <stdarg.h>
+
+#include "test.h"
+#include "test_list.h"
+
+#define DECLARE(name, kind) TEST(name);
+SLP_TESTS(DECLARE)
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+    int kind; /* SLP_T_ANY, SLP_T_THREADS or SLP_T_SINGLE */
+} tests[] = {
+#define ENTRY(name, kind) {#name, test_##name, kind},
+    SLP_TESTS(ENTRY)
+};
+
+static char log_buf[65536];
+static size_t log_len;
+
+void test_log(const char *fmt, ...) {
+    va_list ap;
+    int n;
+    if (log_len && log_len < sizeof log_buf - 1) log_buf[log_len++] = ' ';
+    va_start(ap, fmt);
+    n = vsnprintf(log_buf + log_len, sizeof log_buf - log_len, fmt, ap);
+    va_end(ap);
+    if (n > 0) log_len += (size_t)n;
+    if (log_len >= sizeof log_buf) log_len = sizeof log_buf - 1;
+}
+
+const char *test_log_text(void) { return log_buf; }
+void test_log_clear(void) { log_len = 0; log_buf[0] = 0; }
+
+void test_fail(const char *file, int line, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "FAIL %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    fflush(stderr);
+    exit(1);
+}
+
+slp_tasklet spawn(slp_func fn, void *arg) {
+    slp_tasklet t = 0;
+    ASSERT_OK(slp_tasklet_create(&t, fn, arg));
+    return t;
+}
+
+int main(int argc, char **argv) {
+    size_t i, n = sizeof tests / sizeof tests[0];
+    int threads = slp_thread_start(NULL, NULL, NULL) != SLP_ENOTSUP;
+    if (argc < 2) {
+        for (i = 0; i < n; i++) printf("%s\n", tests[i].name);
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (strcmp(tests[i].name, argv[1]) != 0) continue;
+        if ((tests[i].kind == SLP_T_THREADS && !threads) ||
+            (tests[i].kind == SLP_T_SINGLE && threads)) {
+            printf("SKIP %s (not for this build)\n", argv[1]);
+            return 77;
+        }
+        tests[i].fn();
+        printf("PASS %s\n", argv[1]);
+        return 0;
+    }
+    fprintf(stderr, "no test named %s\n", argv[1]);
+    return 2;
+}
