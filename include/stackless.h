@@ -269,6 +269,14 @@ int slp_external_hold(int delta);
  * instead and the blocked tasklet stays blocked. */
 int slp_thread_set_nonblocking(int flag);
 
+/* For event loops that may not block (JavaScript): this thread's wake
+ * word, which changes whenever another thread queues a tasklet here or
+ * wakes it, so a caller can await it (Atomics.waitAsync) and run again. */
+const volatile uint32_t *slp_thread_wake_word(void);
+/* Tasklets bound to this thread that are alive, main excluded: while it is
+ * not 0 some of them wait (or are queued) here. */
+int slp_thread_pending(void);
+
 /* ------------------------------------------------------------- channels */
 
 /* A new channel: balance 0, preference -1, open.  Errors: ENOMEM. */

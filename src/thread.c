@@ -154,6 +154,23 @@ int slp_get_thread_info(int id, slp_tasklet *main, slp_tasklet *current,
     return 0;
 }
 
+const volatile uint32_t *slp_thread_wake_word(void) {
+    slp__thread *th = slp__thread_self();
+    return th ? &th->wake_seq : NULL;
+}
+
+int slp_thread_pending(void) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *t;
+    int n = 0;
+    if (!th) return slp__self_error();
+    slp__lock();
+    for (t = th->bound; t; t = t->bnext)
+        if (t != th->main && t->has_frame) n++;
+    slp__unlock();
+    return n;
+}
+
 /* ----------------------------------------------------------------- death */
 
 /* Kill pending: the tasklet's blocking call returns SLP_EEXIT when it runs

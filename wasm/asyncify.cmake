@@ -35,7 +35,7 @@ function(slp_asyncify target)
             --asyncify
             --pass-arg=asyncify-removelist@${remove}
             --pass-arg=asyncify-imports@slp.none
-            -O2 -o ${wasm}
+            -O2 --strip-dwarf -o ${wasm}
     COMMENT "Asyncify ${target}"
     VERBATIM)
 endfunction()
