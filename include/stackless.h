@@ -16,8 +16,10 @@
  *     - exceptions are negative error codes.  A tasklet's blocking call
  *       (send, receive, schedule, run, switch) returns the code that was
  *       thrown into it; slp_tasklet_kill() throws SLP_EEXIT ("TaskletExit").
- *       Once killed, every later blocking call of that tasklet returns
- *       SLP_EEXIT at once, so a tasklet ends by returning (as in libdill);
+ *       Once killed, a tasklet can still hand values to partners that wait,
+ *       but every call that would block or yield (a channel action with no
+ *       partner, schedule, run, switch) returns SLP_EEXIT at once, so a
+ *       killed tasklet ends by returning, as a cancelled libdill coroutine;
  *     - a tasklet function returns 0, or an error: a negative code other than
  *       SLP_EEXIT is an uncaught error that surfaces from the call the thread's
  *       main tasklet (or the innermost slp_run) is suspended in;

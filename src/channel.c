@@ -105,7 +105,6 @@ static int action(slp_channel h, int dir, void *value, int err, void **out) {
     if (!th) return slp__self_error();
     LOCKED_GET(c, h);
     self = th->current;
-    if (self->exiting) return unlock_ret(SLP_EEXIT);
     t = c->head;
     if (t && t->blocked == -dir) {
         slp__thread *owner = t->thread;
@@ -145,22 +144,21 @@ static int action(slp_channel h, int dir, void *value, int err, void **out) {
         }
         return r ? r : result;
     }
-    /* Nobody waiting: block. */
+    /* Nobody waiting: block, unless killed (it must end, not wait). */
+    if (self->exiting) return unlock_ret(SLP_EEXIT);
     if (c->closing) return unlock_ret(SLP_ECLOSED);
     if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
-    if (dir > 0) {
-        self->xfer_value = value;
-        self->send_err = err;
-    }
+    self->xfer_value = dir > 0 ? value : NULL;
+    if (dir > 0) self->send_err = err;
     slp__ring_remove(th, self);
     enqueue(c, self, dir);
     r = slp__block(th, self);
-    if (r) {
-        if (dir > 0) self->send_err = 0;
-        return r;
+    if (dir > 0) {
+        self->send_err = 0;
+    } else if (out) {
+        *out = self->xfer_value; /* the value, or the one sent with an error */
     }
-    if (dir < 0 && out) *out = self->xfer_value;
-    return 0;
+    return r;
 }
 
 int slp_channel_send(slp_channel ch, void *value) {
@@ -173,10 +171,10 @@ int slp_channel_send_throw(slp_channel ch, int err, void *value) {
 }
 
 int slp_channel_receive(slp_channel ch, void **value) {
-    void *v = NULL;
-    int r = action(ch, -1, NULL, 0, &v);
-    if (value) *value = v;
-    return r;
+    /* value goes straight through: a local here would be an address-taken
+     * local, i.e. a shadow-stack slice ("C state") in every blocked
+     * receiver of the wasm build. */
+    return action(ch, -1, NULL, 0, value);
 }
 
 #define CHANNEL_GET(name, expr)                                               \

@@ -43,5 +43,19 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(channel_main_gets_no_sender, SLP_T_ANY) \
   X(channel_main_blocked_gets_uncaught_error, SLP_T_ANY) \
   X(channel_ping_pong, SLP_T_ANY) \
-  X(channel_release_with_waiters, SLP_T_ANY)
+  X(channel_release_with_waiters, SLP_T_ANY) \
+  X(thread_scheduler_per_thread, SLP_T_THREADS) \
+  X(thread_channel_between_schedulers, SLP_T_THREADS) \
+  X(thread_send_does_not_switch, SLP_T_THREADS) \
+  X(thread_remote_insert_runs_there, SLP_T_THREADS) \
+  X(thread_kill_remote_blocked, SLP_T_THREADS) \
+  X(thread_bind_runnable_refused, SLP_T_ANY) \
+  X(thread_blocked_main_sleeps, SLP_T_THREADS) \
+  X(thread_deadlock_between_two, SLP_T_THREADS) \
+  X(thread_death_orphans_tasklets, SLP_T_THREADS) \
+  X(thread_death_kill_orphan, SLP_T_THREADS) \
+  X(thread_death_kills_cstate, SLP_T_THREADS) \
+  X(thread_shutdown_kills_other_mains, SLP_T_THREADS) \
+  X(single_thread_build_refuses_threads, SLP_T_SINGLE) \
+  X(stress_threads_channels, SLP_T_THREADS)
 #endif

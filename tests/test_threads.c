@@ -1,0 +1,433 @@
+/* test_threads.c -- a scheduler per thread, channels across threads,
+ * operations on another thread's tasklets, sleeping, deadlock, thread
+ * death and shutdown (reference §5, §3.3). */
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static void nap_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static volatile int flag;
+static void flag_set(int v) { __atomic_store_n(&flag, v, __ATOMIC_SEQ_CST); }
+static void flag_wait(int v) {
+    while (__atomic_load_n(&flag, __ATOMIC_SEQ_CST) != v) nap_ms(1);
+}
+
+/* ---- the seed's first example: a scheduler per thread -------------- */
+
+static int second_runcount, second_id;
+static int secondary(void *arg) {
+    (void)arg;
+    second_runcount = slp_getruncount();
+    second_id = slp_thread_id();
+    flag_wait(1); /* stay alive until main has looked at the thread list */
+    return 0;
+}
+
+TEST(thread_scheduler_per_thread) {
+    int id, ids[8], n, result = -99;
+    slp_tasklet extra = spawn(secondary, NULL); /* a tasklet in main's queue */
+    ASSERT_OK(slp_tasklet_remove(extra));
+    ASSERT_OK(slp_thread_start(&id, secondary, NULL));
+    while (!__atomic_load_n(&second_id, __ATOMIC_SEQ_CST)) nap_ms(1);
+    ASSERT_EQ(second_runcount, 1); /* only its own main */
+    ASSERT_EQ(second_id, id);
+    ASSERT(id != slp_thread_id());
+    n = slp_getthreads(ids, 8);
+    ASSERT_EQ(n, 2);
+    ASSERT_EQ(ids[0], slp_thread_id()); /* main thread first */
+    ASSERT_EQ(ids[1], id);
+    {
+        slp_tasklet m = 0, cur = 0;
+        int rc = -1;
+        ASSERT_OK(slp_get_thread_info(id, &m, &cur, &rc));
+        ASSERT_EQ(rc, 1);
+        ASSERT_EQ(m, cur);
+        ASSERT_EQ(slp_tasklet_is_main(m), 1);
+        ASSERT_EQ(slp_tasklet_thread_id(m), id);
+        ASSERT_EQ(slp_tasklet_is_current(m), 1); /* of its own thread */
+    }
+    ASSERT_ERR(slp_get_thread_info(987654, NULL, NULL, NULL), SLP_EBADTHREAD);
+    flag_set(1);
+    ASSERT_OK(slp_thread_join(id, &result));
+    ASSERT_EQ(result, 0);
+    ASSERT_EQ(slp_getthreads(ids, 8), 1);
+    ASSERT_ERR(slp_thread_join(id, NULL), SLP_EBADTHREAD);
+}
+
+/* ---- the seed's second example: a channel between two schedulers ---- */
+
+static slp_channel command;
+
+static int master_func(void *arg) {
+    static const char *cmds[] = {"ECHO 1", "ECHO 2", "ECHO 3", "QUIT"};
+    int i;
+    (void)arg;
+    for (i = 0; i < 4; i++) ASSERT_OK(slp_channel_send(command, (void *)cmds[i]));
+    return 0;
+}
+
+static int slave_func(void *arg) {
+    (void)arg;
+    EV("SLAVE STARTING");
+    for (;;) {
+        void *cmd;
+        ASSERT_OK(slp_channel_receive(command, &cmd));
+        EV("SLAVE: %s", (const char *)cmd);
+        if (strcmp(cmd, "QUIT") == 0) break;
+    }
+    EV("SLAVE ENDING");
+    return 0;
+}
+
+/* The seed's scheduler_run(): run until the tasklet has ended. */
+static int scheduler_run(void *fn) {
+    slp_tasklet t = spawn((slp_func)fn, NULL);
+    while (slp_tasklet_alive(t) == 1) ASSERT_OK(slp_run());
+    return slp_tasklet_release(t);
+}
+
+TEST(thread_channel_between_schedulers) {
+    int id;
+    ASSERT_OK(slp_channel_new(&command));
+    ASSERT_OK(slp_thread_start(&id, scheduler_run, (void *)master_func));
+    ASSERT_OK(scheduler_run((void *)slave_func));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_LOG("SLAVE STARTING SLAVE: ECHO 1 SLAVE: ECHO 2 SLAVE: ECHO 3 "
+               "SLAVE: QUIT SLAVE ENDING");
+    ASSERT_EQ(slp_channel_balance(command), 0);
+}
+
+/* ---- a cross-thread send never switches the sender ------------------ */
+
+static slp_channel ch;
+static volatile int received_value;
+
+static int main_receiver(void *arg) {
+    void *v;
+    (void)arg;
+    flag_set(1);
+    /* The thread's main blocks with nothing else to run: the thread sleeps
+     * until the other thread's send queues it here. */
+    ASSERT_OK(slp_channel_receive(ch, &v));
+    __atomic_store_n(&received_value, (int)(intptr_t)v, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+static int local_note(void *arg) {
+    EV("%s", (const char *)arg);
+    return 0;
+}
+
+TEST(thread_send_does_not_switch) {
+    int id;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_thread_start(&id, main_receiver, NULL));
+    flag_wait(1);
+    while (slp_channel_balance(ch) != -1) nap_ms(1);
+    spawn(local_note, "local"); /* would run first if the sender switched */
+    ASSERT_OK(slp_channel_set_preference(ch, -1) == -1 ? 0 : 1);
+    ASSERT_OK(slp_channel_send(ch, (void *)(intptr_t)77));
+    EV("sender continues");
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("sender continues local");
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_EQ(received_value, 77);
+}
+
+/* ---- operations on another thread's tasklets ----------------------- */
+
+static slp_channel done;
+static slp_tasklet remote_t;
+
+static int waits_for_done(void *arg) {
+    void *v;
+    int r;
+    (void)arg;
+    flag_set(1);
+    r = slp_channel_receive(done, &v);
+    EV("main of B got %s", r ? slp_err_name(r) : (const char *)v);
+    return 0;
+}
+
+static int reports_thread(void *arg) {
+    EV("%s on B=%d", (const char *)arg, slp_thread_id() == slp_tasklet_thread_id(remote_t));
+    return slp_channel_send(done, "done");
+}
+
+TEST(thread_remote_insert_runs_there) {
+    int id;
+    ASSERT_OK(slp_channel_new(&done));
+    ASSERT_OK(slp_tasklet_new(&remote_t));
+    ASSERT_OK(slp_tasklet_bind_args(remote_t, reports_thread, "t"));
+    ASSERT_OK(slp_thread_start(&id, waits_for_done, NULL));
+    flag_wait(1);
+    ASSERT_ERR(slp_tasklet_bind_thread(remote_t, 987654), SLP_EBADTHREAD);
+    ASSERT_OK(slp_tasklet_bind_thread(remote_t, id)); /* paused: allowed */
+    ASSERT_EQ(slp_tasklet_thread_id(remote_t), id);
+    ASSERT_ERR(slp_tasklet_switch(remote_t), SLP_EOTHERTHREAD);
+    ASSERT_EQ(slp_getruncount(), 1);
+    ASSERT_OK(slp_tasklet_insert(remote_t));
+    ASSERT_EQ(slp_getruncount(), 1); /* went to B's queue, not ours */
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_LOG("t on B=1 main of B got done");
+}
+
+static int blocked_on_ch(void *arg) {
+    void *v;
+    int r;
+    (void)arg;
+    r = slp_channel_receive(ch, &v);
+    EV("remote receiver: %s", slp_err_name(r));
+    return slp_channel_send(done, "x");
+}
+
+static int b_main_runs_tasklet(void *arg) {
+    void *v;
+    remote_t = spawn(blocked_on_ch, arg);
+    ASSERT_OK(slp_run()); /* it blocks; run returns (§3.3 rule 1) */
+    flag_set(1);
+    ASSERT_OK(slp_channel_receive(done, &v)); /* sleeps until killed there */
+    return 0;
+}
+
+TEST(thread_kill_remote_blocked) {
+    int id;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_channel_new(&done));
+    ASSERT_OK(slp_thread_start(&id, b_main_runs_tasklet, NULL));
+    flag_wait(1);
+    ASSERT_EQ(slp_channel_balance(ch), -1);
+    ASSERT_EQ(slp_tasklet_blocked(remote_t), SLP_BLOCKED_RECEIVING);
+    ASSERT_ERR(slp_tasklet_bind_thread(remote_t, -1), 0); /* blocked: allowed */
+    ASSERT_OK(slp_tasklet_bind_thread(remote_t, id));     /* and back */
+    ASSERT_OK(slp_tasklet_kill(remote_t, 0)); /* pending there; no switch here */
+    ASSERT_EQ(slp_channel_balance(ch), 0);
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_LOG("remote receiver: SLP_EEXIT");
+}
+
+TEST(thread_bind_runnable_refused) {
+    slp_tasklet t = spawn(local_note, "t");
+    ASSERT_ERR(slp_tasklet_bind_thread(t, -1), 0); /* already ours: no-op */
+    ASSERT_ERR(slp_tasklet_bind_thread(t, 2), SLP_ERUNNABLE);
+    ASSERT_ERR(slp_tasklet_bind_thread(slp_getcurrent(), 2), SLP_ERUNNABLE);
+    ASSERT_OK(slp_tasklet_remove(t));
+    ASSERT_ERR(slp_tasklet_bind_thread(t, 987654), SLP_EBADTHREAD);
+    ASSERT_ERR(slp_tasklet_bind_thread(t, -5), SLP_EBADTHREAD);
+}
+
+/* ---- sleeping, not spinning ----------------------------------------- */
+
+static int late_sender(void *arg) {
+    (void)arg;
+    nap_ms(300);
+    return slp_channel_send(ch, "late");
+}
+
+TEST(thread_blocked_main_sleeps) {
+    int id;
+    void *v;
+    struct timespec c0, c1;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_thread_start(&id, late_sender, NULL));
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    ASSERT_OK(slp_channel_receive(ch, &v)); /* main sleeps ~300 ms */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    ASSERT_STR(v, "late");
+    ASSERT_OK(slp_thread_join(id, NULL));
+#ifndef __EMSCRIPTEN__ /* its clocks cannot tell CPU time from wall time */
+    {
+        long cpu_ms = (c1.tv_sec - c0.tv_sec) * 1000 + (c1.tv_nsec - c0.tv_nsec) / 1000000;
+        if (cpu_ms > 100)
+            test_fail(__FILE__, __LINE__, "spent %ld ms of CPU waiting 300 ms", cpu_ms);
+    }
+#endif
+}
+
+/* ---- deadlock across threads ----------------------------------------- */
+
+static slp_channel ch1, ch2;
+static volatile int b_result;
+
+static int b_waits_on_ch2(void *arg) {
+    void *v;
+    (void)arg;
+    __atomic_store_n(&b_result, slp_channel_receive(ch2, &v), __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+/* Each thread waits for the other: whichever blocks last gets the error at
+ * once; the other is woken with it when nobody is left to wake it. */
+TEST(thread_deadlock_between_two) {
+    int id, a_result;
+    void *v;
+    ASSERT_OK(slp_channel_new(&ch1));
+    ASSERT_OK(slp_channel_new(&ch2));
+    b_result = 1;
+    ASSERT_OK(slp_thread_start(&id, b_waits_on_ch2, NULL));
+    a_result = slp_channel_receive(ch1, &v);
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_ERR(a_result, SLP_EDEADLOCK);
+    ASSERT_ERR(b_result, SLP_EDEADLOCK);
+    ASSERT_EQ(slp_channel_balance(ch1), 0);
+    ASSERT_EQ(slp_channel_balance(ch2), 0);
+}
+
+/* ---- thread death ----------------------------------------------------- */
+
+static void *soft_slot;
+static slp_tasklet queued_t, blocked_t;
+
+static int soft_receiver(void *arg) {
+    int r;
+    (void)arg;
+    r = slp_channel_receive(ch, &soft_slot); /* no address-taken local */
+    EV("soft receiver resumed: %s on thread %d", slp_err_name(r),
+       slp_thread_id() == 1 ? 1 : 0);
+    return 0;
+}
+
+static int dying_thread(void *arg) {
+    (void)arg;
+    blocked_t = spawn(soft_receiver, NULL);
+    ASSERT_OK(slp_run());
+    queued_t = spawn(local_note, "revived");
+    ASSERT_EQ(slp_tasklet_restorable(blocked_t), 1);
+    return 0; /* main ends: the thread dies with them */
+}
+
+TEST(thread_death_orphans_tasklets) {
+    int id;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_thread_start(&id, dying_thread, NULL));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_LOG("");
+    /* Soft tasklets simply stop; their thread id is -1. */
+    ASSERT_EQ(slp_tasklet_thread_id(blocked_t), -1);
+    ASSERT_EQ(slp_tasklet_alive(blocked_t), 0);
+    ASSERT_EQ(slp_tasklet_blocked(blocked_t), SLP_BLOCKED_RECEIVING);
+    ASSERT_EQ(slp_channel_balance(ch), -1); /* still in its channel */
+    ASSERT_EQ(slp_tasklet_thread_id(queued_t), -1);
+    ASSERT_EQ(slp_tasklet_scheduled(queued_t), 0);
+    /* What works and what does not on them (§5.4). */
+    ASSERT_ERR(slp_channel_send(ch, "x"), SLP_ENOTHREAD); /* poisoned */
+    ASSERT_EQ(slp_channel_balance(ch), -1);
+    ASSERT_ERR(slp_tasklet_insert(queued_t), SLP_ETHREADINIT);
+    ASSERT_ERR(slp_tasklet_run(queued_t), SLP_ENOTHREAD);
+    ASSERT_ERR(slp_tasklet_switch(queued_t), SLP_ENOTHREAD);
+    ASSERT_ERR(slp_tasklet_setup(queued_t), SLP_ENOTHREAD);
+    ASSERT_ERR(slp_tasklet_throw(queued_t, SLP_EUSER, NULL, 0), SLP_ENOTHREAD);
+    ASSERT_OK(slp_tasklet_remove(queued_t));
+    /* bind_thread revives a soft tasklet here; it runs from where it was. */
+    ASSERT_OK(slp_tasklet_bind_thread(queued_t, -1));
+    ASSERT_EQ(slp_tasklet_thread_id(queued_t), slp_thread_id());
+    ASSERT_EQ(slp_tasklet_alive(queued_t), 1);
+    ASSERT_OK(slp_tasklet_run(queued_t));
+    ASSERT_OK(slp_tasklet_bind_thread(blocked_t, -1));
+    ASSERT_EQ(slp_tasklet_alive(blocked_t), 1);
+    ASSERT_OK(slp_channel_send(ch, "hello")); /* resumes it here, on main */
+    ASSERT_STR(soft_slot, "hello");
+    ASSERT_LOG("revived soft receiver resumed: SLP_OK on thread 1");
+}
+
+static int killable(void *arg) {
+    (void)arg;
+    return slp_channel_receive(ch, &soft_slot);
+}
+
+static int dies_with_blocked(void *arg) {
+    (void)arg;
+    blocked_t = spawn(killable, NULL);
+    ASSERT_OK(slp_run());
+    return 0;
+}
+
+TEST(thread_death_kill_orphan) {
+    int id;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_thread_start(&id, dies_with_blocked, NULL));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_EQ(slp_channel_balance(ch), -1);
+    ASSERT_OK(slp_tasklet_kill(blocked_t, 0)); /* drops it, unblocks */
+    ASSERT_EQ(slp_tasklet_blocked(blocked_t), 0);
+    ASSERT_EQ(slp_tasklet_scheduled(blocked_t), 0);
+    ASSERT_EQ(slp_tasklet_alive(blocked_t), 0);
+    ASSERT_EQ(slp_channel_balance(ch), 0); /* the channel works again */
+    ASSERT_OK(slp_tasklet_bind(blocked_t, NULL, NULL));
+}
+
+static int cstate_receiver(void *arg) {
+    void *local; /* address-taken: C state in the wasm build */
+    int r = slp_channel_receive(ch, &local);
+    (void)arg;
+    EV("cstate receiver: %s", slp_err_name(r));
+    return 0;
+}
+
+static volatile int cstate_restorable = -1;
+static int dies_with_cstate(void *arg) {
+    (void)arg;
+    blocked_t = spawn(cstate_receiver, NULL);
+    ASSERT_OK(slp_run());
+    __atomic_store_n(&cstate_restorable, slp_tasklet_restorable(blocked_t), __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+/* A tasklet with C state is killed when its thread dies (run there, so it
+ * can unwind); one without simply stops.  Which one a tasklet is depends
+ * on the build (see "C state" in stackless.h). */
+TEST(thread_death_kills_cstate) {
+    int id;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_thread_start(&id, dies_with_cstate, NULL));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    if (cstate_restorable == 0) {
+        ASSERT_LOG("cstate receiver: SLP_EEXIT");
+        ASSERT_EQ(slp_channel_balance(ch), 0);
+        ASSERT_EQ(slp_tasklet_alive(blocked_t), 0);
+        ASSERT_EQ(slp_tasklet_blocked(blocked_t), 0);
+    } else {
+        ASSERT_EQ(cstate_restorable, 1);
+        ASSERT_LOG("");
+        ASSERT_EQ(slp_channel_balance(ch), -1);
+        ASSERT_EQ(slp_tasklet_thread_id(blocked_t), -1);
+    }
+}
+
+/* ---- shutdown ---------------------------------------------------------- */
+
+static volatile int shutdown_seen;
+static int waits_forever(void *arg) {
+    void *v;
+    int r;
+    (void)arg;
+    flag_set(1);
+    r = slp_channel_receive(ch, &v);
+    __atomic_store_n(&shutdown_seen, r, __ATOMIC_SEQ_CST);
+    return r;
+}
+
+TEST(thread_shutdown_kills_other_mains) {
+    int id, result = 0;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_thread_start(&id, waits_forever, NULL));
+    flag_wait(1);
+    while (slp_channel_balance(ch) != -1) nap_ms(1);
+    ASSERT_OK(slp_shutdown());
+    ASSERT_OK(slp_thread_join(id, &result) == SLP_ENOTHREAD ? 0 : 1);
+    while (!__atomic_load_n(&shutdown_seen, __ATOMIC_SEQ_CST)) nap_ms(1);
+    ASSERT_ERR(shutdown_seen, SLP_EEXIT);
+    ASSERT_ERR(slp_tasklet_alive(slp_getmain()), SLP_EBADHANDLE);
+}
+
+TEST(single_thread_build_refuses_threads) {
+    int id;
+    ASSERT_ERR(slp_thread_start(&id, local_note, NULL), SLP_ENOTSUP);
+    ASSERT_ERR(slp_thread_join(1, NULL), SLP_ENOTSUP);
+    ASSERT_EQ(slp_getthreads(NULL, 0), 1);
+}
