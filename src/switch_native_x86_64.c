@@ -36,7 +36,12 @@ void __sanitizer_start_switch_fiber(void **fake, const void *bottom, size_t size
 void __sanitizer_finish_switch_fiber(void *fake, const void **bottom, size_t *size);
 #define ASAN_START(f, b, s) __sanitizer_start_switch_fiber((f), (b), (s))
 #define ASAN_FINISH(f, b, s) __sanitizer_finish_switch_fiber((f), (b), (s))
+/* A dead tasklet's frames leave their poison in the shadow memory of its
+ * stack; a later mapping at the same address must start clean. */
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#define ASAN_UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
 #else
+#define ASAN_UNPOISON(p, n) ((void)0)
 #define ASAN_START(f, b, s) ((void)0)
 #define ASAN_FINISH(f, b, s) ((void)0)
 #endif
@@ -88,12 +93,14 @@ __asm__(".text\n"
 void slp__native_trampoline(void);
 
 static size_t stack_size(void) {
-    static size_t size;
+    static size_t cached; /* threads may race to fill it: same value */
+    size_t size = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (!size) {
         const char *e = getenv("SLP_STACK_SIZE");
         long v = e ? atol(e) : 0;
         size = v >= 16384 ? (size_t)v : 256 * 1024;
         size = (size + 4095) & ~(size_t)4095;
+        __atomic_store_n(&cached, size, __ATOMIC_RELAXED);
     }
     return size;
 }
@@ -119,6 +126,7 @@ static int ctx_alloc(slp__tasklet *t) {
     void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (stack == MAP_FAILED) return -1;
+    ASAN_UNPOISON(stack, size);
     t->ctx.stack = stack;
     t->ctx.stack_size = size;
     /* A frame for slp__native_swap to "return" into the trampoline with
@@ -177,6 +185,7 @@ void slp__ctx_suspend(slp__thread *th, slp__tasklet *t) {
 
 void slp__ctx_free(slp__tasklet *t) {
     if (t->ctx.stack) {
+        ASAN_UNPOISON(t->ctx.stack, t->ctx.stack_size);
         munmap(t->ctx.stack, t->ctx.stack_size);
         t->ctx.stack = NULL;
     }

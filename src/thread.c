@@ -21,10 +21,12 @@ slp__thread *slp__thread_first(void) { return registry; }
 int slp__self_error(void) { return shut_down ? SLP_ENOTHREAD : SLP_ENOMEM; }
 
 int slp__verbose(void) {
-    static int v = -1;
+    static int cached = -1; /* threads may race to fill it: same value */
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (v < 0) {
         const char *e = getenv("SLP_VERBOSE");
         v = e && *e && *e != '0';
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
     }
     return v;
 }
@@ -319,9 +321,9 @@ int slp_thread_start(int *id, slp_func fn, void *arg) {
 }
 
 int slp_thread_join(int id, int *result) {
-    slp__thread *self = slp__thread_self(), *th;
+    slp__thread *self = slp__tls_get(), *th;
+    int counted;
     if (!slp__have_threads) return SLP_ENOTSUP;
-    if (!self) return SLP_ENOTHREAD;
     slp__lock();
     for (th = registry; th; th = th->reg_next)
         if (th->id == id && th->started_by_runtime && th != self) break;
@@ -330,11 +332,13 @@ int slp_thread_join(int id, int *result) {
         return SLP_EBADTHREAD;
     }
     th->joining = 1;
-    slp__awake_adjust(-1); /* a joiner cannot wake anybody */
+    /* A joiner cannot wake anybody (after shutdown nobody counts). */
+    counted = self && self->state == SLP__TH_ALIVE && !shut_down;
+    if (counted) slp__awake_adjust(-1);
     slp__unlock();
     slp__os_thread_join(th);
     slp__lock();
-    slp__awake_adjust(1);
+    if (counted) slp__awake_adjust(1);
     registry_del(th);
     slp__unlock();
     if (result) *result = th->start_result;

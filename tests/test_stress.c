@@ -105,7 +105,10 @@ TEST(stress_threads_channels) {
         ASSERT_OK(slp_channel_new(&chans[i]));
         slp_channel_set_preference(chans[i], i - 1); /* -1, 0, 1 */
     }
-    for (i = 0; i < NTHREADS; i++) ASSERT_OK(slp_channel_new(&done[i]));
+    for (i = 0; i < NTHREADS; i++) { /* the last tasklet ends before main runs */
+        ASSERT_OK(slp_channel_new(&done[i]));
+        slp_channel_set_preference(done[i], 1);
+    }
     for (i = 0; i < NTHREADS; i++) ASSERT_OK(slp_thread_start(&ids[i], worker, (void *)(intptr_t)i));
     for (i = 0; i < NTHREADS; i++) ASSERT_OK(slp_thread_join(ids[i], NULL));
     for (i = 0; i < TOTAL; i++) missing += !seen[i];

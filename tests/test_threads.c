@@ -22,8 +22,8 @@ static void flag_wait(int v) {
 static int second_runcount, second_id;
 static int secondary(void *arg) {
     (void)arg;
-    second_runcount = slp_getruncount();
-    second_id = slp_thread_id();
+    __atomic_store_n(&second_runcount, slp_getruncount(), __ATOMIC_SEQ_CST);
+    __atomic_store_n(&second_id, slp_thread_id(), __ATOMIC_SEQ_CST);
     flag_wait(1); /* stay alive until main has looked at the thread list */
     return 0;
 }
@@ -203,8 +203,12 @@ TEST(thread_kill_remote_blocked) {
     flag_wait(1);
     ASSERT_EQ(slp_channel_balance(ch), -1);
     ASSERT_EQ(slp_tasklet_blocked(remote_t), SLP_BLOCKED_RECEIVING);
-    ASSERT_ERR(slp_tasklet_bind_thread(remote_t, -1), 0); /* blocked: allowed */
-    ASSERT_OK(slp_tasklet_bind_thread(remote_t, id));     /* and back */
+    if (slp_tasklet_restorable(remote_t) == 1) {
+        ASSERT_OK(slp_tasklet_bind_thread(remote_t, -1)); /* blocked: allowed */
+        ASSERT_OK(slp_tasklet_bind_thread(remote_t, id)); /* and back */
+    } else { /* wasm: its frame holds addresses of thread B's stack */
+        ASSERT_ERR(slp_tasklet_bind_thread(remote_t, -1), SLP_ECSTATE);
+    }
     ASSERT_OK(slp_tasklet_kill(remote_t, 0)); /* pending there; no switch here */
     ASSERT_EQ(slp_channel_balance(ch), 0);
     ASSERT_OK(slp_thread_join(id, NULL));
@@ -283,13 +287,17 @@ TEST(thread_deadlock_between_two) {
 static void *soft_slot;
 static slp_tasklet queued_t, blocked_t;
 
-static int soft_receiver(void *arg) {
-    int r;
-    (void)arg;
-    r = slp_channel_receive(ch, &soft_slot); /* no address-taken local */
+static __attribute__((noinline)) int log_resumed(int r) {
     EV("soft receiver resumed: %s on thread %d", slp_err_name(r),
        slp_thread_id() == 1 ? 1 : 0);
     return 0;
+}
+
+/* No address-taken local and no variadic call of its own: nothing of it
+ * lives on the C shadow stack while it waits, so it is soft in every build. */
+static int soft_receiver(void *arg) {
+    (void)arg;
+    return log_resumed(slp_channel_receive(ch, &soft_slot));
 }
 
 static int dying_thread(void *arg) {
@@ -419,8 +427,8 @@ TEST(thread_shutdown_kills_other_mains) {
     flag_wait(1);
     while (slp_channel_balance(ch) != -1) nap_ms(1);
     ASSERT_OK(slp_shutdown());
-    ASSERT_OK(slp_thread_join(id, &result) == SLP_ENOTHREAD ? 0 : 1);
-    while (!__atomic_load_n(&shutdown_seen, __ATOMIC_SEQ_CST)) nap_ms(1);
+    ASSERT_OK(slp_thread_join(id, &result)); /* joining still works */
+    ASSERT_ERR(result, SLP_EEXIT);
     ASSERT_ERR(shutdown_seen, SLP_EEXIT);
     ASSERT_ERR(slp_tasklet_alive(slp_getmain()), SLP_EBADHANDLE);
 }
