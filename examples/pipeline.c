@@ -56,12 +56,14 @@ enum { MAX_WORKERS = 1000, DEFAULT_WORKERS = 4, DEFAULT_SLICE = 64,
 typedef enum { OP_UPPER, OP_LOWER, OP_REVERSE, OP_COUNT_WORDS } op;
 
 /* One line on its way through the pipeline. */
-typedef struct {
+typedef struct line line;
+struct line {
+    line *prev, *next;  /* on the pipeline's list of live lines */
     size_t seq;         /* 0-based input line number */
     char *text;         /* the line without its terminator (may hold NULs) */
     size_t len;
     unsigned char eol;  /* 0: none (last line), 1: "\n", 2: "\r\n" */
-} line;
+};
 
 typedef struct pipeline pipeline;
 
@@ -93,6 +95,7 @@ struct pipeline {
     line **slots;       /* writer: line seq sits in slots[seq % window] */
     size_t next;        /* writer: next sequence number to write */
     size_t buffered, peak; /* lines waiting in slots now / at most */
+    line *live;         /* every line not yet written (see line_new) */
     /* results */
     size_t lines_read, lines_written, yields;
     int write_errno;
@@ -125,8 +128,43 @@ static int close_and_wake(slp_channel ch) {
     return r;
 }
 
-static void line_free(line *l) {
-    if (l) free(l->text);
+/* Lines belong to the pipeline, not to a tasklet: each is on p->live from
+ * line_new until the writer has written it.  A tasklet that is killed just
+ * drops what it holds, and main frees what is left.  (A tasklet cannot tell
+ * who owns the line it was sending when it is killed: a send that already
+ * handed the line to a receiver still returns SLP_EEXIT if the kill comes
+ * before the sender's next turn.) */
+static line *line_new(pipeline *p, const char *buf, size_t n) {
+    line *l = calloc(1, sizeof *l);
+    if (!l || !(l->text = malloc(n + 1))) {
+        free(l);
+        return NULL;
+    }
+    l->len = n;
+    if (l->len && buf[l->len - 1] == '\n') {
+        l->eol = 1;
+        l->len--;
+        if (l->len && buf[l->len - 1] == '\r') {
+            l->eol = 2;
+            l->len--;
+        }
+    }
+    memcpy(l->text, buf, l->len);
+    l->text[l->len] = '\0';
+    l->seq = p->lines_read++;
+    l->next = p->live;
+    if (p->live) p->live->prev = l;
+    p->live = l;
+    return l;
+}
+
+static void line_free(pipeline *p, line *l) {
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        p->live = l->next;
+    if (l->next) l->next->prev = l->prev;
+    free(l->text);
     free(l);
 }
 
@@ -168,31 +206,14 @@ static int reader(void *arg) {
                 fail(p, EXIT_IO, "read error", strerror(errno ? errno : EIO));
             break;
         }
-        l = calloc(1, sizeof *l);
-        if (l) l->text = malloc((size_t)n + 1);
-        if (!l || !l->text) {
-            line_free(l);
+        if ((l = line_new(p, buf, (size_t)n)) == NULL) {
             fail(p, EXIT_INTERNAL, "out of memory", NULL);
             shutdown_others(p);
             r = SLP_ENOMEM;
             break;
         }
-        l->len = (size_t)n;
-        if (l->len && buf[l->len - 1] == '\n') {
-            l->eol = 1;
-            l->len--;
-            if (l->len && buf[l->len - 1] == '\r') {
-                l->eol = 2;
-                l->len--;
-            }
-        }
-        memcpy(l->text, buf, l->len);
-        l->text[l->len] = '\0';
-        l->seq = p->lines_read++;
-        if ((r = slp_channel_send(p->work, l)) != 0) {
-            line_free(l); /* killed while it waited for a worker */
-            break;
-        }
+        /* Killed (SLP_EEXIT): the line may be a worker's already. */
+        if ((r = slp_channel_send(p->work, l)) != 0) break;
     }
     free(buf);
     /* End of input (or a read error: what was read still goes out). */
@@ -295,10 +316,7 @@ static int worker(void *arg) {
         line *l = v;
         for (i = 0; i < p->nops && r == 0; i++) r = apply(w, l, p->ops[i]);
         if (r == 0) r = slp_channel_send(p->done, l);
-        if (r != 0) {
-            line_free(l);
-            break;
-        }
+        if (r != 0) break; /* l stays on p->live */
     }
     if (r == SLP_ENOMEM) {
         fail(p, EXIT_INTERNAL, "out of memory", NULL);
@@ -315,14 +333,13 @@ static int worker(void *arg) {
 static int emit(pipeline *p, line *l) {
     static const char *const eols[] = {"", "\n", "\r\n"};
     size_t elen = l->eol;
-    int bad = fwrite(l->text, 1, l->len, stdout) != l->len ||
-              fwrite(eols[l->eol], 1, elen, stdout) != elen;
-    if (bad || ferror(stdout)) {
-        p->write_errno = errno ? errno : EIO;
-        line_free(l);
-        return SLP_EUSER;
-    }
-    line_free(l);
+    int bad;
+    errno = 0;
+    bad = fwrite(l->text, 1, l->len, stdout) != l->len ||
+          fwrite(eols[l->eol], 1, elen, stdout) != elen || ferror(stdout);
+    if (bad) p->write_errno = errno ? errno : EIO;
+    line_free(p, l);
+    if (bad) return SLP_EUSER;
     p->lines_written++;
     return window_release(p);
 }
@@ -480,7 +497,6 @@ static int runtime_error(const char *what, int err) {
 /* Build the pipeline, run it, tear it down.  Returns the exit status. */
 static int run_pipeline(pipeline *p) {
     int i, r, leaked = 0;
-    size_t s;
     p->window = (size_t)p->nworkers * WINDOW_PER_WORKER;
     p->credits = (int)p->window;
     p->slots = calloc(p->window, sizeof *p->slots);
@@ -537,11 +553,12 @@ static int run_pipeline(pipeline *p) {
                 "(%d tasklets)\n", slp_snapshot(NULL, 0));
         leaked = 1;
     }
-    /* Lines still in the reorder buffer (only after a failure). */
-    for (s = 0; s < p->window; s++) {
-        if (p->slots[s] && !p->status) leaked = 1;
-        line_free(p->slots[s]);
+    /* Lines not written: only after a failure. */
+    if (p->live && !p->status) {
+        fprintf(stderr, PROG ": internal error: lines left unwritten\n");
+        leaked = 1;
     }
+    while (p->live) line_free(p, p->live);
     if (p->stats)
         fprintf(stderr, PROG ": %zu lines read, %zu written, %d workers, "
                 "window %zu, reorder peak %zu, %zu yields\n",

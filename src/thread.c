@@ -249,7 +249,12 @@ static void orphan_all(slp__thread *th) {
 
 int slp_thread_exit(void) {
     slp__thread *th = slp__tls_get();
-    if (!th || th->state != SLP__TH_ALIVE) return 0;
+    if (!th) return 0;
+    if (th->state != SLP__TH_ALIVE) { /* after slp_shutdown: only tidy up */
+        slp__tls_set(NULL);
+        slp__ctx_thread_free(th);
+        return 0;
+    }
     if (th->current != th->main) return SLP_EINVAL;
     kill_cstate(th);
     slp__lock();
