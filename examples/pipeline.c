@@ -28,7 +28,8 @@
  *     which ends the writer.
  *   - on a fatal error (stdout unwritable, out of memory) the tasklet that
  *     sees it kills every other tasklet: their blocking calls return
- *     SLP_EEXIT, they free the line they hold and return.
+ *     SLP_EEXIT and they return.  Lines are on a list owned by the pipeline
+ *     (see line_new), so whatever was in flight is freed by main.
  *   - main sits in slp_run() until nothing is runnable, then checks that
  *     every tasklet has ended and that releasing the handles frees the
  *     channels (a protocol bug would show up as a tasklet left blocked).
@@ -382,7 +383,7 @@ static void usage(FILE *f) {
 "usage: " PROG " [OPTION]...\n"
 "Transform lines from stdin (or --input FILE) to stdout through a pipeline of\n"
 "tasklets: a reader, N workers and a writer connected by channels.  Output\n"
-"line i is input line i transformed; lines come out in input order.\n"
+"line i is input line i transformed, in input order (unless --unordered).\n"
 "\n"
 "Transforms (applied in the order given; none: copy unchanged):\n"
 "  --upper          ASCII letters to upper case (other bytes unchanged)\n"
@@ -400,7 +401,8 @@ static void usage(FILE *f) {
 "  -h, --help       show this help and exit\n"
 "\n"
 "A line ends at \"\\n\"; a \"\\r\\n\" ending and a missing final newline are\n"
-"kept as they were.  Exit status: 0 ok, 1 input/output error, 2 bad usage.\n",
+"kept as they were.  Exit status: 0 ok, 1 input/output error, 2 bad usage,\n"
+"70 internal error.\n",
         f);
 }
 
@@ -590,10 +592,6 @@ int main(int argc, char **argv) {
         free(p.ops);
         return EXIT_IO;
     }
-    /* The same buffering everywhere (WASI stdout would write per line if
-     * it were a terminal, glibc's too). */
-    setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-
     status = run_pipeline(&p);
 
     if (fflush(stdout) != 0 && status == 0) {

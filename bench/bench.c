@@ -1,0 +1,268 @@
+/*
+ * bench.c -- the runtime's figures, one line each ("name value"), so that a
+ * driver can print them side by side with its peers (bench/run.sh):
+ *
+ *   canary_ns           fib(20), calls nothing of ours: compares CPU speed
+ *   schedule_rt_ns      two tasklets schedule() to each other: one round trip
+ *   channel_rt_ns       ping-pong over two channels on one thread
+ *   xthread_rt_ns       ping-pong between tasklets of two threads, both idle
+ *   xthread_busy_rt_ns  the same while both threads have other work queued
+ *   blocked_bytes       memory per tasklet blocked on a channel (100,000)
+ *
+ * Each timed figure is the best of 5 runs.  Arguments: the names to run (all
+ * by default).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stackless.h"
+
+static long iters_scale = 1; /* SLP_BENCH_SCALE multiplies the runs */
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void check(int r, const char *what) {
+    if (r != 0) {
+        fprintf(stderr, "bench: %s: %s\n", what, slp_strerror(r));
+        exit(1);
+    }
+}
+
+/* ------------------------------------------------------------- canary */
+
+static __attribute__((noinline)) int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+
+static double bench_canary(void) {
+    volatile int sink = 0;
+    long i, n = 200 * iters_scale;
+    double t0 = now_ns();
+    for (i = 0; i < n; i++) sink += fib(20);
+    return (now_ns() - t0) / (double)n;
+}
+
+/* ----------------------------------------------------------- schedule */
+
+static long n_rounds;
+
+static int yielder(void *arg) {
+    long i;
+    (void)arg;
+    for (i = 0; i < n_rounds; i++) slp_schedule();
+    return 0;
+}
+
+static double bench_schedule(void) {
+    slp_tasklet a, b;
+    double t0;
+    n_rounds = 200000 * iters_scale;
+    check(slp_tasklet_create(&a, yielder, NULL), "create");
+    check(slp_tasklet_create(&b, yielder, NULL), "create");
+    t0 = now_ns();
+    check(slp_run(), "run");
+    slp_tasklet_release(a);
+    slp_tasklet_release(b);
+    /* One round trip: a -> b -> a, i.e. two switches. */
+    return (now_ns() - t0) / (double)n_rounds;
+}
+
+/* ------------------------------------------------------------ channel */
+
+static slp_channel ping_ch, pong_ch;
+
+static int pinger(void *arg) {
+    long i;
+    void *v;
+    (void)arg;
+    for (i = 0; i < n_rounds; i++) {
+        check(slp_channel_send(ping_ch, (void *)i), "send ping");
+        check(slp_channel_receive(pong_ch, &v), "receive pong");
+    }
+    return 0;
+}
+
+static int ponger(void *arg) {
+    long i;
+    void *v;
+    (void)arg;
+    for (i = 0; i < n_rounds; i++) {
+        check(slp_channel_receive(ping_ch, &v), "receive ping");
+        check(slp_channel_send(pong_ch, v), "send pong");
+    }
+    return 0;
+}
+
+static double bench_channel(void) {
+    slp_tasklet a, b;
+    double t0;
+    n_rounds = 200000 * iters_scale;
+    check(slp_channel_new(&ping_ch), "channel");
+    check(slp_channel_new(&pong_ch), "channel");
+    check(slp_tasklet_create(&b, ponger, NULL), "create");
+    check(slp_tasklet_create(&a, pinger, NULL), "create");
+    t0 = now_ns();
+    check(slp_run(), "run");
+    slp_tasklet_release(a);
+    slp_tasklet_release(b);
+    slp_channel_release(ping_ch);
+    slp_channel_release(pong_ch);
+    return (now_ns() - t0) / (double)n_rounds;
+}
+
+/* ------------------------------------------------------- cross-thread */
+
+static int busy_mode;
+
+/* Other work on the same thread while the partner lives: small units with
+ * a yield in between, so the scheduler always has something to run and
+ * the thread never sleeps. */
+static int busy(void *arg) {
+    slp_tasklet partner = (slp_tasklet)(uintptr_t)arg;
+    unsigned x = 1;
+    int k;
+    while (slp_tasklet_alive(partner) == 1) {
+        for (k = 0; k < 16; k++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+        }
+        if (slp_schedule() != 0) break;
+    }
+    return (int)(x & 0);
+}
+
+/* A thread's main: run fn (and a busy tasklet), until they have ended. */
+static int side(void *fn) {
+    slp_tasklet t, b = 0;
+    check(slp_tasklet_create(&t, (slp_func)fn, NULL), "create");
+    if (busy_mode) {
+        check(slp_tasklet_create(&b, busy, (void *)(uintptr_t)t), "create");
+        while (slp_tasklet_alive(t) == 1 || slp_tasklet_alive(b) == 1) slp_run();
+        slp_tasklet_release(b);
+    } else {
+        /* Main blocks on a channel nobody sends to: whenever fn waits on
+         * the other thread this thread sleeps (spin, then futex) until it
+         * is woken; when fn ends, main gets "receiving without a sender". */
+        slp_channel idle;
+        check(slp_channel_new(&idle), "channel");
+        while (slp_tasklet_alive(t) == 1) slp_channel_receive(idle, NULL);
+        slp_channel_release(idle);
+    }
+    slp_tasklet_release(t);
+    return 0;
+}
+
+static double bench_xthread(int busy_flag) {
+    int id;
+    double t0, dt;
+    busy_mode = busy_flag;
+    n_rounds = (busy_flag ? 100000 : 50000) * iters_scale;
+    check(slp_channel_new(&ping_ch), "channel");
+    check(slp_channel_new(&pong_ch), "channel");
+    check(slp_thread_start(&id, side, (void *)ponger), "thread");
+    t0 = now_ns();
+    side((void *)pinger);
+    dt = now_ns() - t0;
+    check(slp_thread_join(id, NULL), "join");
+    slp_channel_release(ping_ch);
+    slp_channel_release(pong_ch);
+    return dt / (double)n_rounds;
+}
+
+/* ------------------------------------------------------------ memory */
+
+static slp_channel wait_ch;
+
+static int blocker(void *arg) {
+    (void)arg;
+    return slp_channel_receive(wait_ch, NULL);
+}
+
+#if defined(__wasm__)
+static size_t heap_bytes(void) { return (size_t)sbrk(0); }
+#else
+static size_t heap_bytes(void) { /* resident set: what tasklets really touch */
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+#endif
+
+static double bench_blocked(void) {
+    enum { N = 100000 };
+    static slp_tasklet ts[N];
+    size_t before, after;
+    int i;
+    check(slp_channel_new(&wait_ch), "channel");
+    /* Warm up the allocator and the handle table with one round. */
+    for (i = 0; i < N / 10; i++) check(slp_tasklet_create(&ts[i], blocker, NULL), "create");
+    check(slp_run(), "run");
+    for (i = 0; i < N / 10; i++) slp_tasklet_kill(ts[i], 1), slp_tasklet_release(ts[i]);
+    check(slp_run(), "run");
+    before = heap_bytes();
+    for (i = 0; i < N; i++) check(slp_tasklet_create(&ts[i], blocker, NULL), "create");
+    check(slp_run(), "run"); /* every one of them blocks on wait_ch */
+    after = heap_bytes();
+    if (slp_channel_balance(wait_ch) != -N) {
+        fprintf(stderr, "bench: only %d blocked\n", -slp_channel_balance(wait_ch));
+        exit(1);
+    }
+    for (i = 0; i < N; i++) slp_tasklet_kill(ts[i], 1), slp_tasklet_release(ts[i]);
+    check(slp_run(), "run");
+    slp_channel_release(wait_ch);
+    return (double)(after - before) / N;
+}
+
+/* -------------------------------------------------------------- main */
+
+static double best_of(double (*fn)(void), int runs) {
+    double best = 1e300;
+    int i;
+    for (i = 0; i < runs; i++) {
+        double v = fn();
+        if (v < best) best = v;
+    }
+    return best;
+}
+
+static double xthread_idle(void) { return bench_xthread(0); }
+static double xthread_busy(void) { return bench_xthread(1); }
+
+static const struct {
+    const char *name;
+    double (*fn)(void);
+    int runs;
+    int threads;
+} figures[] = {
+    {"canary_ns", bench_canary, 5, 0},
+    {"schedule_rt_ns", bench_schedule, 5, 0},
+    {"channel_rt_ns", bench_channel, 5, 0},
+    {"xthread_rt_ns", xthread_idle, 5, 1},
+    {"xthread_busy_rt_ns", xthread_busy, 5, 1},
+    {"blocked_bytes", bench_blocked, 1, 0},
+};
+
+int main(int argc, char **argv) {
+    size_t i;
+    int a, any = argc > 1, threads = slp_thread_start(NULL, NULL, NULL) != SLP_ENOTSUP;
+    if (getenv("SLP_BENCH_SCALE")) iters_scale = atol(getenv("SLP_BENCH_SCALE"));
+    if (iters_scale < 1) iters_scale = 1;
+    for (i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+        int wanted = !any;
+        for (a = 1; a < argc; a++) wanted |= strcmp(argv[a], figures[i].name) == 0;
+        if (!wanted || (figures[i].threads && !threads)) continue;
+        printf("%s %.1f\n", figures[i].name, best_of(figures[i].fn, figures[i].runs));
+        fflush(stdout);
+    }
+    return 0;
+}
