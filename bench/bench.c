@@ -39,11 +39,13 @@ static void check(int r, const char *what) {
 
 static __attribute__((noinline)) int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 
+static volatile int fib_arg = 20; /* not a constant: no precomputing */
+
 static double bench_canary(void) {
-    volatile int sink = 0;
-    long i, n = 200 * iters_scale;
+    long i, n = 200 * iters_scale, sum = 0;
     double t0 = now_ns();
-    for (i = 0; i < n; i++) sink += fib(20);
+    for (i = 0; i < n; i++) sum += fib(fib_arg);
+    if (sum == 42) printf("\n");
     return (now_ns() - t0) / (double)n;
 }
 

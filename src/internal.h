@@ -68,7 +68,10 @@ void slp__sync_wake(slp__thread *th);
 /* Start an OS thread running slp__thread_main(th). */
 int slp__os_thread_start(slp__thread *th);
 int slp__os_thread_join(slp__thread *th);
-/* A relax hint for spin loops. */
+/* futex_*.c: wait while *word == expected (spurious returns allowed),
+ * wake up to count waiters; and a relax hint for spin loops. */
+void slp__futex_wait(volatile uint32_t *word, uint32_t expected);
+void slp__futex_wake(volatile uint32_t *word, int count);
 void slp__cpu_relax(void);
 /* Thread-local current thread pointer. */
 slp__thread *slp__tls_get(void);

@@ -209,10 +209,9 @@ void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first) {
 
 void slp__loop(slp__thread *th) {
     for (;;) {
-        slp__tasklet *t;
-        slp__lock();
-        t = th->current;
-        slp__unlock();
+        /* Only this thread writes its current (under the lock): no lock
+         * needed to read it here. */
+        slp__tasklet *t = th->current;
         if (t == th->main) return;
         while (__atomic_load_n(&t->in_flight, __ATOMIC_ACQUIRE))
             slp__cpu_relax();

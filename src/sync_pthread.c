@@ -1,25 +1,23 @@
 /*
  * sync_pthread.c -- the lock, sleeping and threads over POSIX threads: the
- * native build, and the Emscripten build where pthreads are Web Workers and
- * mutexes/condition variables are Atomics.wait/notify on shared memory.
+ * native build, and the Emscripten build where pthreads are Web Workers.
+ *
+ * The lock and the sleeps are futexes on words of (shared) memory
+ * (futex_*.c): the lock is Drepper's three-state mutex, a sleeping thread
+ * waits on its own wake word.  Both spin briefly first: a cross-thread
+ * partner usually answers within a microsecond, a futex round trip costs
+ * tens of them (TOOLCHAIN.md: 26.5 us against 0.49 us in workers).
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
-/* How many times a thread that has to sleep first polls its wake word:
- * a cross-thread partner usually answers within a microsecond, and a
- * futex round trip costs tens of them (TOOLCHAIN.md: 26.5 us vs 0.49 us). */
-#define SLP__SPIN 2000
-
-typedef struct {
-    pthread_t tid;
-    pthread_cond_t cond;
-} slp__os;
-
 const int slp__have_threads = 1;
-static pthread_mutex_t big = PTHREAD_MUTEX_INITIALIZER;
+
+/* 0 free, 1 taken, 2 taken and someone may wait. */
+static volatile uint32_t big;
 static __thread slp__thread *tls;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
@@ -43,50 +41,65 @@ void slp__tls_set(slp__thread *th) {
     pthread_setspecific(exit_key, th);
 }
 
-void slp__lock(void) { pthread_mutex_lock(&big); }
-void slp__unlock(void) { pthread_mutex_unlock(&big); }
+static uint32_t cas(volatile uint32_t *p, uint32_t expect, uint32_t want) {
+    __atomic_compare_exchange_n(p, &expect, want, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    return expect; /* the old value */
+}
 
-void slp__cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
+void slp__lock(void) {
+    uint32_t c;
+    int i;
+    if (cas(&big, 0, 1) == 0) return;
+    for (i = 0; i < 100; i++) {
+        slp__cpu_relax();
+        if (__atomic_load_n(&big, __ATOMIC_RELAXED) == 0 && cas(&big, 0, 1) == 0) return;
+    }
+    c = __atomic_exchange_n(&big, 2, __ATOMIC_ACQUIRE);
+    while (c != 0) {
+        slp__futex_wait(&big, 2);
+        c = __atomic_exchange_n(&big, 2, __ATOMIC_ACQUIRE);
+    }
+}
+
+void slp__unlock(void) {
+    if (__atomic_exchange_n(&big, 0, __ATOMIC_RELEASE) == 2) slp__futex_wake(&big, 1);
 }
 
 int slp__sync_thread_init(slp__thread *th) {
-    slp__os *os = calloc(1, sizeof *os);
-    if (!os) return -1;
-    pthread_cond_init(&os->cond, NULL);
-    th->os = os;
-    return 0;
+    th->os = calloc(1, sizeof(pthread_t));
+    return th->os ? 0 : -1;
 }
 
 void slp__sync_thread_free(slp__thread *th) {
-    slp__os *os = th->os;
-    if (!os) return;
-    pthread_cond_destroy(&os->cond);
-    free(os);
+    free(th->os);
     th->os = NULL;
 }
 
-void slp__thread_sleep(slp__thread *th, uint32_t seen) {
-    slp__os *os = th->os;
-    int i;
-    slp__unlock();
-    for (i = 0; i < SLP__SPIN; i++) {
-        if (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) != seen) break;
-        slp__cpu_relax();
-    }
-    slp__lock();
-    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen)
-        pthread_cond_wait(&os->cond, &big);
+static double mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-void slp__sync_wake(slp__thread *th) {
-    slp__os *os = th->os;
-    if (os) pthread_cond_signal(&os->cond);
+/* Spin up to this long before sleeping in the kernel / Atomics.wait. */
+#define SLP__SPIN_US 50.0
+
+void slp__thread_sleep(slp__thread *th, uint32_t seen) {
+    double until = 0;
+    int i = 0;
+    slp__unlock();
+    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
+        slp__cpu_relax();
+        if ((++i & 255) != 0) continue;
+        if (until == 0) until = mono_us() + SLP__SPIN_US;
+        else if (mono_us() > until) break;
+    }
+    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen)
+        slp__futex_wait(&th->wake_seq, seen);
+    slp__lock();
 }
+
+void slp__sync_wake(slp__thread *th) { slp__futex_wake(&th->wake_seq, 1); }
 
 static void *thread_start(void *p) {
     slp__thread_main(p);
@@ -94,11 +107,9 @@ static void *thread_start(void *p) {
 }
 
 int slp__os_thread_start(slp__thread *th) {
-    slp__os *os = th->os;
-    return pthread_create(&os->tid, NULL, thread_start, th) == 0 ? 0 : -1;
+    return pthread_create((pthread_t *)th->os, NULL, thread_start, th) == 0 ? 0 : -1;
 }
 
 int slp__os_thread_join(slp__thread *th) {
-    slp__os *os = th->os;
-    return pthread_join(os->tid, NULL) == 0 ? 0 : -1;
+    return pthread_join(*(pthread_t *)th->os, NULL) == 0 ? 0 : -1;
 }

@@ -31,11 +31,14 @@ function(slp_asyncify target)
     # --asyncify before -O2: inlining would erase the names the lists use.
     # No import can unwind (asyncify-imports lists none): only our own
     # intrinsic calls do, which keeps the instrumentation small.
-    COMMAND ${SLP_WASM_OPT} ${wasm} ${features}
+    # DWARF goes first (passes that cannot update it would be skipped);
+    # -g keeps the function names for profiles and stack traces.
+    COMMAND ${SLP_WASM_OPT} ${wasm} ${features} -g
+            --strip-dwarf
             --asyncify
             --pass-arg=asyncify-removelist@${remove}
             --pass-arg=asyncify-imports@slp.none
-            -O2 --strip-dwarf -o ${wasm}
+            -O2 -o ${wasm}
     COMMENT "Asyncify ${target}"
     VERBATIM)
 endfunction()
