@@ -294,7 +294,10 @@ int slp_channel_send(slp_channel ch, void *value);
  * stores value.  Errors: EINVAL if err >= 0, else as send. */
 int slp_channel_send_throw(slp_channel ch, int err, void *value);
 /* Receive into *value.  Returns 0, an error sent with send_throw, or the
- * errors of send (ENOSENDER instead of ENORECEIVER). */
+ * errors of send (ENOSENDER instead of ENORECEIVER).  A receiver killed
+ * after a value reached it but before it ran again returns SLP_EEXIT with
+ * *value set: SLP_EEXIT does not say the transfer failed.  (Likewise a
+ * sender may see SLP_EEXIT after its value was delivered.) */
 int slp_channel_receive(slp_channel ch, void **value);
 /* > 0: that many senders wait; < 0: receivers wait. */
 int slp_channel_balance(slp_channel ch);

@@ -231,14 +231,15 @@ static int deliver(slp_tasklet h, int err, void *value, int pending) {
     }
     if (!t->has_frame) return unlock_ret(kill ? 0 : SLP_ETHROWDEAD);
     self = th->current;
+    /* A kill keeps the transfer slot: a value already handed to t is still
+     * there for its receive to return beside SLP_EEXIT (so it can be freed). */
+    if (!kill) t->xfer_value = value;
     if (t == self) { /* raised at once in the caller */
         if (kill) t->exiting = 1;
-        t->xfer_value = value;
         return unlock_ret(err);
     }
     if (owner != th) {
         if (kill) t->exiting = 1;
-        t->xfer_value = value;
         t->xfer_err = err;
         if (t == owner->current && t->in_ring)
             return unlock_ret(0); /* running there: seen at its next switch */
@@ -248,7 +249,6 @@ static int deliver(slp_tasklet h, int err, void *value, int pending) {
     }
     if (!pending && th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
     if (kill) t->exiting = 1;
-    t->xfer_value = value;
     t->xfer_err = err;
     if (t->blocked) slp__channel_unlink(t);
     if (!t->in_ring) slp__ring_append(th, t);

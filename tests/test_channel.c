@@ -310,3 +310,25 @@ TEST(channel_release_with_waiters) {
     ASSERT_ERR(slp_channel_balance(ch), SLP_EBADHANDLE);
     ASSERT_LOG("r:SLP_EEXIT");
 }
+
+static void *got_value;
+static int recv_keep(void *arg) {
+    int r;
+    (void)arg;
+    r = slp_channel_receive(ch, &got_value);
+    EV("receive:%s", slp_err_name(r));
+    return 0;
+}
+
+/* A kill after the hand-over keeps the value for the receiver to free. */
+TEST(channel_kill_after_handoff_keeps_value) {
+    slp_tasklet r;
+    setup_channel(1); /* the sender continues: the receiver has not run yet */
+    r = spawn(recv_keep, NULL);
+    ASSERT_OK(slp_run());
+    ASSERT_OK(slp_channel_send(ch, "payload"));
+    ASSERT_EQ(slp_tasklet_blocked(r), 0);
+    ASSERT_OK(slp_tasklet_kill(r, 0));
+    ASSERT_LOG("receive:SLP_EEXIT");
+    ASSERT_STR(got_value, "payload");
+}
