@@ -1,0 +1,281 @@
+/*
+ * js_bridge.c -- the C half of the npm package (js/index.js is the other).
+ *
+ * JAVASCRIPT TASKLETS (DESIGN-NOTES trap 1)
+ *   Asyncify can only unwind wasm frames, so a JS tasklet never blocks inside
+ *   JavaScript.  Its C body, js_tasklet(), is a loop: it calls into JS
+ *   (slp_js_step, wasm/js_library.js) to advance the tasklet's generator by one
+ *   step; the generator yields an operation ("receive on channel 5"); JS
+ *   writes it into the tasklet's slp_js_task and returns; then C performs it.
+ *   Only C frames are on the stack when the operation blocks and switches,
+ *   and the scheduler keeps Stackless's exact order because it is the C one.
+ *   js_tasklet keeps everything in the heap struct: no address-taken local,
+ *   so its slice of the shadow stack stays empty.
+ *
+ * THREADS THAT RUN JAVASCRIPT
+ *   slp_js_thread_start() starts an Emscripten pthread (a Web Worker) through
+ *   slp_thread_start, so the runtime counts it as a partner at once.  Its main
+ *   function hands over to JS (slp_js_thread_boot imports js/index.js and the
+ *   user's module into that worker) and unwinds to the worker's event loop,
+ *   which keeps the pthread alive.  JS ends it with slp_js_thread_finish().
+ *
+ * VALUES THAT CROSS THREADS
+ *   JS values travel through channels as one 32-bit word (see js/values.js).
+ *   Objects that may reach another thread go in a "box" in the shared heap
+ *   that carries a copy (JSON, UTF-8, bytes) and, for a receiver on the same
+ *   thread, the index of the original object in its thread's table.  A box
+ *   received on another thread is returned to its origin thread through a
+ *   lock-free list, so that the origin can drop the original.
+ *
+ * Two functions below read the runtime's internals (src/internal.h): handle
+ * references (slp_js_*_retain) and idle accounting for threads that await
+ * their wake word (slp_js_idle_*).  They are marked RUNTIME: candidates for
+ * public calls of include/stackless.h.
+ */
+#include <emscripten.h>
+#include <emscripten/eventloop.h>
+#include <emscripten/threading.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+#include "stackless.h"
+
+#define API EMSCRIPTEN_KEEPALIVE
+
+/* ------------------------------------------------------- JS tasklets */
+
+/* Operations a JS tasklet yields.  Keep in step with OP in js/index.js. */
+enum {
+    OP_DONE = 0,       /* the generator ended: err is the tasklet's result */
+    OP_SEND,           /* a: channel, value */
+    OP_SEND_THROW,     /* a: channel, b: error code, value */
+    OP_RECEIVE,        /* a: channel; value <- what was received */
+    OP_SCHEDULE,
+    OP_SCHEDULE_REMOVE,
+    OP_RUN,            /* a nested slp_run() */
+    OP_TASKLET_RUN,    /* a: tasklet */
+    OP_TASKLET_SWITCH, /* a: tasklet */
+    OP_KILL,           /* a: tasklet, c: pending */
+    OP_THROW           /* a: tasklet, b: error code, value, c: pending */
+};
+
+/* One JS tasklet's exchange area, allocated by JS; freed by js_tasklet when
+ * the generator ends (JS frees it if the tasklet never ran). */
+typedef struct slp_js_task {
+    int32_t op;    /* out of JS: the operation */
+    int32_t a, b, c;
+    int32_t err;   /* into JS: the operation's result (0 or SLP_E*) */
+    void *value;   /* both ways: the value sent or received */
+} slp_js_task;
+
+/* wasm/js_library.js: feed err/value to the generator of d, store what it
+ * yields in d, return d->op. */
+extern int slp_js_step(slp_js_task *d);
+
+static int js_tasklet(void *arg) {
+    slp_js_task *d = arg;
+    for (;;) {
+        switch (slp_js_step(d)) {
+        case OP_SEND: d->err = slp_channel_send(d->a, d->value); break;
+        case OP_SEND_THROW:
+            d->err = slp_channel_send_throw(d->a, d->b, d->value);
+            break;
+        case OP_RECEIVE: d->err = slp_channel_receive(d->a, &d->value); break;
+        case OP_SCHEDULE: d->err = slp_schedule(); break;
+        case OP_SCHEDULE_REMOVE: d->err = slp_schedule_remove(); break;
+        case OP_RUN: d->err = slp_run(); break;
+        case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
+        case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
+        case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
+        case OP_THROW:
+            d->err = slp_tasklet_throw(d->a, d->b, d->value, d->c);
+            break;
+        case OP_DONE: {
+            int r = d->err;
+            free(d);
+            return r;
+        }
+        default: /* not this thread's generator: d belongs to its own */
+            return d->err;
+        }
+    }
+}
+
+/* The function JS binds its tasklets to (slp_tasklet_bind(t, fn, task)). */
+API slp_func slp_js_tasklet_func(void) { return js_tasklet; }
+
+/* ------------------------------------------------- a C demo tasklet */
+
+/* echo: receive a value on the channel and send it back on the same one,
+ * until killed or the channel fails.  A C tasklet for the tests: it talks
+ * to JS tasklets over one channel, values untouched. */
+static int echo(void *arg) {
+    slp_channel ch = (slp_channel)(uintptr_t)arg;
+    void *v;
+    int r;
+    while ((r = slp_channel_receive(ch, &v)) == 0)
+        if ((r = slp_channel_send(ch, v)) != 0) break;
+    return r == SLP_EEXIT || r == SLP_ECLOSED ? 0 : r;
+}
+
+API slp_func slp_js_demo_echo(void) { return echo; }
+
+/* ------------------------------------------------------ handle refs */
+
+/* RUNTIME: take one more user reference on a handle (every JS thread that
+ * holds a wrapper holds its own).  Wanted: slp_channel_retain /
+ * slp_tasklet_retain in include/stackless.h. */
+static int retain(uint32_t h, int kind) {
+    int r = SLP_EBADHANDLE;
+    slp__lock();
+    if (kind == SLP__HK_CHANNEL) {
+        slp__channel *c = slp__handle_get(h, kind);
+        if (c) c->urefs++, r = 0;
+    } else {
+        slp__tasklet *t = slp__handle_get(h, kind);
+        if (t && !t->is_main) t->urefs++, r = 0;
+    }
+    slp__unlock();
+    return r;
+}
+
+API int slp_js_channel_retain(slp_channel h) { return retain(h, SLP__HK_CHANNEL); }
+API int slp_js_tasklet_retain(slp_tasklet h) { return retain(h, SLP__HK_TASKLET); }
+
+/* --------------------------------------------- awaiting the wake word */
+
+/* RUNTIME: slp_thread_set_nonblocking is declared in stackless.h but not
+ * defined by the runtime yet; this is it, under another name. */
+API int slp_js_set_nonblocking(int flag) {
+    slp__thread *th = slp__thread_self();
+    int old;
+    if (!th) return slp__self_error();
+    slp__lock();
+    old = th->nonblocking;
+    th->nonblocking = flag != 0;
+    slp__unlock();
+    return old;
+}
+
+/* RUNTIME: a thread that may not block (slp_thread_set_nonblocking) and is
+ * about to await its wake word with nothing runnable counts as asleep, as a
+ * thread sleeping in slp__block does: so a wake counts it awake at once
+ * (slp__thread_wake) and a whole-program deadlock is seen (DESIGN-NOTES
+ * trap 5).  Returns 1 if something is runnable already (do not wait).
+ * Wanted: slp_thread_idle(begin) in include/stackless.h. */
+API int slp_js_idle_begin(void) {
+    slp__thread *th = slp__thread_self();
+    int busy;
+    if (!th) return slp__self_error();
+    slp__lock();
+    busy = th->runcount > 1 || th->deadlocked;
+    if (!busy) {
+        th->sleeping = 1;
+        slp__awake_adjust(-1); /* at 0 this wakes every sleeper, us too */
+    }
+    slp__unlock();
+    return busy;
+}
+
+/* After the wait (or before any other call into the runtime while waiting):
+ * counted awake again.  Returns 1 if the wake was the deadlock alarm. */
+API int slp_js_idle_end(void) {
+    slp__thread *th = slp__thread_self();
+    int dead;
+    if (!th) return slp__self_error();
+    slp__lock();
+    if (th->sleeping) {
+        th->sleeping = 0;
+        slp__awake_adjust(1);
+    }
+    dead = th->deadlocked;
+    th->deadlocked = 0;
+    slp__unlock();
+    return dead;
+}
+
+/* ------------------------------------------------ boxes between threads */
+
+/* Box header (js/values.js has the layout): kind, origin thread, ref, len,
+ * next, aux; then len bytes. */
+enum { BOX_ORIGIN = 1, BOX_NEXT = 4 };
+#define MAX_ORIGINS 1024
+
+static uint32_t returned[MAX_ORIGINS]; /* per origin thread: a stack of boxes */
+
+/* A box whose original lives on another thread goes back there. */
+API void slp_js_box_return(uint32_t *box) {
+    uint32_t *head = &returned[(uint32_t)box[BOX_ORIGIN] % MAX_ORIGINS];
+    uint32_t old = __atomic_load_n(head, __ATOMIC_RELAXED);
+    do box[BOX_NEXT] = old;
+    while (!__atomic_compare_exchange_n(head, &old, (uint32_t)(uintptr_t)box, 1,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+/* The boxes returned to this thread (a list through their next field). */
+API uint32_t *slp_js_box_take(int thread_id) {
+    uint32_t *head = &returned[(uint32_t)thread_id % MAX_ORIGINS];
+    if (!__atomic_load_n(head, __ATOMIC_RELAXED)) return NULL;
+    return (uint32_t *)(uintptr_t)__atomic_exchange_n(head, 0, __ATOMIC_ACQUIRE);
+}
+
+/* ------------------------------------------- threads running JavaScript */
+
+/* Shared by the starting thread and the new one; allocated by JS. */
+typedef struct slp_js_boot {
+    int32_t state;     /* futex word: 0 starting, 1 running, 2 ended */
+    int32_t thread_id; /* the runtime's id of the new thread */
+    uint32_t pthread;  /* its pthread_t, for terminate */
+    int32_t result;    /* encoded value: the thread's result or error */
+    int32_t failed;    /* 1: result is an error */
+    int32_t spec;      /* encoded value: what to load and run (JS reads it) */
+    char *entry;       /* URL of js/index.js for the new thread to import */
+} slp_js_boot;
+
+/* wasm/js_library.js: load js/index.js and the user's module in this worker,
+ * then return at once; the work goes on in the worker's event loop. */
+extern void slp_js_thread_boot(slp_js_boot *b);
+
+static int js_thread_main(void *arg) {
+    slp_js_boot *b = arg;
+    b->pthread = (uint32_t)(uintptr_t)pthread_self();
+    __atomic_store_n(&b->state, 1, __ATOMIC_SEQ_CST);
+    slp_js_thread_boot(b);
+    /* Leave the C stack, keep the worker (and this pthread) alive. */
+    emscripten_unwind_to_js_event_loop();
+    return 0;
+}
+
+API int slp_js_thread_start(slp_js_boot *b) {
+    return slp_thread_start(&b->thread_id, js_thread_main, b);
+}
+
+/* On the thread itself, from JS, when its work is done: the scheduler ends
+ * (slp_thread_exit), the starter is told through b->state, the pthread
+ * exits and its worker goes back to Emscripten's pool. */
+API void slp_js_thread_finish(slp_js_boot *b) {
+    slp_thread_exit();
+    __atomic_store_n(&b->state, 2, __ATOMIC_SEQ_CST);
+    emscripten_futex_wake(&b->state, INT_MAX);
+    pthread_exit(NULL);
+}
+
+/* After b->state became 2: free the runtime's record of the thread. */
+API int slp_js_thread_join(slp_js_boot *b) {
+    int result;
+    return slp_thread_join(b->thread_id, &result);
+}
+
+/* The worker was terminated by its owner (DESIGN-NOTES trap 4): Emscripten
+ * forgets the pthread, and the runtime marks the thread dead (its tasklets
+ * get thread_id -1).  Main browser thread only. */
+API int slp_js_thread_killed(slp_js_boot *b) {
+    if (b->pthread) pthread_kill((pthread_t)(uintptr_t)b->pthread, SIGKILL);
+    __atomic_store_n(&b->state, 2, __ATOMIC_SEQ_CST);
+    return slp_thread_mark_dead(b->thread_id);
+}
