@@ -106,7 +106,7 @@ let stepping = null; // the record whose generator is running
 let bomb;            // the last uncaught error of a JS tasklet here
 let channels = new Map(), tasklets = new Map(); // handle -> WeakRef(wrapper)
 let idle = false, deadFlag = 0; // awaiting the wake word (slp_js_idle_*)
-let pumping = null;  // the running pump (nonblocking threads)
+let pumping = false; // a pump is running (nonblocking threads)
 let runWaiters = []; // run() calls waiting
 let helpers = new Set(); // records of helper tasklets (main ops that wait)
 let keepAlive = 0;   // Node: timers that keep the process up while we wait
@@ -167,7 +167,7 @@ function setup(mod, opts) {
   refresh();
   records = new Map(); channels = new Map(); tasklets = new Map();
   stepping = null; bomb = undefined; idle = false; deadFlag = 0;
-  pumping = null; runWaiters = []; helpers = new Set();
+  pumping = false; runWaiters = []; helpers = new Set();
   TID = A.slp_thread_id();
   codec = new Codec(rt);
   scratch = A.malloc(8);
@@ -792,16 +792,14 @@ function runBlocking() {
 }
 
 function pump() {
-  if (!pumping) {
-    pumping = pumpLoop().catch((e) => {
-      for (const w of runWaiters.splice(0)) w.reject(e);
-      for (const rec of helpers) rec.settle.reject(e);
-      helpers.clear();
-    }).finally(() => { pumping = null; });
-  }
-  return pumping;
+  if (pumping) return;
+  pumping = true;
+  pumpLoop();
 }
 
+// Drives this thread's scheduler while main code waits (run() or a helper).
+// `pumping` is cleared in the same microtask that settles the last waiter,
+// so a run() called right after it starts a new pump.
 async function pumpLoop() {
   holdProcess(true);
   try {
@@ -818,7 +816,12 @@ async function pumpLoop() {
       if (A.slp_getruncount() > 1) continue;
       if (await waitForWake(seen)) onDeadlock();
     }
+  } catch (e) {
+    for (const w of runWaiters.splice(0)) w.reject(e);
+    for (const rec of helpers) rec.settle.reject(e);
+    helpers.clear();
   } finally {
+    pumping = false;
     holdProcess(false);
   }
 }
@@ -923,15 +926,20 @@ export function hold() {
  * channels and tasklets go as themselves).  A generator function runs as a
  * tasklet there; a plain (or async) function runs as that thread's main
  * code.  The thread ends when that is done and its tasklets are.
- * options.blocking (default true): its scheduler sleeps in C while waiting
- * for other threads, instead of awaiting on its event loop.
+ * Resolves to a Thread once the worker runs it (a worker is made and loaded
+ * by this thread's event loop: a busy loop started before that would wait
+ * for ever).
  */
 export function startThread(moduleURL, name = 'default', ...args) {
   return startThreadWith({}, moduleURL, name, ...args);
 }
 
-/** startThread with options: { blocking }. */
-export function startThreadWith(options, moduleURL, name = 'default', ...args) {
+/**
+ * startThread with options.  blocking (default true): the thread's
+ * scheduler sleeps in C while it waits for other threads (fast, and its
+ * event loop is stopped meanwhile); false: it awaits, as the main thread.
+ */
+export async function startThreadWith(options, moduleURL, name = 'default', ...args) {
   ready();
   const url = resolveModuleURL(moduleURL);
   const b = A.malloc(28);
@@ -942,10 +950,17 @@ export function startThreadWith(options, moduleURL, name = 'default', ...args) {
   h32()[i + 5] = codec.encode({ url, name, args, blocking: options.blocking ?? true }, true, true);
   const r = A.slp_js_thread_start(b);
   if (r < 0) {
+    codec.discard(h32()[i + 5]);
     A.free(entry);
+    A.free(b);
     throw errorFor(r, 0, 0);
   }
-  return new Thread(b, h32()[i + 1], entry);
+  const th = new Thread(b, h32()[i + 1], entry);
+  while (Atomics.load(h32(), i) === 0) {
+    const res = Atomics.waitAsync(h32(), i, 0);
+    if (res.async) await res.value;
+  }
+  return th;
 }
 
 function resolveModuleURL(u) {

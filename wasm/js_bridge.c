@@ -245,6 +245,7 @@ static int js_thread_main(void *arg) {
     slp_js_boot *b = arg;
     b->pthread = (uint32_t)(uintptr_t)pthread_self();
     __atomic_store_n(&b->state, 1, __ATOMIC_SEQ_CST);
+    emscripten_futex_wake(&b->state, INT_MAX);
     slp_js_thread_boot(b);
     /* Leave the C stack, keep the worker (and this pthread) alive. */
     emscripten_unwind_to_js_event_loop();
