@@ -1,0 +1,119 @@
+// introspect.js -- the runtime's state, as the live picture draws it.
+//
+// The source of truth is the runtime itself.  With the package's
+// snapshot() (slp_snapshot: every tasklet of every thread, copied under the
+// runtime's lock without stopping any scheduler) the picture shows all
+// tasklets, those the demo never heard of included.  Until the package has
+// it, the same fields come from the per-handle queries the package already
+// has (thread_id, alive, blocked, scheduled, is_current), for the tasklets
+// the demo knows (each worker sends its tasklets to the page).
+//
+// One picture, either way:
+//   { source: 'snapshot' | 'queries',
+//     threads: [{ id, alive }],
+//     tasklets: [{ handle, thread, state, channel }] }
+// with state one of STATES and channel the handle of the channel a blocked
+// tasklet waits on (0 when not blocked or not known).
+
+export const STATES = ['running', 'runnable', 'blocked_send', 'blocked_recv', 'paused', 'nothread', 'dead'];
+
+// SLP_STATE_* of include/stackless.h (1-based) -> name.
+const BY_CODE = [null, ...STATES];
+// Names the package might use for the same states.
+const ALIASES = {
+  blocked_receive: 'blocked_recv', blocked_receiving: 'blocked_recv', receiving: 'blocked_recv',
+  blocked_sending: 'blocked_send', sending: 'blocked_send', no_thread: 'nothread',
+  'no-thread': 'nothread', 'blocked-send': 'blocked_send', 'blocked-recv': 'blocked_recv',
+};
+
+export function stateName(s) {
+  if (typeof s === 'number') return BY_CODE[s] ?? 'dead';
+  const k = String(s).toLowerCase();
+  return STATES.includes(k) ? k : ALIASES[k] ?? 'dead';
+}
+
+export function hasSnapshot(slp) { return typeof slp.snapshot === 'function'; }
+
+// slp: the package's module.  known: Map handle -> { tasklet, recv, send }
+// (the tasklets the page holds wrappers for, and the channels they use).
+export function takeSnapshot(slp, known) {
+  if (hasSnapshot(slp)) return fromPackage(slp.snapshot());
+  return fromQueries(slp, known);
+}
+
+function fromPackage(s) {
+  const list = Array.isArray(s) ? s : s.tasklets ?? [];
+  const tasklets = list.map((t) => ({
+    handle: t.handle ?? t.h ?? t.id,
+    thread: t.thread_id ?? t.threadId ?? t.thread ?? -1,
+    state: stateName(t.state),
+    channel: (typeof t.channel === 'object' && t.channel ? t.channel.h : t.channel) ?? 0,
+  }));
+  const threads = (Array.isArray(s) ? null : s.threads)?.map((x) =>
+    typeof x === 'number' ? { id: x, alive: true } : { id: x.id ?? x.thread_id, alive: x.alive ?? true });
+  return { source: 'snapshot', threads: threads ?? null, tasklets };
+}
+
+function fromQueries(slp, known) {
+  const tasklets = [];
+  for (const [handle, k] of known) {
+    const t = k.tasklet;
+    let thread, alive, blocked, scheduled, current;
+    try {
+      thread = t.thread_id;
+      alive = t.alive;
+      blocked = t.blocked ? blockedKind(t, k) : 0;
+      scheduled = t.scheduled;
+      current = alive && t.is_current;
+    } catch {
+      continue; // released handle: gone
+    }
+    let state;
+    if (blocked === 1) state = 'blocked_recv';
+    else if (blocked === 2) state = 'blocked_send';
+    else if (current) state = 'running';
+    else if (thread === -1 && !k.ended) state = 'nothread';
+    else if (scheduled) state = 'runnable';
+    else if (alive) state = 'paused';
+    else state = 'dead';
+    if (thread === -1 && blocked) state = 'nothread';
+    const channel = state === 'blocked_recv' ? k.recv?.h ?? 0
+      : state === 'blocked_send' ? k.send?.h ?? 0
+      : state === 'nothread' ? (k.recv?.h ?? k.send?.h ?? 0) : 0;
+    tasklets.push({ handle, thread, state, channel });
+  }
+  let threads = null;
+  try { threads = slp.getthreads().map((id) => ({ id, alive: true })); } catch { /* not ready */ }
+  return { source: 'queries', threads, tasklets };
+}
+
+// The package's wrapper says blocked or not (t.blocked); which way comes
+// from the runtime where the package exposes it (t.blocked_kind, 1 receive,
+// 2 send: slp_tasklet_blocked), else from the channels' balances.
+function blockedKind(t, k) {
+  if (typeof t.blocked_kind === 'number') return t.blocked_kind;
+  const bal = (ch) => { try { return ch ? balanceOf(ch) : 0; } catch { return 0; } };
+  if (k.send && !k.recv) return 2;
+  if (k.recv && !k.send) return 1;
+  return bal(k.send) > 0 && bal(k.recv) >= 0 ? 2 : 1;
+}
+
+// A channel's balance or preference.  This version of the package throws
+// for negative values (its getters treat them as error codes: see the
+// report); the value is then the error's code.
+export function signed(get) {
+  try {
+    return get();
+  } catch (e) {
+    if (typeof e?.code === 'number' && e.code < 0 && e.code > -1000) return e.code;
+    throw e;
+  }
+}
+export const balanceOf = (ch) => signed(() => ch.balance);
+export const preferenceOf = (ch) => signed(() => ch.preference);
+
+export function countByState(tasklets) {
+  const c = Object.fromEntries(STATES.map((s) => [s, 0]));
+  for (const t of tasklets) c[t.state]++;
+  return c;
+}
