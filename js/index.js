@@ -395,7 +395,13 @@ function step(d) {
       } else {
         res = thrown ? rec.gen.throw(input) : rec.gen.next(input);
       }
-      if (res.done) return finish(rec, i, false, res.value);
+      if (res.done) {
+        if (rec.made > 0) {
+          return finish(rec, i, true, new TypeError('stackless-wasm: inside a tasklet, blocking ' +
+            'calls must be yielded (`yield t.kill()`): one was not, before the tasklet returned'));
+        }
+        return finish(rec, i, false, res.value);
+      }
       let op = res.value;
       if (op === undefined && rec.made === 0) op = SCHEDULE;
       if (!(op instanceof Op) && op !== SCHEDULE) {
@@ -576,7 +582,7 @@ export class Tasklet {
   bind_thread(threadId = -1) {
     if (this.rec && records.get(this.rec.d) === this.rec) {
       const to = threadId === -1 || threadId === 0 ? TID : threadId;
-      if (to !== TID) {
+      if (to !== TID && getthreads().includes(to)) {
         throw new WrongThreadError(EOTHERTHREAD,
           'a JS tasklet cannot move to another thread: its generator lives in this one');
       }
@@ -638,13 +644,21 @@ export class Channel {
     return mainChannelOp(OP_RECEIVE, this);
   }
   /** > 0: senders waiting; < 0: receivers waiting. */
-  get balance() { return check(A.slp_channel_balance(this.h)); }
+  get balance() {
+    // Any int is a balance: a bad handle is told by closing() first.
+    check(A.slp_channel_closing(this.h));
+    return A.slp_channel_balance(this.h);
+  }
   /** -1 prefer the receiver (default), 1 the sender, 0 neither. */
-  get preference() { return check(A.slp_channel_preference(this.h)); }
+  get preference() {
+    const r = A.slp_channel_preference(this.h);
+    return r < -1 ? check(r) : r;
+  }
   set preference(p) {
     if (typeof p !== 'number' && typeof p !== 'boolean')
       throw new TypeError('preference must be set to an integer');
-    check(A.slp_channel_set_preference(this.h, Math.sign(+p)));
+    const r = A.slp_channel_set_preference(this.h, Math.sign(+p));
+    if (r < -1) check(r);
   }
   get schedule_all() { return check(A.slp_channel_schedule_all(this.h)) === 1; }
   set schedule_all(f) { check(A.slp_channel_set_schedule_all(this.h, f ? 1 : 0)); }
@@ -724,7 +738,12 @@ function mainChannelOp(code, ch, v) {
       if (UNDELIVERED.has(r)) codec.discard(w);
       w = 0;
     }
-    if (r === EWOULDBLOCK) return viaHelper(new Op(code, ch, v));
+    // Would sleep (EWOULDBLOCK), or nothing else could ever act (EDEADLOCK)
+    // but other threads exist: main code waits in a helper tasklet, and the
+    // event loop counts as able to act meanwhile (it may send itself).  A
+    // thread alone gets Stackless's DeadlockError.
+    if (r === EWOULDBLOCK || (r === EDEADLOCK && A.slp_getthreads(0, 0) > 1))
+      return viaHelper(new Op(code, ch, v));
     return Promise.reject(errorFor(r, w, A.slp_getcurrent()));
   } catch (e) {
     return Promise.reject(e);
@@ -781,7 +800,7 @@ function runBlocking() {
     enter();
     let r = A.slp_run();
     if (r < 0) throw errorFor(r, 0, 0);
-    if (A.slp_thread_pending() === 0) return;
+    if (A.slp_js_waiting() === 0) return;
     if (A.slp_getruncount() > 1) continue;
     // Sleep until another thread queues something here, run it, and
     // come back when nothing is runnable again.
@@ -808,13 +827,15 @@ async function pumpLoop() {
       enter();
       const r = A.slp_run();
       if (r < 0) { deliverError(errorFor(r, 0, 0)); continue; }
-      if (A.slp_thread_pending() === 0) {
+      if (A.slp_js_waiting() === 0) {
         for (const w of runWaiters.splice(0)) w.resolve();
         continue;
       }
       if (!runWaiters.length && !helpers.size) break;
       if (A.slp_getruncount() > 1) continue;
-      if (await waitForWake(seen)) onDeadlock();
+      // Only run() waits count this thread asleep: main code awaiting a
+      // channel is an event loop that may still act.
+      if (await waitForWake(seen, helpers.size === 0)) onDeadlock();
     }
   } catch (e) {
     for (const w of runWaiters.splice(0)) w.reject(e);
@@ -855,12 +876,17 @@ function onDeadlock() {
 // Wait until another thread changes the wake word from seen: poll a little
 // (a partner usually answers within microseconds), then await it, counted
 // as asleep.  Returns true on the deadlock alarm.
-async function waitForWake(seen) {
+async function waitForWake(seen, asleep) {
   const H = h32();
   const t0 = performance.now();
   do {
     if (Atomics.load(H, wakeIdx) !== seen) return false;
   } while (performance.now() - t0 < spinMs);
+  if (!asleep) {
+    const res = Atomics.waitAsync(H, wakeIdx, seen);
+    if (res.async) await res.value;
+    return false;
+  }
   if (A.slp_js_idle_begin() !== 0) return false;
   idle = true;
   const res = Atomics.waitAsync(H, wakeIdx, seen);

@@ -182,6 +182,23 @@ API int slp_js_idle_begin(void) {
     return busy;
 }
 
+/* RUNTIME: tasklets of this thread that another thread could make run:
+ * blocked on a channel or queued (main excluded).  Paused tasklets do not
+ * count: nothing but an explicit insert() brings them back, and run() does
+ * not wait for that (slp_thread_pending counts them).  Wanted: a
+ * slp_thread_waiting() in include/stackless.h. */
+API int slp_js_waiting(void) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *t;
+    int n = 0;
+    if (!th) return slp__self_error();
+    slp__lock();
+    for (t = th->bound; t; t = t->bnext)
+        if (t != th->main && t->has_frame && (t->blocked || t->in_ring)) n++;
+    slp__unlock();
+    return n;
+}
+
 /* After the wait (or before any other call into the runtime while waiting):
  * counted awake again.  Returns 1 if the wake was the deadlock alarm. */
 API int slp_js_idle_end(void) {

@@ -1,0 +1,244 @@
+// Tasklets and the scheduler on one thread: Stackless's run order, kill,
+// errors, getcurrent/getmain, and JS <-> C tasklets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import stackless, {
+  init, tasklet, channel, run, schedule, getcurrent, getmain, getruncount, getthreads,
+  Tasklet, TaskletExit, DeadlockError, DeadTaskletError, BadArgumentError, StacklessError,
+  demo,
+} from '../index.js';
+
+await init();
+
+test('init() is idempotent and the main thread is thread 1', async () => {
+  await init();
+  assert.deepEqual(getthreads(), [1]);
+  assert.deepEqual(stackless.threads, [1]);
+  assert.equal(stackless.runcount, 1);
+  assert.equal(getmain(), getcurrent());
+  assert.equal(getmain().is_main, true);
+  assert.equal(getmain().thread_id, 1);
+});
+
+test('tasklet(fn)(...args) schedules at the end of the run queue', async () => {
+  const order = [];
+  function* f(name, n) { for (let i = 0; i < n; i++) { order.push(`${name}${i}`); yield schedule(); } }
+  const a = tasklet(f)('a', 3), b = tasklet(f)('b', 2);
+  assert.ok(a instanceof Tasklet);
+  assert.equal(typeof a, 'function');
+  assert.equal(getruncount(), 3);
+  assert.equal(a.alive, true);
+  assert.equal(a.scheduled, true);
+  await run();
+  assert.deepEqual(order, ['a0', 'b0', 'a1', 'b1', 'a2']);
+  assert.equal(a.alive, false);
+  assert.equal(b.alive, false);
+  assert.equal(getruncount(), 1);
+});
+
+test('t.run() order: t2.run() runs t2, t3, then main (Stackless docs)', async () => {
+  const order = [];
+  const f = function* (n) { order.push(n); };
+  tasklet(f)(1);
+  const t2 = tasklet(f)(2);
+  tasklet(f)(3);
+  t2.run();
+  order.push('main');
+  await run();
+  assert.deepEqual(order, [2, 3, 'main', 1]);
+});
+
+test('channel preference -1 (default): a send to a waiting receiver runs the receiver now', async () => {
+  const ch = channel(), log = [];
+  tasklet(function* () { log.push('r:' + (yield ch.receive())); })();
+  tasklet(function* () { log.push('s:before'); yield ch.send('x'); log.push('s:after'); })();
+  await run();
+  assert.deepEqual(log, ['s:before', 'r:x', 's:after']);
+  assert.equal(ch.preference, -1);
+});
+
+test('channel preference 1: the sender continues', async () => {
+  const ch = channel(), log = [];
+  ch.preference = 1;
+  assert.equal(ch.preference, 1);
+  ch.preference = 5;
+  assert.equal(ch.preference, 1);
+  tasklet(function* () { log.push('r:' + (yield ch.receive())); })();
+  tasklet(function* () { yield ch.send('x'); log.push('s:after'); })();
+  await run();
+  assert.deepEqual(log, ['s:after', 'r:x']);
+  assert.throws(() => { ch.preference = 'a'; }, TypeError);
+});
+
+test('balance counts waiting senders and receivers; close() refuses blocking actions', async () => {
+  const ch = channel();
+  const r1 = tasklet(function* () { yield ch.receive(); })();
+  const r2 = tasklet(function* () { yield ch.receive(); })();
+  await run();
+  assert.equal(ch.balance, -2);
+  assert.equal(r1.blocked, true);
+  assert.equal(ch.queue, r1);
+  ch.close();
+  assert.equal(ch.closing, true);
+  assert.equal(ch.closed, false);
+  r1.kill();
+  assert.equal(ch.balance, -1);
+  const err = await ch.receive().catch((e) => e); // would block on a closing channel
+  assert.ok(err instanceof stackless.ChannelClosedError);
+  assert.equal(err.message, 'Send/receive operation on a closed channel');
+  assert.equal(err.errno, 'SLP_ECLOSED');
+  await ch.send('last'); // a waiting receiver still takes it
+  assert.equal(ch.closed, true);
+  assert.equal(r2.alive, false);
+});
+
+test('same-thread sends keep object identity', async () => {
+  const ch = channel(), obj = { a: [1, 2] }, got = [];
+  tasklet(function* () { for (let i = 0; i < 5; i++) got.push(yield ch.receive()); })();
+  const fn = () => 1;
+  tasklet(function* () {
+    yield ch.send(obj); yield ch.send(fn); yield ch.send(2.5); yield ch.send(-7); yield ch.send('s');
+  })();
+  await run();
+  assert.equal(got[0], obj);
+  assert.equal(got[1], fn);
+  assert.deepEqual(got.slice(2), [2.5, -7, 's']);
+});
+
+test('main code sends and receives with await', async () => {
+  const ch = channel();
+  tasklet(function* () { const v = yield ch.receive(); yield ch.send(v * 2); })();
+  await ch.send(21);
+  assert.equal(await ch.receive(), 42);
+});
+
+test('kill() raises TaskletExit in the tasklet; finally blocks run', async () => {
+  const ch = channel(), log = [];
+  const t = tasklet(function* () {
+    try { yield ch.receive(); } catch (e) { log.push(e instanceof TaskletExit); throw e; } finally { log.push('finally'); }
+  })();
+  await run();
+  assert.equal(t.blocked, true);
+  t.kill();
+  assert.deepEqual(log, [true, 'finally']);
+  assert.equal(t.alive, false);
+  assert.equal(ch.balance, 0);
+  t.kill(); // a dead tasklet: no-op
+});
+
+test('kill from inside a tasklet is yielded; a tasklet can catch TaskletExit', async () => {
+  const log = [];
+  const victim = tasklet(function* () {
+    try { for (;;) yield schedule(); } catch (e) { log.push(e.name); }
+    log.push('survived once');
+  })();
+  tasklet(function* () { yield schedule(); yield victim.kill(); log.push('killer done'); })();
+  await run();
+  assert.deepEqual(log, ['TaskletExit', 'survived once', 'killer done']);
+});
+
+test('an uncaught error in a tasklet rejects run() with that error', async () => {
+  const boom = new RangeError('boom');
+  tasklet(function* () { yield schedule(); throw boom; })();
+  await assert.rejects(run(), (e) => e === boom);
+  assert.equal(getruncount(), 1);
+});
+
+test('deadlock: main receiving with nobody to send', async () => {
+  const ch = channel();
+  const e = await ch.receive().catch((x) => x);
+  assert.ok(e instanceof DeadlockError);
+  assert.equal(e.message, 'Deadlock: the last runnable tasklet cannot be blocked.');
+  assert.equal(ch.balance, 0);
+});
+
+test('a tasklet blocking as the last runnable one, while main waits in a receive, ends it', async () => {
+  const a = channel(), b = channel();
+  tasklet(function* () { yield b.receive(); })();
+  const e = await a.receive().catch((x) => x);
+  assert.ok(e instanceof DeadlockError, String(e));
+  getcurrent(); // still usable
+});
+
+test('dead tasklet and bad argument errors carry the runtime message', async () => {
+  const t = tasklet(function* () {})();
+  await run();
+  assert.throws(() => t.run(), (e) => e instanceof DeadTaskletError &&
+    e.message === 'You cannot run an unbound(dead) tasklet');
+  assert.throws(() => t.throw(new Error('x')), (e) => e instanceof DeadTaskletError &&
+    e.message === 'You cannot throw to a dead tasklet');
+  const ch = channel();
+  ch.release();
+  assert.throws(() => ch.balance, (e) => e instanceof BadArgumentError &&
+    e.message === 'invalid, released or wrong kind of handle');
+  assert.throws(() => tasklet(42), TypeError);
+  assert.ok(new DeadlockError(-5) instanceof StacklessError);
+  assert.ok(new DeadlockError(-5) instanceof Error);
+});
+
+test('throw() raises any value in the tasklet; send_throw() in the receiver', async () => {
+  const ch = channel(), seen = [];
+  const t = tasklet(function* () {
+    try { yield ch.receive(); } catch (e) { seen.push(e.message); }
+    try { yield ch.receive(); } catch (e) { seen.push(e.message); }
+  })();
+  await run();
+  t.throw(new Error('thrown'));
+  await ch.send_throw(new TypeError('sent'));
+  assert.deepEqual(seen, ['thrown', 'sent']);
+});
+
+test('a blocking call inside a tasklet that is not yielded is an error there', async () => {
+  const ch = channel();
+  let caught;
+  tasklet(function* () {
+    try { ch.send(1); yield schedule(); } catch (e) { caught = e; }
+  })();
+  await run();
+  assert.ok(caught instanceof TypeError);
+  assert.match(caught.message, /must be yielded/);
+});
+
+test('getcurrent() inside a tasklet is that tasklet', async () => {
+  let inside;
+  const t = tasklet(function* () { inside = getcurrent(); yield schedule(); })();
+  await run();
+  assert.equal(inside, t);
+  assert.equal(getcurrent(), getmain());
+});
+
+test('a JS tasklet and a C tasklet (echo) talk over one channel', async () => {
+  const ch = channel(), got = [];
+  const echo = demo.echo(ch);
+  const obj = { x: 1 };
+  tasklet(function* () {
+    for (const v of [1, -5, 'str', obj, 1e100]) { yield ch.send(v); got.push(yield ch.receive()); }
+  })();
+  await run();
+  assert.deepEqual(got, [1, -5, 'str', obj, 1e100]);
+  assert.equal(got[3], obj); // the C tasklet passed the word through: identity kept
+  assert.equal(echo.blocked, true);
+  echo.kill();
+  assert.equal(echo.alive, false);
+});
+
+test('plain functions can be tasklets too (they run to the end at once)', async () => {
+  let ran = 0;
+  tasklet((n) => { ran = n; })(7);
+  await run();
+  assert.equal(ran, 7);
+});
+
+test('remove() and insert() pause and resume; bind(null) unbinds', async () => {
+  const log = [];
+  const t = tasklet(function* () { log.push('ran'); })();
+  t.remove();
+  assert.equal(t.paused, true);
+  await run();
+  assert.deepEqual(log, []);
+  t.insert();
+  await run();
+  assert.deepEqual(log, ['ran']);
+  const u = tasklet(function* () {})(); u.remove(); u.bind(null);
+  assert.equal(u.alive, false);
+});

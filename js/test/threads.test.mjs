@@ -1,0 +1,137 @@
+// Threads: workers with their own schedulers over the same memory, channels
+// between them, values that cross, errors across threads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  init, tasklet, channel, run, schedule, getthreads, startThread, startThreadWith,
+  getcurrent, WrongThreadError, DeadTaskletError, Thread,
+} from '../index.js';
+
+await init();
+const W = new URL('./fixtures/threads.mjs', import.meta.url);
+
+test('a thread has its own scheduler; join() gives its result', async () => {
+  const th = await startThread(W, 'info', { a: 1 });
+  assert.ok(th instanceof Thread);
+  assert.ok(th.id > 1);
+  const r = await th.join();
+  assert.equal(r.tid, th.id);
+  assert.equal(r.runcount, 1);
+  assert.deepEqual(r.x, { a: 1 });
+  assert.equal(th.alive, false);
+  assert.deepEqual(getthreads(), [1]);
+});
+
+test("a thread's error rejects join() with a copy of it", async () => {
+  const th = await startThread(W, 'fails');
+  await assert.rejects(th.join(), (e) => e instanceof RangeError && e.message === 'failed in a thread');
+  await assert.rejects((await startThread(W, 'nosuch')).join(), /no exported function "nosuch"/);
+});
+
+test('a channel handed to a thread works from both sides (tasklets here, a tasklet there)', async () => {
+  const a = channel(), b = channel();
+  const th = await startThread(W, 'echo', a, b, 3);
+  const got = [];
+  tasklet(function* () { for (const v of [1, 2, 3]) yield a.send(v); })();
+  tasklet(function* () { for (let i = 0; i < 3; i++) got.push(yield b.receive()); })();
+  await run();
+  assert.deepEqual(got, [1, 2, 3]);
+  assert.equal(await th.join(), 3);
+});
+
+test('main code awaits a thread without blocking the event loop', async () => {
+  const a = channel(), b = channel();
+  const th = await startThread(W, 'echo', a, b, 1);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const got = b.receive(); // waits for the thread
+  await new Promise((r) => setTimeout(r, 30));
+  assert.ok(ticks > 3, `event loop ran (${ticks} ticks) while a receive waited`);
+  await a.send('ping');
+  assert.equal(await got, 'ping');
+  clearInterval(timer);
+  await th.join();
+});
+
+test('values crossing threads are copied: numbers, strings, JSON, binary, channels', async () => {
+  const ch = channel();
+  const th = await startThread(W, 'describe', ch, 8);
+  const bytes = new Uint8Array([1, 2, 255]);
+  const obj = { s: 'é😀', n: [1, 2.5, null], nested: { t: true } };
+  for (const v of [7, -1.5, 2 ** 40, 'text ✓', obj, bytes, bytes.buffer, new Float64Array([0.5, -2])]) {
+    await ch.send(v);
+  }
+  const r = await th.join();
+  assert.deepEqual(r.map((x) => x.type), ['[object Number]', '[object Number]', '[object Number]',
+    '[object String]', '[object Object]', '[object Uint8Array]', '[object ArrayBuffer]',
+    '[object Float64Array]']);
+  assert.deepEqual(r.map((x) => x.v), [7, -1.5, 2 ** 40, 'text ✓', obj, [1, 2, 255], [1, 2, 255], [0.5, -2]]);
+});
+
+test('a same-thread send on a channel shared with a thread still keeps identity', async () => {
+  const ch = channel();
+  const th = await startThread(W, 'info', ch); // ch is now shared
+  await th.join();
+  const obj = {};
+  let got;
+  tasklet(function* () { got = yield ch.receive(); })();
+  tasklet(function* () { yield ch.send(obj); })();
+  await run();
+  assert.equal(got, obj);
+});
+
+test('a channel sent over a channel to another thread', async () => {
+  const ch = channel(), reply = channel();
+  const th = await startThread(W, 'viaChannel', ch);
+  await ch.send(reply);
+  assert.equal(await reply.receive(), `hello from thread ${th.id}`);
+  await th.join();
+});
+
+test("wrong thread: switching to another thread's tasklet; moving a JS tasklet", async () => {
+  const ch = channel();
+  const th = await startThread(W, 'owner', ch);
+  const remote = await ch.receive();
+  assert.equal(remote.thread_id, th.id);
+  assert.throws(() => remote.switch(), (e) => e instanceof WrongThreadError &&
+    e.message === "can't switch to a different thread.");
+  const mine = tasklet(function* () {})();
+  mine.remove();
+  assert.throws(() => mine.bind_thread(th.id), WrongThreadError);
+  assert.throws(() => mine.bind_thread(9999), WrongThreadError); // no such thread
+  mine.kill();
+  await ch.send('finish');
+  assert.equal(await th.join(), 'owner done');
+  assert.equal(remote.thread_id, -1); // its thread is gone
+  assert.throws(() => remote.run(), DeadTaskletError);
+});
+
+test('terminate(): the thread is marked dead, its tasklets lose their thread', async () => {
+  const ch = channel(), ready = channel();
+  const th = await startThread(W, 'blockForever', ch, ready);
+  const t = await ready.receive();
+  assert.equal(t.blocked, true);
+  await th.terminate();
+  assert.equal(th.alive, false);
+  assert.equal(t.thread_id, -1);
+  assert.equal(t.alive, false);
+  assert.ok(!getthreads().includes(th.id));
+  // Its tasklet still sits in ch: a send finds a partner without a thread.
+  await assert.rejects(ch.send(1), DeadTaskletError);
+  t.kill();
+  assert.equal(ch.balance, 0);
+});
+
+test('a thread whose scheduler awaits (blocking: false) works the same', async () => {
+  const a = channel(), b = channel();
+  const th = await startThreadWith({ blocking: false }, W, 'echo', a, b, 2);
+  await a.send('x');
+  assert.equal(await b.receive(), 'x');
+  await a.send('y');
+  assert.equal(await b.receive(), 'y');
+  assert.equal(await th.join(), 2);
+});
+
+test('getcurrent() is the main tasklet outside tasklets', () => {
+  assert.equal(getcurrent().is_main, true);
+});
