@@ -16,3 +16,8 @@ void slp__futex_wake(volatile uint32_t *word, int count) {
 }
 
 void slp__cpu_relax(void) {} /* wasm has no pause instruction */
+
+/* A thread that polls (a lone tasklet calling schedule() in a loop) must
+ * still serve the calls other threads proxy to it, such as their stdout
+ * writes on the main thread, or they wait for it forever. */
+void slp__idle_poll(void) { emscripten_current_thread_process_queued_calls(); }

@@ -20,3 +20,5 @@ void slp__cpu_relax(void) {
     __asm__ __volatile__("yield");
 #endif
 }
+
+void slp__idle_poll(void) {}

@@ -73,6 +73,9 @@ int slp__os_thread_join(slp__thread *th);
 void slp__futex_wait(volatile uint32_t *word, uint32_t expected);
 void slp__futex_wake(volatile uint32_t *word, int count);
 void slp__cpu_relax(void);
+/* Called where a thread polls without sleeping (schedule() with nothing
+ * else to run): serve what other threads wait for from this one. */
+void slp__idle_poll(void);
 /* Thread-local current thread pointer. */
 slp__thread *slp__tls_get(void);
 void slp__tls_set(slp__thread *th);

@@ -92,6 +92,15 @@ static int take_result(slp__tasklet *t) {
     return err;
 }
 
+/* The variant's resume and suspend are called through pointers that no
+ * optimizer can see through, so that they stay functions of their own
+ * whatever the program is linked with.  Asyncify depends on it: resume is
+ * named on its remove-list, and suspend, which starts the unwind, is
+ * re-entered from its top when the tasklet is rewound; inlined into its
+ * caller it would make the caller re-run instead. */
+static void (*volatile resume)(slp__thread *, slp__tasklet *) = slp__ctx_resume;
+static void (*volatile suspend)(slp__thread *, slp__tasklet *) = slp__ctx_suspend;
+
 int slp__switch_to(slp__thread *th, slp__tasklet *next) {
     slp__tasklet *self = th->current;
     int err;
@@ -108,7 +117,7 @@ int slp__switch_to(slp__thread *th, slp__tasklet *next) {
     if (self->is_main)
         slp__loop(th);
     else
-        slp__ctx_suspend(th, self);
+        suspend(th, self);
     /* We may be on another thread now (bind_thread while we were away). */
     slp__lock();
     err = take_result(self);
@@ -207,6 +216,7 @@ void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first) {
 
 /* ------------------------------------------------------------------ loop */
 
+
 void slp__loop(slp__thread *th) {
     for (;;) {
         /* Only this thread writes its current (under the lock): no lock
@@ -215,7 +225,7 @@ void slp__loop(slp__thread *th) {
         if (t == th->main) return;
         while (__atomic_load_n(&t->in_flight, __ATOMIC_ACQUIRE))
             slp__cpu_relax();
-        slp__ctx_resume(th, t);
+        resume(th, t);
         if (t->ended) {
             slp__tasklet_ended(th, t);
         } else {
@@ -292,6 +302,11 @@ int slp_schedule(void) {
     if (self->exiting) {
         slp__unlock();
         return SLP_EEXIT;
+    }
+    if (next == self) { /* alone: the caller is polling */
+        slp__unlock();
+        slp__idle_poll();
+        slp__lock();
     }
     return slp__switch_to(th, next);
 }

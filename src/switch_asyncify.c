@@ -25,11 +25,12 @@
 
 #include "internal.h"
 
+/* Our own C names: the pass adds functions called asyncify_* itself. */
 #define IMPORT(name) __attribute__((import_module("asyncify"), import_name(name)))
-IMPORT("start_unwind") void asyncify_start_unwind(void *data);
-IMPORT("stop_unwind") void asyncify_stop_unwind(void);
-IMPORT("start_rewind") void asyncify_start_rewind(void *data);
-IMPORT("stop_rewind") void asyncify_stop_rewind(void);
+IMPORT("start_unwind") void slp__asyncify_start_unwind(void *data);
+IMPORT("stop_unwind") void slp__asyncify_stop_unwind(void);
+IMPORT("start_rewind") void slp__asyncify_start_rewind(void *data);
+IMPORT("stop_rewind") void slp__asyncify_stop_rewind(void);
 
 void *slp__sp_get(void);
 void slp__sp_set(void *sp);
@@ -98,6 +99,11 @@ static int keep(void **blk, size_t *blk_size, const void *from, size_t n) {
     return 0;
 }
 
+/* The tasklet body must stay out of slp__ctx_resume (which Asyncify leaves
+ * uninstrumented): inlined there, its code after the tasklet's function
+ * would also run when that function returns only to unwind. */
+static void (*volatile body)(slp__tasklet *) = slp__tasklet_body;
+
 void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     slp__thread_ctx *c = th->ctx;
     void *main_sp = slp__sp_get();
@@ -109,7 +115,7 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     if (!t->started) {
         t->started = 1;
         slp__sp_set(c->region_top);
-        slp__tasklet_body(t);
+        body(t);
     } else {
         char *sp = c->region_top - t->ctx.stack_size;
         if (t->ctx.stack_size) memcpy(sp, t->ctx.stack, t->ctx.stack_size);
@@ -117,12 +123,12 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
         c->hdr.cur = c->hdr.end = (char *)t->ctx.data + t->ctx.data_size;
         c->rewinding = 1;
         slp__sp_set(sp);
-        asyncify_start_rewind(&c->hdr);
-        slp__tasklet_body(t);
+        slp__asyncify_start_rewind(&c->hdr);
+        body(t);
     }
     if (c->unwinding == t) {
         char *sp = slp__sp_get();
-        asyncify_stop_unwind();
+        slp__asyncify_stop_unwind();
         c->unwinding = NULL;
         if (keep(&t->ctx.stack, &t->ctx.stack_size, sp,
                  (size_t)(c->region_top - sp)) != 0 ||
@@ -145,12 +151,12 @@ void slp__ctx_suspend(slp__thread *th, slp__tasklet *t) {
         c->unwinding = t;
         c->hdr.cur = c->scratch;
         c->hdr.end = c->scratch + c->scratch_size;
-        asyncify_start_unwind(&c->hdr);
+        slp__asyncify_start_unwind(&c->hdr);
         c = slp__tls_get()->ctx;
         if (!c->rewinding) return;
     }
     c->rewinding = 0;
-    asyncify_stop_rewind();
+    slp__asyncify_stop_rewind();
 }
 
 void slp__ctx_free(slp__tasklet *t) {

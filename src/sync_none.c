@@ -13,6 +13,7 @@ void slp__tls_set(slp__thread *th) { tls = th; }
 void slp__lock(void) {}
 void slp__unlock(void) {}
 void slp__cpu_relax(void) {}
+void slp__idle_poll(void) {}
 int slp__sync_thread_init(slp__thread *th) {
     SLP__UNUSED(th);
     return 0;

@@ -26,6 +26,14 @@ function(slp_asyncify target)
   endif()
   # The .wasm sits beside the target file (x.js + x.wasm under Emscripten,
   # x.wasm itself under WASI).
+  if(EMSCRIPTEN)
+    # The pass finds the asyncify.* imports and the remove-list by name:
+    # keep names, and let emcc link at -O1 whatever the build type (at -O2
+    # and up it minifies import names; the pass below optimizes anyway);
+    # the imports are undefined until the pass runs.
+    target_link_options(${target} PRIVATE -O1 --profiling-funcs
+                        -sERROR_ON_UNDEFINED_SYMBOLS=0)
+  endif()
   set(wasm "$<TARGET_FILE_DIR:${target}>/$<TARGET_FILE_BASE_NAME:${target}>.wasm")
   add_custom_command(TARGET ${target} POST_BUILD
     # --asyncify before -O2: inlining would erase the names the lists use.
