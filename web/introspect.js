@@ -92,11 +92,16 @@ function fromQueries(slp, known) {
 // 2 send: slp_tasklet_blocked), else from the channels' balances.
 function blockedKind(t, k) {
   if (typeof t.blocked_kind === 'number') return t.blocked_kind;
-  const bal = (ch) => { try { return ch ? balanceOf(ch) : 0; } catch { return 0; } };
   if (k.send && !k.recv) return 2;
   if (k.recv && !k.send) return 1;
-  return bal(k.send) > 0 && bal(k.recv) >= 0 ? 2 : 1;
+  if (k.send === k.recv) return balanceOr0(k.send) > 0 ? 2 : 1;
+  // First in a channel's queue: that is where it waits.
+  const first = (ch) => { try { return ch.queue?.h ?? 0; } catch { return 0; } };
+  if (first(k.send) === t.h) return 2;
+  if (first(k.recv) === t.h) return 1;
+  return balanceOr0(k.send) > 0 && balanceOr0(k.recv) >= 0 ? 2 : 1;
 }
+function balanceOr0(ch) { try { return ch ? balanceOf(ch) : 0; } catch { return 0; } }
 
 // A channel's balance or preference.  This version of the package throws
 // for negative values (its getters treat them as error codes: see the

@@ -104,6 +104,18 @@ export function startServer({ port = 8080, host = '127.0.0.1', isolation = true,
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end();
       return;
     }
+    if (url.pathname === '/web/optional.json') {
+      // Which optional files exist (the benchmark build, the Node figures),
+      // so that the page need not probe for them and log 404s.  A plain
+      // static host has no such file: the page probes there.
+      const rels = ['build/bench/emscripten/', 'build/emscripten/bench/'];
+      const body = JSON.stringify({
+        benchDirs: rels.filter((d) => existsSync(join(root, d, 'slp_bench.wasm'))).map((d) => '/' + d),
+        nodeFigures: existsSync(join(root, 'build/bench/node.json')) ? '/build/bench/node.json' : null,
+      });
+      res.writeHead(200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' }).end(body);
+      return;
+    }
     if (url.pathname === '/' || url.pathname === '/index.html') {
       res.writeHead(302, { ...headers, Location: '/web/' + url.search }).end();
       return;

@@ -57,3 +57,131 @@ test('at phone width the page is laid out in one column and nothing overflows si
     await p.close();
   }
 });
+
+test('the controls drive the runtime, and the picture shows what the runtime says', async () => {
+  const s = await server();
+  const p = await openPage(s.url);
+  const { page } = p;
+  try {
+    await ready(p);
+    let seen = await pictureMatchesRuntime(page);
+    // Two workers: each has its main (blocked receiving commands), waiters on jobs, a C echo.
+    assert.equal(await page.locator('#lanes .lane[data-thread]').count(), 4, 'page, 2 workers, no thread');
+    assert.equal(seen.counts.running, 1, 'the page\'s main tasklet runs');
+    assert.equal(seen.counts.blocked_recv, 2 + 3 + 2, 'worker mains, waiters, echos');
+    assert.equal(seen.balances.jobs, -3);
+
+    // A job: one waiter takes it and blocks sending its answer on results.
+    await page.click('#send-job');
+    await page.waitForFunction(() => demo.channelBalances().results === 1);
+    seen = await pictureMatchesRuntime(page);
+    assert.equal(seen.balances.jobs, -2);
+    assert.equal(seen.balances.results, 1);
+    assert.equal(seen.counts.blocked_send, 1);
+    await screenshot(page, 'demo-job-sent');
+    await page.click('#take-result');
+    await page.waitForFunction(() => demo.channelBalances().jobs === -3);
+    assert.match((await page.evaluate(() => demo.log)).join('\n'), /page received 1² = 1 from thread \d+/);
+    seen = await pictureMatchesRuntime(page);
+    assert.equal(seen.counts.blocked_send, 0);
+
+    // Preference: set from the channel table, read back from the runtime.
+    const row = page.locator('#channels tr', { has: page.locator('th', { hasText: /^jobs$/ }) });
+    await row.locator('select').selectOption('1');
+    await page.waitForFunction(() => document.querySelector('#channels tr[data-preference="1"]'));
+    assert.equal(await row.getAttribute('data-preference'), '1');
+    await row.locator('select').selectOption('-1');
+    await page.waitForFunction(() => [...document.querySelectorAll('#channels tr')].some((tr) => tr.querySelector('th')?.textContent === 'jobs' && tr.dataset.preference === '-1'));
+
+    // Kill a waiter: select its chip with the keyboard, press Delete.
+    const waiter = page.locator('#lanes .tk', { hasText: 'waiter' }).first();
+    await waiter.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await waiter.getAttribute('aria-pressed'), 'true');
+    await page.keyboard.press('Delete');
+    await page.waitForFunction(() => demo.channelBalances().jobs === -2);
+    seen = await pictureMatchesRuntime(page);
+    assert.equal(seen.counts.dead, 1);
+    await page.keyboard.press('Escape');
+
+    // Terminate worker 1: its tasklets lose their thread (thread_id -1).
+    const w1 = await page.evaluate(() => demo.api.workers[0].id);
+    const before = await page.evaluate((id) => demo.lastSnapshot.tasklets.filter((t) => t.thread === id && t.state !== 'dead').map((t) => t.handle), w1);
+    assert.ok(before.length >= 3);
+    await page.selectOption('#terminate-which', { index: 0 });
+    await page.click('#terminate');
+    await page.waitForFunction((hs) => hs.every((h) => demo.lastSnapshot.tasklets.find((t) => t.handle === h)?.thread === -1), before);
+    const gone = await page.evaluate((hs) => hs.map((h) => demo.api.known.get(h).tasklet.thread_id), before);
+    assert.deepEqual(gone, before.map(() => -1), 'thread_id of each is -1');
+    seen = await pictureMatchesRuntime(page);
+    assert.equal(await page.locator('#lanes .lane[data-thread="-1"] .tk').count(), before.length);
+    await screenshot(page, 'demo-terminated');
+
+    // Revive the C echo on worker 2 with bind_thread: it answers there and finishes.
+    const echo = page.locator('#lanes .lane[data-thread="-1"] .tk', { hasText: 'echo' });
+    await echo.click();
+    await page.click('#revive');
+    await page.waitForFunction(() => demo.revived || demo.reviveError);
+    const r = await page.evaluate(() => ({ revived: demo.revived, error: demo.reviveError }));
+    if (r.error) {
+      // The package's C echo keeps its received value on the C stack: it has
+      // C state and cannot change threads (see the report).
+      assert.match(r.error, /C state/);
+      test.todo?.('revive: the package needs a restorable C tasklet');
+    } else {
+      const w2 = await page.evaluate(() => demo.api.workers[1].id);
+      assert.equal(r.revived.thread, w2);
+      await page.waitForFunction(() => /finished on worker 2/.test(demo.log.join('\n')));
+    }
+    assert.deepEqual(p.problems, []);
+  } finally {
+    await p.close();
+  }
+});
+
+test('a 100,000-message pipeline across workers: no long task on the page\'s thread', async () => {
+  const s = await server();
+  const p = await openPage(s.url);
+  const { page } = p;
+  try {
+    await ready(p);
+    await page.evaluate(() => demo.api.addWorker({ waiters: 0, echo: false }));
+    await page.evaluate(() => {
+      window.longTasks = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); })
+        .observe({ type: 'longtask' });
+    });
+    await page.fill('#pipeline-n', '100000');
+    await page.click('#pipeline');
+    await page.waitForTimeout(400);
+    await screenshot(page, 'demo-pipeline-running', { fullPage: false });
+    const result = await page.waitForFunction(() => demo.pipeline, null, { timeout: 120000 }).then((h) => h.jsonValue());
+    assert.equal(result.ok, true);
+    assert.equal(result.count, 100000);
+    await page.waitForTimeout(200);
+    const longTasks = await page.evaluate(() => window.longTasks);
+    assert.deepEqual(longTasks.filter((d) => d > 50), [], 'long tasks during the run');
+    const fps = await page.evaluate(() => demo.fps);
+    assert.ok(fps >= 20, `frame rate ${fps}`);
+    assert.deepEqual(p.problems, []);
+  } finally {
+    await p.close();
+  }
+});
+
+test('the deadlock scenario ends with the deadlock error instead of hanging', async () => {
+  const s = await server();
+  const p = await openPage(s.url);
+  try {
+    await ready(p);
+    await p.page.click('#deadlock-run');
+    const r = await p.page.waitForFunction(() => demo.deadlock, null, { timeout: 20000 }).then((h) => h.jsonValue());
+    assert.equal(r.ok, true, r.summary);
+    assert.equal(r.lines.length, 3);
+    for (const l of r.lines) assert.match(l, /DeadlockError/);
+    await screenshot(p.page, 'demo-deadlock');
+    assert.deepEqual(p.problems, []);
+  } finally {
+    await p.close();
+  }
+});
