@@ -1033,7 +1033,12 @@ export class Thread {
       this.ended = true;
       if (this.terminated) return undefined;
       enter();
+      // slp_thread_join counts the caller as asleep while it joins; that
+      // thread has ended already, and this one is not going to sleep: hold
+      // so that the runtime does not see a deadlock meanwhile.
+      A.slp_external_hold(1);
       A.slp_js_thread_join(this.b);
+      A.slp_external_hold(-1);
       const H = h32();
       const failed = H[i + 4];
       const v = codec.decode(H[i + 3]);

@@ -297,3 +297,4 @@ API int slp_js_thread_killed(slp_js_boot *b) {
     __atomic_store_n(&b->state, 2, __ATOMIC_SEQ_CST);
     return slp_thread_mark_dead(b->thread_id);
 }
+

@@ -16,7 +16,7 @@ if (process.argv.includes('--if-missing') && files.every((f) => existsSync(dist 
 // emcc needs acorn from Debian's node modules (TOOLCHAIN.md).
 const env = { ...process.env, NODE_PATH: process.env.NODE_PATH || '/usr/share/nodejs' };
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
-run('emcmake', ['cmake', '-S', '.', '-B', out, '-DBUILD_TESTING=OFF', '-DCMAKE_BUILD_TYPE=Release']);
+run('emcmake', ['cmake', '-S', '.', '-B', out, '-DBUILD_TESTING=OFF']);
 run('cmake', ['--build', out, '--target', 'slp_js', '-j2']);
 mkdirSync(dist, { recursive: true });
 for (const f of files) copyFileSync(`${out}/wasm/${f}`, dist + f);
