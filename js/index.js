@@ -121,8 +121,18 @@ function refresh() {
   H32 = new Int32Array(buf);
   HU8 = new Uint8Array(buf);
 }
-function h32() { if (mem.buffer !== buf) refresh(); return H32; }
-function hu8() { if (mem.buffer !== buf) refresh(); return HU8; }
+// The views are not checked on each use (for shared memory, reading
+// mem.buffer makes a new object: too slow for every step).  Memory grows
+// only inside malloc: malloc() below refreshes them, and so does ensure()
+// for addresses another thread allocated (values.js).
+function h32() { return H32; }
+function hu8() { return HU8; }
+function ensure(end) { if (end > HU8.length) refresh(); }
+function malloc(n) {
+  const p = A.malloc(n);
+  if (p + n > HU8.length) refresh();
+  return p;
+}
 
 function ready() {
   if (!A) throw new Error('stackless-wasm: call `await init()` first');
@@ -132,7 +142,8 @@ function ready() {
 const rt = {
   get tid() { return TID; },
   h32, hu8,
-  malloc: (n) => A.malloc(n),
+  malloc,
+  ensure,
   free: (p) => A.free(p),
   isChannel: (x) => x instanceof Channel,
   isTasklet: (x) => x instanceof Tasklet,
@@ -170,7 +181,7 @@ function setup(mod, opts) {
   pumping = false; runWaiters = []; helpers = new Set();
   TID = A.slp_thread_id();
   codec = new Codec(rt);
-  scratch = A.malloc(8);
+  scratch = malloc(8);
   wakeIdx = A.slp_thread_wake_word() >> 2;
   blocking = !!opts.blocking;
   A.slp_js_set_nonblocking(blocking ? 0 : 1);
@@ -344,7 +355,7 @@ function errorFor(code, word, self) {
 
 // A JS tasklet's record: fn/args until it starts, then its generator.
 function newRecord(fn, args, handle, settle) {
-  const d = A.malloc(24);
+  const d = malloc(24);
   h32().fill(0, d >> 2, (d >> 2) + 6);
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
                 settle, deadlocked: false };
@@ -922,7 +933,7 @@ export function getruncount() { ready(); return A.slp_getruncount(); }
 export function getthreads() {
   ready();
   const n = A.slp_getthreads(0, 0);
-  const p = A.malloc(4 * n + 4);
+  const p = malloc(4 * n + 4);
   const m = A.slp_getthreads(p, n);
   const ids = Array.from(h32().subarray(p >> 2, (p >> 2) + Math.min(n, m)));
   A.free(p);
@@ -968,7 +979,7 @@ export function startThread(moduleURL, name = 'default', ...args) {
 export async function startThreadWith(options, moduleURL, name = 'default', ...args) {
   ready();
   const url = resolveModuleURL(moduleURL);
-  const b = A.malloc(28);
+  const b = malloc(28);
   const i = b >> 2;
   h32().fill(0, i, i + 7);
   const entry = cStringAlloc(entryURL);
@@ -1003,7 +1014,7 @@ function resolveModuleURL(u) {
 
 function cStringAlloc(s) {
   const bytes = new TextEncoder().encode(s);
-  const p = A.malloc(bytes.length + 1);
+  const p = malloc(bytes.length + 1);
   hu8().set(bytes, p);
   hu8()[p + bytes.length] = 0;
   return p;

@@ -154,7 +154,12 @@ export class Codec {
   }
 
   unbox(p) {
-    const rt = this.rt, h32 = rt.h32(), i = p >> 2;
+    const rt = this.rt;
+    rt.ensure(p + HDR);
+    let h32 = rt.h32();
+    const i = p >> 2;
+    rt.ensure(p + HDR + h32[i + 3]);
+    h32 = rt.h32();
     const kind = h32[i], origin = h32[i + 1], ref = h32[i + 2], len = h32[i + 3], aux = h32[i + 5];
     if (ref && origin === rt.tid) { // the original, on its own thread
       const v = this.takeRef(ref);
@@ -207,6 +212,7 @@ export class Codec {
   drainReturned(p) {
     const rt = this.rt;
     while (p) {
+      rt.ensure(p + HDR);
       const h32 = rt.h32(), i = p >> 2;
       const next = h32[i + 4];
       if (h32[i + 2]) this.takeRef(h32[i + 2]);

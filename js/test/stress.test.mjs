@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { init, tasklet, channel, run, startThread } from '../index.js';
 
 await init();
-const W = new URL('./fixtures/threads.mjs', import.meta.url);
+const W = new URL('../test-fixtures/threads.mjs', import.meta.url);
 const WORKERS = 4, N = 100_000;
 
 test(`${WORKERS} workers x ${N} messages each way`, { timeout: 240_000 }, async () => {

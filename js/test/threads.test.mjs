@@ -8,7 +8,7 @@ import {
 } from '../index.js';
 
 await init();
-const W = new URL('./fixtures/threads.mjs', import.meta.url);
+const W = new URL('../test-fixtures/threads.mjs', import.meta.url);
 
 test('a thread has its own scheduler; join() gives its result', async () => {
   const th = await startThread(W, 'info', { a: 1 });

@@ -1,0 +1,191 @@
+// stackless-wasm: Stackless Python's tasklets, channels and per-thread
+// schedulers for JavaScript.  See js/index.js for the model.
+//
+// Inside a tasklet (a generator function), every call that may block or
+// switch returns an Op: yield it (`const v = yield ch.receive()`).  Outside
+// tasklets, channel calls and run() return promises; the other switching
+// calls act at once.
+
+/** Options of init(). */
+export interface InitOptions {
+  /** The module's bytes (skips reading or fetching stackless.wasm). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where stackless.wasm is (default: next to index.js, in dist/). */
+  wasmURL?: string | URL;
+  /** Where Emscripten's pthread worker script stackless.worker.js is. */
+  workerURL?: string | URL;
+  /** Where the Emscripten glue stackless.js is. */
+  glueURL?: string | URL;
+  /** Workers made in advance for threads (default 0: made on demand). */
+  poolSize?: number;
+  /** How long a waiting thread polls before it awaits (default 50). */
+  spinMicros?: number;
+}
+
+/** Load the module (once; later calls return the same promise).  In a
+ * browser the page must be cross-origin isolated (COOP/COEP headers). */
+export function init(options?: InitOptions): Promise<void>;
+
+/** What a blocking call returns inside a tasklet: yield it. */
+export class Op {
+  private constructor();
+  readonly code: number;
+}
+
+/** A tasklet's function: a generator function (or a plain function, which
+ * runs to its end when the tasklet first runs). */
+export type TaskletFunction<A extends unknown[]> =
+  ((...args: A) => Generator<Op | undefined, unknown, any>) | ((...args: A) => unknown);
+
+/** A tasklet.  Calling it schedules it with those arguments (setup). */
+export interface Tasklet<A extends unknown[] = unknown[]> {
+  (...args: A): Tasklet<A>;
+}
+export class Tasklet<A extends unknown[] = unknown[]> {
+  private constructor();
+  /** Bind to fn (not alive until setup); null unbinds. */
+  bind(fn: TaskletFunction<any[]> | null): this;
+  /** Make it alive and append it to its thread's run queue. */
+  setup(...args: A): this;
+  /** Append to its thread's run queue (paused -> scheduled). */
+  insert(): this;
+  /** Leave the run queue (scheduled -> paused). */
+  remove(): this;
+  /** Switch to it now, the caller staying queued.  Inside a tasklet: yield it. */
+  run(): Op | undefined;
+  /** Switch to it now, the caller paused.  Inside a tasklet: yield it. */
+  switch(): Op | undefined;
+  /** Raise TaskletExit in it.  Inside a tasklet: yield it. */
+  kill(pending?: boolean): Op | undefined;
+  /** Raise exc in it.  Inside a tasklet: yield it. */
+  throw(exc: unknown, pending?: boolean): Op | undefined;
+  /** Attach to another thread (default: the caller's).  JS tasklets stay in
+   * the thread that made them. */
+  bind_thread(threadId?: number): this;
+  readonly alive: boolean;
+  readonly paused: boolean;
+  readonly blocked: boolean;
+  readonly scheduled: boolean;
+  readonly is_main: boolean;
+  readonly is_current: boolean;
+  readonly restorable: boolean;
+  /** Its thread's id; -1 once that thread died. */
+  readonly thread_id: number;
+  /** Drop this wrapper's reference (queued or blocked tasklets live on). */
+  release(): void;
+  [Symbol.dispose](): void;
+}
+
+/** A tasklet bound to fn; call it with fn's arguments to schedule it. */
+export function tasklet<A extends unknown[]>(fn?: TaskletFunction<A>): Tasklet<A>;
+
+/** A Stackless channel: values are handed over, the first side blocks. */
+export class Channel<T = any> {
+  private constructor();
+  /** Inside a tasklet: `yield ch.send(v)`; outside: `await ch.send(v)`. */
+  send(value: T): Op | Promise<void>;
+  /** Send an error: the receiver's receive() throws it. */
+  send_throw(error: unknown): Op | Promise<void>;
+  /** Inside a tasklet: `const v = yield ch.receive()`; outside: `await ch.receive()`. */
+  receive(): Op | Promise<T>;
+  /** > 0: that many senders wait; < 0: receivers wait. */
+  readonly balance: number;
+  /** -1 prefer the receiver (default), 1 the sender, 0 neither. */
+  preference: number;
+  schedule_all: boolean;
+  /** Actions that would block fail with ChannelClosedError from now on. */
+  close(): void;
+  open(): void;
+  readonly closing: boolean;
+  /** closing and balance 0. */
+  readonly closed: boolean;
+  /** The first blocked tasklet, or null. */
+  readonly queue: Tasklet | null;
+  release(): void;
+  [Symbol.dispose](): void;
+}
+
+export function channel<T = any>(): Channel<T>;
+
+/** Run this thread's scheduler until none of its tasklets can run any more
+ * (waiting, without blocking the event loop, while they wait for other
+ * threads).  Inside a tasklet: `yield run()` (nested). */
+export function run(): Promise<void>;
+/** Yield to the next tasklet.  Inside a tasklet: `yield schedule()`. */
+export function schedule(): Op | undefined;
+/** Inside a tasklet: `yield schedule_remove()`. */
+export function schedule_remove(): Op;
+export function getcurrent(): Tasklet;
+export function getmain(): Tasklet;
+export function getruncount(): number;
+export function getthreads(): number[];
+export function thread_id(): number;
+export function switch_trap(delta: number): number;
+/** Count this event loop as a possible sender for sleeping threads; returns release(). */
+export function hold(): () => void;
+
+/** A thread started by startThread. */
+export class Thread {
+  private constructor();
+  readonly id: number;
+  readonly alive: boolean;
+  /** Its result, once joined. */
+  readonly result: unknown;
+  /** Its function's result, or its error (copied). */
+  join(): Promise<unknown>;
+  /** End its worker now and mark the thread dead (its tasklets get thread_id -1). */
+  terminate(): Promise<void>;
+}
+
+export interface ThreadOptions {
+  /** true (default): the thread's scheduler sleeps in C while it waits for
+   * other threads; false: it awaits on its event loop. */
+  blocking?: boolean;
+}
+
+/** Start a worker that imports moduleURL and runs its export `name` with
+ * args (copied; channels and tasklets pass as themselves).  A generator
+ * function runs as a tasklet, another function as the thread's main code.
+ * Resolves once the thread runs. */
+export function startThread(moduleURL: string | URL, name?: string, ...args: unknown[]): Promise<Thread>;
+export function startThreadWith(options: ThreadOptions, moduleURL: string | URL, name?: string,
+  ...args: unknown[]): Promise<Thread>;
+
+/** Errors of the runtime: code is the SLP_E* code, errno its name, message
+ * the runtime's text. */
+export class StacklessError extends Error {
+  constructor(code: number, message?: string);
+  readonly code: number;
+  readonly errno: string;
+}
+export class TaskletExit extends StacklessError {}
+export class DeadlockError extends StacklessError {}
+export class ChannelClosedError extends StacklessError {}
+export class DeadTaskletError extends StacklessError {}
+export class WrongThreadError extends StacklessError {}
+export class BadArgumentError extends StacklessError {}
+
+/** Tasklets written in C, compiled into the module. */
+export const demo: {
+  /** Receives values on ch and sends each back on ch, until killed. */
+  echo(ch: Channel): Tasklet;
+};
+
+/** For threads: called in a new worker by the module itself. */
+export function bootThread(module: unknown, boot: number): Promise<void>;
+
+declare const stackless: {
+  init: typeof init; tasklet: typeof tasklet; channel: typeof channel; run: typeof run;
+  schedule: typeof schedule; schedule_remove: typeof schedule_remove;
+  getcurrent: typeof getcurrent; getmain: typeof getmain; getruncount: typeof getruncount;
+  getthreads: typeof getthreads; thread_id: typeof thread_id; switch_trap: typeof switch_trap;
+  hold: typeof hold; startThread: typeof startThread; startThreadWith: typeof startThreadWith;
+  readonly current: Tasklet; readonly main: Tasklet; readonly runcount: number;
+  readonly threads: number[];
+  Tasklet: typeof Tasklet; Channel: typeof Channel; Thread: typeof Thread; Op: typeof Op;
+  StacklessError: typeof StacklessError; TaskletExit: typeof TaskletExit;
+  DeadlockError: typeof DeadlockError; ChannelClosedError: typeof ChannelClosedError;
+  DeadTaskletError: typeof DeadTaskletError; WrongThreadError: typeof WrongThreadError;
+  BadArgumentError: typeof BadArgumentError; demo: typeof demo;
+};
+export default stackless;
