@@ -227,6 +227,7 @@ async function killSelectedNow() {
   if (!k) return;
   try {
     await k.tasklet.kill();
+    k.ended = true;
     log(`killed ${k.name} ${shortId(selected)}`);
   } catch (e) { log(`kill: ${errText(e)}`, 'error'); }
 }
@@ -250,6 +251,7 @@ async function reviveSelectedNow() {
       const v = await k.recv.receive();
       log(`${k.name} ${shortId(t.h)} answered "${v}" on thread ${t.thread_id}`);
       await t.kill();
+      k.ended = true;
       log(`${k.name} ${shortId(t.h)} finished on ${to.label}`);
     }
     demo.revived = { handle: t.h, thread: to.id };

@@ -58,25 +58,23 @@ function fromQueries(slp, known) {
   const tasklets = [];
   for (const [handle, k] of known) {
     const t = k.tasklet;
-    let thread, alive, blocked, scheduled, current;
+    // Each query takes the runtime's lock (on the page's thread a lock that
+    // spins): ask only what decides the state.
+    let thread, state, blocked = 0;
     try {
       thread = t.thread_id;
-      alive = t.alive;
       blocked = t.blocked ? blockedKind(t, k) : 0;
-      scheduled = t.scheduled;
-      current = alive && t.is_current;
+      // Once ended, always dead (an ended tasklet's thread_id says -1 too).
+      if (k.lastState === 'dead' || k.ended) state = 'dead';
+      else if (thread === -1) state = 'nothread';
+      else if (blocked === 1) state = 'blocked_recv';
+      else if (blocked === 2) state = 'blocked_send';
+      else if (t.scheduled) state = t.is_current ? 'running' : 'runnable';
+      else state = t.alive ? (t.is_current ? 'running' : 'paused') : 'dead';
+      k.lastState = state;
     } catch {
       continue; // released handle: gone
     }
-    let state;
-    if (blocked === 1) state = 'blocked_recv';
-    else if (blocked === 2) state = 'blocked_send';
-    else if (current) state = 'running';
-    else if (thread === -1 && !k.ended) state = 'nothread';
-    else if (scheduled) state = 'runnable';
-    else if (alive) state = 'paused';
-    else state = 'dead';
-    if (thread === -1 && blocked) state = 'nothread';
     const channel = state === 'blocked_recv' ? k.recv?.h ?? 0
       : state === 'blocked_send' ? k.send?.h ?? 0
       : state === 'nothread' ? (k.recv?.h ?? k.send?.h ?? 0) : 0;
