@@ -88,8 +88,9 @@ export function isolationHeaders() {
 }
 
 // A static server over root.  Resolves once it listens.
+// home: where / redirects (the demo page; null serves root's index.html).
 export function startServer({ port = 8080, host = '127.0.0.1', isolation = true, root = REPO,
-                              log = () => {} } = {}) {
+                              home = '/web/', log = () => {} } = {}) {
   const server = createServer(async (req, res) => {
     const headers = {
       'Cache-Control': 'no-store',
@@ -116,8 +117,8 @@ export function startServer({ port = 8080, host = '127.0.0.1', isolation = true,
       res.writeHead(200, { ...headers, 'Content-Type': 'application/json; charset=utf-8' }).end(body);
       return;
     }
-    if (url.pathname === '/' || url.pathname === '/index.html') {
-      res.writeHead(302, { ...headers, Location: '/web/' + url.search }).end();
+    if (home && (url.pathname === '/' || url.pathname === '/index.html')) {
+      res.writeHead(302, { ...headers, Location: home + url.search }).end();
       return;
     }
     let path;
@@ -155,7 +156,7 @@ export function startServer({ port = 8080, host = '127.0.0.1', isolation = true,
       const a = server.address();
       const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       const base = `http://${h}:${a.port}`;
-      ok({ server, base, url: `${base}/web/`, close: () => new Promise((r) => server.close(r)) });
+      ok({ server, base, url: `${base}${home ?? '/'}`, close: () => new Promise((r) => server.close(r)) });
     });
   });
 }
