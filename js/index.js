@@ -20,6 +20,30 @@
 // step() below to advance its generator by one yield, then performs the
 // yielded operation in C, where it may block with only C frames on the
 // stack.  No JS frame is ever unwound by Asyncify.
+//
+// WAITING (trap 3): the main thread never sleeps in C (it is marked
+// nonblocking).  run() and main code's channel calls drive the scheduler
+// from a "pump" that, when nothing here can run, polls this thread's wake
+// word for spinMicros and then awaits Atomics.waitAsync on it.  While run()
+// waits the thread counts as asleep (slp_js_idle_*), so a whole-program
+// deadlock is seen and run() returns; main code awaiting a channel counts
+// as awake (its event loop may still send).  Threads started here sleep in
+// C by default (options.blocking).
+//
+// WORKERS: threads are Emscripten pthreads (slp_thread_start), whose Web
+// Workers run Emscripten's stackless.worker.js; the thread's C main hands
+// over to this module, imported into the worker, and unwinds to the
+// worker's event loop.  Why not our own Worker instantiating the module on
+// the shared memory: a pthread gets its TLS, its C stack, its pthread_self
+// and mutex identity, and the runtime's registration from Emscripten, all
+// of which a hand-made instance would have to recreate (and keep in step
+// with the glue); pthreads are also what the C runtime's own threads are,
+// so C and JS threads are the same kind.  The cost: stackless.worker.js
+// ships beside the module (exports "./stackless.worker.js", workerURL), and
+// a worker is loaded by the starting thread's event loop, so startThread()
+// is async.  In Node, idle workers are unref'd so that they never keep the
+// process alive, running ones are ref'd.  terminate() ends the worker
+// (trap 4) and marks its thread dead.
 import { Codec, WORD_UNDEFINED } from './values.js';
 
 const IS_NODE = typeof process === 'object' && !!process.versions?.node;
@@ -1130,6 +1154,11 @@ export async function bootThread(mod, b) {
 
 /** Tasklets written in C and compiled into the module (for tests and demos). */
 export const demo = {
+  /** The benchmark's baseline: n round trips between two C tasklets here. */
+  pingpong(n) {
+    enter();
+    check(A.slp_js_demo_pingpong(n | 0));
+  },
   /** A C tasklet that receives values on ch and sends each back on ch. */
   echo(ch) {
     ready();

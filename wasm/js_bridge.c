@@ -125,6 +125,52 @@ static int echo(void *arg) {
 
 API slp_func slp_js_demo_echo(void) { return echo; }
 
+/* pingpong: the benchmark's baseline in C.  Two C tasklets, n round trips
+ * over two channels, on the calling thread (main code: runs the scheduler
+ * until they are done). */
+typedef struct {
+    slp_channel ping, pong;
+    int n;
+} pp_args;
+
+static int pp_echo(void *arg) {
+    pp_args *p = arg;
+    void *v;
+    int i;
+    for (i = 0; i < p->n; i++) {
+        if (slp_channel_receive(p->ping, &v) != 0) return 0;
+        if (slp_channel_send(p->pong, v) != 0) return 0;
+    }
+    return 0;
+}
+
+static int pp_drive(void *arg) {
+    pp_args *p = arg;
+    void *v;
+    int i;
+    for (i = 0; i < p->n; i++) {
+        if (slp_channel_send(p->ping, (void *)(uintptr_t)(2 * i + 1)) != 0) return 0;
+        if (slp_channel_receive(p->pong, &v) != 0) return 0;
+    }
+    return 0;
+}
+
+API int slp_js_demo_pingpong(int n) {
+    static pp_args p;
+    slp_tasklet a, b;
+    int r;
+    p.n = n;
+    if ((r = slp_channel_new(&p.ping)) != 0 || (r = slp_channel_new(&p.pong)) != 0) return r;
+    if ((r = slp_tasklet_create(&a, pp_echo, &p)) != 0) return r;
+    if ((r = slp_tasklet_create(&b, pp_drive, &p)) != 0) return r;
+    r = slp_run();
+    slp_tasklet_release(a);
+    slp_tasklet_release(b);
+    slp_channel_release(p.ping);
+    slp_channel_release(p.pong);
+    return r;
+}
+
 /* ------------------------------------------------------ handle refs */
 
 /* RUNTIME: take one more user reference on a handle (every JS thread that

@@ -2,6 +2,7 @@
 // unless said; lower is better):
 //   tasklet_pingpong_rt_ns     two JS tasklets, one channel each way, same thread
 //   tasklet_c_echo_rt_ns       a JS tasklet and the C echo tasklet on one channel
+//   c_tasklets_rt_ns           two C tasklets (the runtime alone, same module)
 //   generator_rt_ns            bare generators: gen.next(v) + yield (bench/peers)
 //   async_channel_rt_ns        async/await over a promise rendezvous channel (peers)
 //   async_mailbox_rt_ns        async/await over a buffered mailbox (peers)
@@ -67,6 +68,12 @@ async function cEchoPingPong(n) {
   return ns;
 }
 
+function cPingPong(n) {
+  const t0 = now();
+  demo.pingpong(n);
+  return Number(now() - t0) / n;
+}
+
 async function crossRoundTrip(n) {
   const a = channel(), b = channel();
   const th = await startThread(import.meta.url, 'echoN', a, b, n);
@@ -99,14 +106,16 @@ export async function runPingPong({ which = 'all', reps = 5 } = {}) {
   await init();
   const rows = [];
   if (which !== 'cross') {
-    const pp = [], ce = [], canary = [];
-    await taskletPingPong(2e4); await cEchoPingPong(2e4); // warm up
+    const pp = [], ce = [], cc = [], canary = [];
+    await taskletPingPong(2e4); await cEchoPingPong(2e4); cPingPong(2e4); // warm up
     for (let r = 0; r < reps; r++) {
       canary.push(jsCanaryNs());
       pp.push(await taskletPingPong(2e5));
       ce.push(await cEchoPingPong(2e5));
+      cc.push(cPingPong(2e5));
     }
-    rows.push(['tasklet_pingpong_rt_ns', pp], ['tasklet_c_echo_rt_ns', ce], ['canary_tasklets_js_ns', canary]);
+    rows.push(['tasklet_pingpong_rt_ns', pp], ['tasklet_c_echo_rt_ns', ce], ['c_tasklets_rt_ns', cc],
+              ['canary_tasklets_js_ns', canary]);
     rows.push(...await runGenerators({ which: 'single', reps }));
   }
   if (which !== 'single') {
