@@ -327,7 +327,6 @@ export class Op {
     this.target = target; // Channel or Tasklet
     this.value = value;
     this.flag = flag;
-    if (stepping !== null) { stepping.made++; stepping.lastMade = this; }
   }
   // Into the tasklet's slp_js_task (i: its int32 index).
   write(H, i, rec) {
@@ -359,6 +358,12 @@ export class Op {
   }
 }
 const SCHEDULE = Object.freeze({ code: OP_SCHEDULE });
+
+// Count the ops made during a step (each must be the one yielded).
+function made(op) {
+  if (stepping !== null) { stepping.made++; stepping.lastMade = op; }
+  return op;
+}
 
 // Errors after which a sent value surely was not delivered.
 const UNDELIVERED = new Set([EINVAL, EBADHANDLE, EDEADLOCK, ECLOSED, ENOTHREAD,
@@ -593,22 +598,22 @@ export class Tasklet {
   remove() { check(A.slp_tasklet_remove(this.h)); return this; }
   /** Switch to it now; the caller stays queued.  Inside a tasklet: yield it. */
   run() {
-    if (stepping) return new Op(OP_TASKLET_RUN, this);
+    if (stepping) return made(new Op(OP_TASKLET_RUN, this));
     return mainCall(() => A.slp_tasklet_run(this.h));
   }
   /** Switch to it now; the caller is paused.  Inside a tasklet: yield it. */
   switch() {
-    if (stepping) return new Op(OP_TASKLET_SWITCH, this);
+    if (stepping) return made(new Op(OP_TASKLET_SWITCH, this));
     return mainCall(() => A.slp_tasklet_switch(this.h));
   }
   /** Raise TaskletExit in it.  Inside a tasklet: yield it. */
   kill(pending = false) {
-    if (stepping) return new Op(OP_KILL, this, undefined, pending);
+    if (stepping) return made(new Op(OP_KILL, this, undefined, pending));
     return mainCall(() => A.slp_tasklet_kill(this.h, pending ? 1 : 0));
   }
   /** Raise exc in it (pending: only make it runnable).  Inside a tasklet: yield it. */
   throw(exc, pending = false) {
-    if (stepping) return new Op(OP_THROW, this, exc, pending);
+    if (stepping) return made(new Op(OP_THROW, this, exc, pending));
     const w = codec.encode(exc, A.slp_tasklet_thread_id(this.h) !== TID);
     return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
   }
@@ -665,17 +670,22 @@ export class Channel {
   }
   /** Send v.  Inside a tasklet: `yield ch.send(v)`; outside: `await ch.send(v)`. */
   send(v) {
-    if (stepping) return new Op(OP_SEND, this, v);
+    if (stepping) {
+      // One Op per channel, reused: a send or receive allocates nothing.
+      const op = this.sendOp ??= new Op(OP_SEND, this);
+      op.value = v;
+      return made(op);
+    }
     return mainChannelOp(OP_SEND, this, v);
   }
   /** Send an error: the receiver's receive() throws it. */
   send_throw(exc) {
-    if (stepping) return new Op(OP_SEND_THROW, this, exc);
+    if (stepping) return made(new Op(OP_SEND_THROW, this, exc));
     return mainChannelOp(OP_SEND_THROW, this, exc);
   }
   /** Receive a value.  Inside a tasklet: `yield ch.receive()`; outside: `await ch.receive()`. */
   receive() {
-    if (stepping) return new Op(OP_RECEIVE, this);
+    if (stepping) return made(this.recvOp ??= new Op(OP_RECEIVE, this));
     return mainChannelOp(OP_RECEIVE, this);
   }
   /** > 0: senders waiting; < 0: receivers waiting. */
@@ -813,7 +823,7 @@ function viaHelper(op) {
  * Inside a tasklet: `yield run()` (a nested run, as in Stackless).
  */
 export function run() {
-  if (stepping) return new Op(OP_RUN);
+  if (stepping) return made(new Op(OP_RUN));
   try {
     ready();
     if (blocking) {
@@ -943,7 +953,7 @@ export function schedule() {
 
 /** Yield and leave the run queue until someone inserts the caller.  Inside a tasklet only. */
 export function schedule_remove() {
-  if (stepping) return new Op(OP_SCHEDULE_REMOVE);
+  if (stepping) return made(new Op(OP_SCHEDULE_REMOVE));
   throw new TypeError('schedule_remove() is for tasklets: `yield schedule_remove()`');
 }
 
