@@ -2,6 +2,7 @@
 // from tests/browser/node_modules; skipped when either is missing):
 // served with COOP/COEP it runs tasklets and a thread in a Web Worker;
 // without them init() names the two headers.
+import '../test-fixtures/built.mjs';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';

@@ -1,6 +1,7 @@
 // The seed's two examples in JS print the seed's documented output (the
 // same files the C examples are checked against; the threads example's
 // first two lines may come in either order, as threads interleave).
+import '../test-fixtures/built.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,6 @@
 // init() options: where the module's files come from.  Each case runs in a
 // fresh Node process (init() loads the module once per process).
+import '../test-fixtures/built.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,6 @@
 // `npm pack` gives a package that works once installed into an empty
 // folder, with Node 20 and no flags: tasklets, a channel, and a thread.
+import '../test-fixtures/built.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,6 @@
 // Cross-worker stress: 4 workers, 100,000 messages each way per worker, in
 // order, none lost or duplicated, every worker ends.
+import '../test-fixtures/built.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init, tasklet, channel, run, startThread } from '../index.js';

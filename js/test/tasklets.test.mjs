@@ -1,5 +1,6 @@
 // Tasklets and the scheduler on one thread: Stackless's run order, kill,
 // errors, getcurrent/getmain, and JS <-> C tasklets.
+import '../test-fixtures/built.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import stackless, {

@@ -1,5 +1,6 @@
 // Threads: workers with their own schedulers over the same memory, channels
 // between them, values that cross, errors across threads.
+import '../test-fixtures/built.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
