@@ -133,6 +133,14 @@ test('a thread whose scheduler awaits (blocking: false) works the same', async (
   assert.equal(await th.join(), 2);
 });
 
+test('a thread can start a thread of its own', async () => {
+  const th = await startThread(W, 'nested', 'deep');
+  const r = await th.join();
+  assert.equal(r.me, th.id);
+  assert.ok(r.child > th.id);
+  assert.equal(r.x, 'deep');
+});
+
 test('getcurrent() is the main tasklet outside tasklets', () => {
   assert.equal(getcurrent().is_main, true);
 });
