@@ -9,6 +9,7 @@ import * as slp from 'stackless-wasm';
 import { takeSnapshot, hasSnapshot, countByState, STATES, balanceOf, preferenceOf, signed } from './introspect.js';
 import { Picture, shortId } from './picture.js';
 import { setupBench } from './bench.js';
+import { initOptions } from './coi-worker.js';
 
 const $ = (s) => document.querySelector(s);
 const isolated = globalThis.crossOriginIsolated === true;
@@ -551,7 +552,7 @@ async function main() {
   // if it never does).
   if (globalThis.coiStatus === 'reloading') await new Promise((r) => setTimeout(r, 4000));
   try {
-    await slp.init(isolated ? {} : { threads: false });
+    await slp.init(isolated ? await initOptions() : { threads: false });
   } catch (e) {
     $('#runtime').textContent = `could not start the runtime: ${e.message}`;
     $('#runtime').className = 'badge bad';

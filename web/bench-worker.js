@@ -4,12 +4,12 @@
 // Message in: { dir, args }.  Messages out: { line } for each line printed,
 // then { done, status }.
 self.onmessage = ({ data }) => {
-  const { dir, args } = data;
+  const { dir, args, pthreadWorker } = data;
   self.Module = {
     arguments: args,
     print: (line) => postMessage({ line }),
     printErr: (line) => postMessage({ line, err: true }),
-    locateFile: (p) => new URL(p, dir).href,
+    locateFile: (p) => (pthreadWorker && p.endsWith('.worker.js') ? pthreadWorker : new URL(p, dir).href),
     mainScriptUrlOrBlob: new URL('slp_bench.js', dir).href,
     onExit: (status) => postMessage({ done: true, status }),
     onAbort: (what) => postMessage({ done: true, status: -1, error: String(what) }),

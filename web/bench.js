@@ -22,6 +22,8 @@ const FIGURES = [
 const DEFAULT = new Set(['canary_ns', 'schedule_rt_ns', 'channel_rt_ns', 'xthread_rt_ns']);
 const BUILD_DIRS = ['../build/bench/emscripten/', '../build/emscripten/bench/'];
 const NODE_JSON = '../build/bench/node.json';
+import { isolatedByServiceWorker, workerScriptURL } from './coi-worker.js';
+
 const COLORS = ['#1d7a36', '#0b5cad', '#a25a00', '#7a3ea8', '#5b6167', '#b3261e'];
 
 export function parseLines(text) {
@@ -131,7 +133,9 @@ async function loadNode(status) {
 
 // Run the program with args (figure names); where: 'page' or 'worker'.
 // Resolves with its figures.
-function runBench(where, args, onLine) {
+async function runBench(where, args, onLine) {
+  // Under the service worker, the program's pthread workers start from a blob.
+  const pthreadWorker = isolatedByServiceWorker() ? await workerScriptURL(new URL('slp_bench.worker.js', dir), true) : null;
   return new Promise((resolve, reject) => {
     const lines = [];
     const handle = (m) => {
@@ -148,13 +152,14 @@ function runBench(where, args, onLine) {
       w.onmessage = ({ data }) => handle(data);
       w.onerror = (e) => { cleanup(); reject(new Error(e.message)); };
       cleanup = () => w.terminate();
-      w.postMessage({ dir, args });
+      w.postMessage({ dir, args, pthreadWorker });
     } else {
       const f = el('iframe', { title: 'benchmark on the page\u2019s thread', hidden: true });
       const onMsg = (ev) => { if (ev.source === f.contentWindow && ev.data?.kind === 'bench-frame') handle(ev.data); };
       addEventListener('message', onMsg);
       cleanup = () => { removeEventListener('message', onMsg); setTimeout(() => f.remove(), 0); };
-      f.src = `bench-frame.html?dir=${encodeURIComponent(dir)}&args=${args.join(',')}`;
+      f.src = `bench-frame.html?dir=${encodeURIComponent(dir)}&args=${args.join(',')}` +
+        (pthreadWorker ? `&pthreadWorker=${encodeURIComponent(pthreadWorker)}` : '');
       document.body.append(f);
     }
   });

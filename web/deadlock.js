@@ -6,13 +6,14 @@
 // Every thread now waits and no outside party holds a channel: the runtime
 // wakes each waiter with its deadlock error instead of letting all hang.
 import * as slp from 'stackless-wasm';
+import { initOptions } from './coi-worker.js';
 
 const out = document.getElementById('out');
 const lines = [];
 const say = (s) => { lines.push(s); out.textContent = lines.join('\n'); };
 
 async function scenario() {
-  await slp.init();
+  await slp.init(await initOptions());
   const a = slp.channel(), b = slp.channel(), report = slp.channel();
   const url = new URL('./demo/deadlock-worker.js', import.meta.url);
   const A = await slp.startThread(url, 'waitThenSend', 'A', a, b);
