@@ -558,6 +558,13 @@ async function main() {
     $('#runtime').className = 'badge bad';
     if (isolated) log(`init: ${errText(e)}`, 'error');
     document.body.classList.add('no-runtime');
+    if (!isolated) {
+      const n = document.createElement('p');
+      n.innerHTML = '<strong>Nothing can run here with this version of the package:</strong> it has no build ' +
+        'without shared memory yet, so even tasklets on the page\u2019s own thread need the headers.';
+      $('#notice').append(n);
+    }
+    for (const v of document.querySelectorAll('#seed .verdict')) v.textContent = 'needs cross-origin isolation (workers)';
     demo.initError = errText(e);
     return;
   }

@@ -180,7 +180,7 @@ test('the deadlock scenario ends with the deadlock error instead of hanging', as
     await p.page.click('#deadlock-run');
     const r = await p.page.waitForFunction(() => demo.deadlock, null, { timeout: 20000 }).then((h) => h.jsonValue());
     assert.equal(r.ok, true, r.summary);
-    assert.equal(r.lines.length, 3);
+    assert.equal(r.lines.length, 2);
     for (const l of r.lines) assert.match(l, /DeadlockError/);
     await screenshot(p.page, 'demo-deadlock');
     assert.deepEqual(p.problems, []);

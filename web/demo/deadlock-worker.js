@@ -1,14 +1,12 @@
-// deadlock-worker.js -- one side of the deadlock scenario (web/deadlock.js).
-import * as slp from '../../js/index.js';
-
-// Receive on inp, then send on out: each worker waits for the other first.
-export async function waitThenSend(name, inp, out) {
+// deadlock-worker.js -- one side of the deadlock scenario (web/deadlock.js):
+// a tasklet (the thread's function is a generator) that receives on inp
+// before it would send on out.  Each worker waits for the other first.
+export function* waitThenSend(name, inp, out) {
   try {
-    const v = await inp.receive();
-    await out.send(v);
+    const v = yield inp.receive();
+    yield out.send(v);
     return 'received (unexpected)';
   } catch (e) {
-    if (e instanceof slp.DeadlockError) return `${e.name}: ${e.message}`;
-    throw e;
+    return `${e.name}: ${e.message}`; // DeadlockError, when the runtime sees it
   }
 }
