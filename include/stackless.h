@@ -142,6 +142,9 @@ int slp_tasklet_create(slp_tasklet *out, slp_func fn, void *arg);
 /* Drop the caller's reference.  A tasklet that is still queued or blocked
  * lives on until it ends; a paused one is dropped (warned in verbose mode). */
 int slp_tasklet_release(slp_tasklet t);
+/* Take one more reference (each holder releases its own).
+ * Errors: EBADHANDLE, EINVAL for a main tasklet (never released). */
+int slp_tasklet_retain(slp_tasklet t);
 
 /* bind(fn): store fn/arg and throw away any suspended state without running
  * it; the tasklet is then not alive.  fn == NULL unbinds (bind(None)).
@@ -267,9 +270,21 @@ int slp_shutdown(void);
  * to wake sleeping threads (+1), or no longer (-1).  Returns the new count. */
 int slp_external_hold(int delta);
 /* Mark the calling thread as one that may not sleep (a browser main
- * thread): where it would sleep, its blocking call returns SLP_EWOULDBLOCK
- * instead and the blocked tasklet stays blocked. */
+ * thread): where it would sleep, the call its main tasklet (or innermost
+ * slp_run) waits in fails with SLP_EWOULDBLOCK instead (that block is
+ * undone, as for a deadlock; other tasklets stay blocked), and the caller
+ * waits on slp_thread_wake_word() its own way.  Returns the old flag. */
 int slp_thread_set_nonblocking(int flag);
+/* Such a thread, about to wait for its wake word with nothing runnable,
+ * calls slp_thread_idle(1): it then counts as asleep, like a thread that
+ * sleeps inside the runtime (a wake counts it awake at once, and when no
+ * thread is left that could wake anybody every sleeper is told).  Returns 1
+ * if something is runnable already (do not wait), else 0.  After the wait,
+ * slp_thread_idle(0) returns 1 if the wake was that deadlock alarm, else 0. */
+int slp_thread_idle(int begin);
+/* Tasklets of this thread that another thread could make run: blocked on a
+ * channel or queued (main and paused ones excluded). */
+int slp_thread_waiting(void);
 
 /* For event loops that may not block (JavaScript): this thread's wake
  * word, which changes whenever another thread queues a tasklet here or
@@ -285,6 +300,8 @@ int slp_thread_pending(void);
 int slp_channel_new(slp_channel *out);
 /* Drop the caller's reference; blocked tasklets keep the channel alive. */
 int slp_channel_release(slp_channel ch);
+/* Take one more reference.  Errors: EBADHANDLE. */
+int slp_channel_retain(slp_channel ch);
 /* Send value.  With a receiver waiting it is handed over (FIFO) and the
  * preference decides who runs next; otherwise the caller blocks.
  * Errors: ECLOSED, EBLOCKTRAP, EDEADLOCK, ENOTHREAD (the waiting receiver's
@@ -299,7 +316,9 @@ int slp_channel_send_throw(slp_channel ch, int err, void *value);
  * *value set: SLP_EEXIT does not say the transfer failed.  (Likewise a
  * sender may see SLP_EEXIT after its value was delivered.) */
 int slp_channel_receive(slp_channel ch, void **value);
-/* > 0: that many senders wait; < 0: receivers wait. */
+/* > 0: that many senders wait; < 0: receivers wait.  Any int is a valid
+ * balance, so a bad handle gives SLP_BALANCE_BADHANDLE (INT_MIN). */
+#define SLP_BALANCE_BADHANDLE (-2147483647 - 1)
 int slp_channel_balance(slp_channel ch);
 /* -1 prefer the receiver (default), 1 the sender, 0 neither.  Any value is
  * clamped to its sign.  set returns the old value. */

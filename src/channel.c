@@ -60,6 +60,13 @@ int slp_channel_release(slp_channel h) {
     return unlock_ret(0);
 }
 
+int slp_channel_retain(slp_channel h) {
+    slp__channel *c;
+    LOCKED_GET(c, h);
+    c->urefs++;
+    return unlock_ret(0);
+}
+
 static void enqueue(slp__channel *c, slp__tasklet *t, int dir) {
     t->next = NULL;
     t->prev = c->tail;
@@ -186,7 +193,16 @@ int slp_channel_receive(slp_channel ch, void **value) {
         return unlock_ret(r);                                                 \
     }
 
-CHANNEL_GET(balance, c->balance)
+int slp_channel_balance(slp_channel h) {
+    slp__channel *c;
+    int r = SLP_BALANCE_BADHANDLE;
+    slp__lock();
+    c = slp__handle_get(h, SLP__HK_CHANNEL);
+    if (c) r = c->balance;
+    slp__unlock();
+    return r;
+}
+
 CHANNEL_GET(preference, c->preference)
 CHANNEL_GET(schedule_all, c->schedule_all)
 CHANNEL_GET(closing, c->closing)

@@ -167,9 +167,18 @@ int slp__block(slp__thread *th, slp__tasklet *self) {
             return SLP_EDEADLOCK;
         }
         if (th->nonblocking) {
-            undo_block(th, self);
-            slp__unlock();
-            return SLP_EWOULDBLOCK;
+            /* This thread may not sleep: the call main (or the innermost
+             * run) waits in fails with EWOULDBLOCK, so control goes back to
+             * the event loop; a tasklet that blocked stays blocked. */
+            if (w == self) {
+                undo_block(th, self);
+                slp__unlock();
+                return SLP_EWOULDBLOCK;
+            }
+            if (w->blocked) slp__channel_unlink(w);
+            w->xfer_err = SLP_EWOULDBLOCK;
+            slp__ring_append(th, w);
+            return slp__switch_to(th, w);
         }
         /* Sleep until another thread queues something here. */
         seen = th->wake_seq;

@@ -98,6 +98,14 @@ int slp_tasklet_release(slp_tasklet h) {
     return unlock_ret(0);
 }
 
+int slp_tasklet_retain(slp_tasklet h) {
+    slp__tasklet *t;
+    LOCKED_GET(t, h);
+    if (t->is_main) return unlock_ret(SLP_EINVAL);
+    t->urefs++;
+    return unlock_ret(0);
+}
+
 static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     slp__tasklet *t;
     LOCKED_GET(t, h);

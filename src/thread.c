@@ -161,6 +161,52 @@ const volatile uint32_t *slp_thread_wake_word(void) {
     return th ? &th->wake_seq : NULL;
 }
 
+int slp_thread_set_nonblocking(int flag) {
+    slp__thread *th = slp__thread_self();
+    int old;
+    if (!th) return slp__self_error();
+    slp__lock();
+    old = th->nonblocking;
+    th->nonblocking = flag != 0;
+    slp__unlock();
+    return old;
+}
+
+int slp_thread_idle(int begin) {
+    slp__thread *th = slp__thread_self();
+    int r;
+    if (!th) return slp__self_error();
+    slp__lock();
+    if (begin) {
+        r = th->runcount > 1 || th->deadlocked;
+        if (!r && !th->sleeping) {
+            th->sleeping = 1;
+            slp__awake_adjust(-1); /* at 0 this wakes every sleeper, us too */
+        }
+    } else {
+        if (th->sleeping) {
+            th->sleeping = 0;
+            slp__awake_adjust(1);
+        }
+        r = th->deadlocked;
+        th->deadlocked = 0;
+    }
+    slp__unlock();
+    return r;
+}
+
+int slp_thread_waiting(void) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *t;
+    int n = 0;
+    if (!th) return slp__self_error();
+    slp__lock();
+    for (t = th->bound; t; t = t->bnext)
+        if (t != th->main && t->has_frame && (t->blocked || t->in_ring)) n++;
+    slp__unlock();
+    return n;
+}
+
 int slp_thread_pending(void) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *t;
@@ -337,8 +383,10 @@ int slp_thread_join(int id, int *result) {
         return SLP_EBADTHREAD;
     }
     th->joining = 1;
-    /* A joiner cannot wake anybody (after shutdown nobody counts). */
-    counted = self && self->state == SLP__TH_ALIVE && !shut_down;
+    /* A joiner that will wait cannot wake anybody meanwhile (after shutdown
+     * nobody counts; a thread already gone is joined at once). */
+    counted = self && self->state == SLP__TH_ALIVE && !shut_down &&
+              th->state == SLP__TH_ALIVE;
     if (counted) slp__awake_adjust(-1);
     slp__unlock();
     slp__os_thread_join(th);

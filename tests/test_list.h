@@ -27,6 +27,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(switch_deep_stacks, SLP_T_ANY) \
   X(many_tasklets, SLP_T_ANY) \
   X(strerror_table, SLP_T_ANY) \
+  X(retain_and_release, SLP_T_ANY) \
   X(channel_send_prefers_receiver, SLP_T_ANY) \
   X(channel_receive_keeps_receiver, SLP_T_ANY) \
   X(channel_preference_sender, SLP_T_ANY) \
@@ -58,5 +59,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(thread_death_kills_cstate, SLP_T_THREADS) \
   X(thread_shutdown_kills_other_mains, SLP_T_THREADS) \
   X(single_thread_build_refuses_threads, SLP_T_SINGLE) \
+  X(thread_nonblocking_waits_on_wake_word, SLP_T_THREADS) \
+  X(thread_idle_raises_deadlock_alarm, SLP_T_THREADS) \
   X(stress_threads_channels, SLP_T_THREADS)
 #endif

@@ -300,7 +300,7 @@ TEST(handles_are_checked) {
     ASSERT_ERR(slp_tasklet_alive(c), SLP_EBADHANDLE); /* wrong kind */
     ASSERT_ERR(slp_channel_send(slp_getmain(), NULL), SLP_EBADHANDLE);
     ASSERT_OK(slp_channel_release(c));
-    ASSERT_ERR(slp_channel_balance(c), SLP_EBADHANDLE);
+    ASSERT_EQ(slp_channel_balance(c), SLP_BALANCE_BADHANDLE);
     ASSERT_ERR(slp_channel_release(c), SLP_EBADHANDLE);
     ASSERT_OK(slp_tasklet_new(&t));
     ASSERT_OK(slp_tasklet_release(t));
@@ -388,4 +388,22 @@ TEST(strerror_table) {
     ASSERT_STR(slp_strerror(0), "success");
     ASSERT_STR(slp_strerror(SLP_EUSER - 3), "user error");
     ASSERT_STR(slp_strerror(-999), "unknown error");
+}
+
+TEST(retain_and_release) {
+    slp_tasklet t;
+    slp_channel c;
+    ASSERT_OK(slp_tasklet_new(&t));
+    ASSERT_OK(slp_tasklet_retain(t));
+    ASSERT_OK(slp_tasklet_release(t));
+    ASSERT_OK(slp_tasklet_alive(t)); /* still held once */
+    ASSERT_OK(slp_tasklet_release(t));
+    ASSERT_ERR(slp_tasklet_alive(t), SLP_EBADHANDLE);
+    ASSERT_ERR(slp_tasklet_retain(slp_getmain()), SLP_EINVAL);
+    ASSERT_OK(slp_channel_new(&c));
+    ASSERT_OK(slp_channel_retain(c));
+    ASSERT_OK(slp_channel_release(c));
+    ASSERT_EQ(slp_channel_balance(c), 0);
+    ASSERT_OK(slp_channel_release(c));
+    ASSERT_ERR(slp_channel_retain(c), SLP_EBADHANDLE);
 }

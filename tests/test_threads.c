@@ -439,3 +439,68 @@ TEST(single_thread_build_refuses_threads) {
     ASSERT_ERR(slp_thread_join(1, NULL), SLP_ENOTSUP);
     ASSERT_EQ(slp_getthreads(NULL, 0), 1);
 }
+
+/* ---- a thread that may not block (a browser main thread) -------------- */
+
+static slp_channel ch3;
+static int late_send_ch(void *arg) {
+    (void)arg;
+    nap_ms(50);
+    return slp_channel_send(ch, "woken");
+}
+
+static int recv_and_log(void *arg) {
+    void *v;
+    int r = slp_channel_receive(ch, &v);
+    (void)arg;
+    EV("R %s %s", slp_err_name(r), r ? "" : (const char *)v);
+    return 0;
+}
+
+TEST(thread_nonblocking_waits_on_wake_word) {
+    int id;
+    void *v;
+    const volatile uint32_t *word;
+    uint32_t seen;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_channel_new(&ch3));
+    ASSERT_EQ(slp_thread_set_nonblocking(1), 0);
+    spawn(recv_and_log, NULL);
+    word = slp_thread_wake_word();
+    seen = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    ASSERT_OK(slp_thread_start(&id, late_send_ch, NULL));
+    /* Main would have to sleep: it may not, the block is undone. */
+    ASSERT_ERR(slp_channel_receive(ch3, &v), SLP_EWOULDBLOCK);
+    ASSERT_EQ(slp_channel_balance(ch3), 0);
+    ASSERT_OK(slp_run()); /* R blocks; run returns */
+    ASSERT_EQ(slp_thread_waiting(), 1);
+    ASSERT_EQ(slp_thread_idle(1), 0); /* nothing runnable: wait */
+    while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == seen) nap_ms(1); /* as Atomics.waitAsync */
+    ASSERT_EQ(slp_thread_idle(0), 0); /* a real wake, not the alarm */
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("R SLP_OK woken");
+    ASSERT_EQ(slp_thread_waiting(), 0);
+    ASSERT_OK(slp_thread_join(id, NULL));
+}
+
+static int b_sleeps_on_ch3(void *arg) {
+    void *v;
+    (void)arg;
+    __atomic_store_n(&b_result, slp_channel_receive(ch3, &v), __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+/* The last thread that could wake anybody goes idle: every sleeper (and
+ * the idle thread itself) learns of the deadlock. */
+TEST(thread_idle_raises_deadlock_alarm) {
+    int id;
+    ASSERT_OK(slp_channel_new(&ch3));
+    ASSERT_OK(slp_thread_set_nonblocking(1) == 0 ? 0 : 1);
+    b_result = 1;
+    ASSERT_OK(slp_thread_start(&id, b_sleeps_on_ch3, NULL));
+    while (slp_channel_balance(ch3) != -1) nap_ms(1); /* B is asleep now */
+    ASSERT_EQ(slp_thread_idle(1), 0);
+    ASSERT_EQ(slp_thread_idle(0), 1); /* the alarm */
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_ERR(b_result, SLP_EDEADLOCK);
+}
