@@ -25,7 +25,7 @@
 // nonblocking).  run() and main code's channel calls drive the scheduler
 // from a "pump" that, when nothing here can run, polls this thread's wake
 // word for spinMicros and then awaits Atomics.waitAsync on it.  While run()
-// waits the thread counts as asleep (slp_js_idle_*), so a whole-program
+// waits the thread counts as asleep (slp_thread_idle), so a whole-program
 // deadlock is seen and run() returns; main code awaiting a channel counts
 // as awake (its event loop may still send).  Threads started here sleep in
 // C by default (options.blocking).
@@ -55,6 +55,7 @@ const EINVAL = -1, EBADHANDLE = -2, EEXIT = -4, EDEADLOCK = -5, ECLOSED = -6,
       ENOTHREAD = -7, EOTHERTHREAD = -8, EDEAD = -10, ETHROWDEAD = -13,
       ESWITCHTRAP = -26, EBLOCKTRAP = -25, EBADTHREAD = -21, ETHREADINIT = -22,
       ENOSENDER = -23, ENORECEIVER = -24, EWOULDBLOCK = -29;
+const BALANCE_BADHANDLE = -2147483648; // slp_channel_balance's bad handle
 const E_THROWN = -1001;   // a JS value was thrown in: it comes with the value
 const E_UNCAUGHT = -1002; // a JS tasklet ended with an uncaught exception
 
@@ -129,7 +130,7 @@ let records = new Map(); // slp_js_task pointer -> JS tasklet record
 let stepping = null; // the record whose generator is running
 let bomb;            // the last uncaught error of a JS tasklet here
 let channels = new Map(), tasklets = new Map(); // handle -> WeakRef(wrapper)
-let idle = false, deadFlag = 0; // awaiting the wake word (slp_js_idle_*)
+let idle = false, deadFlag = 0; // awaiting the wake word (slp_thread_idle)
 let pumping = false; // a pump is running (nonblocking threads)
 let runWaiters = []; // run() calls waiting
 let helpers = new Set(); // records of helper tasklets (main ops that wait)
@@ -173,8 +174,8 @@ const rt = {
   isTasklet: (x) => x instanceof Tasklet,
   retainFor(x, cross) { // one reference for the receiver of a box
     if (cross) x.shared = true;
-    if (x instanceof Channel) A.slp_js_channel_retain(x.h);
-    else if (x.owned) A.slp_js_tasklet_retain(x.h);
+    if (x instanceof Channel) A.slp_channel_retain(x.h);
+    else if (x.owned) A.slp_tasklet_retain(x.h);
     return x.h;
   },
   adopt(isChannel, h) { // the reference a box held becomes a wrapper's
@@ -208,7 +209,7 @@ function setup(mod, opts) {
   scratch = malloc(8);
   wakeIdx = A.slp_thread_wake_word() >> 2;
   blocking = !!opts.blocking;
-  A.slp_js_set_nonblocking(blocking ? 0 : 1);
+  A.slp_thread_set_nonblocking(blocking ? 0 : 1);
   if (opts.spinMicros !== undefined) spinMs = opts.spinMicros / 1000;
   mod.slpStep = step;
 }
@@ -528,7 +529,7 @@ function borrowTasklet(h) {
   if (!h) return null;
   const old = tasklets.get(h)?.deref();
   if (old) return old;
-  const owned = A.slp_js_tasklet_retain(h) === 0;
+  const owned = A.slp_tasklet_retain(h) === 0;
   return new Tasklet(NEW, h, owned);
 }
 
@@ -690,9 +691,10 @@ export class Channel {
   }
   /** > 0: senders waiting; < 0: receivers waiting. */
   get balance() {
-    // Any int is a balance: a bad handle is told by closing() first.
-    check(A.slp_channel_closing(this.h));
-    return A.slp_channel_balance(this.h);
+    // Any int is a balance: a bad handle gives INT_MIN (SLP_BALANCE_BADHANDLE).
+    const b = A.slp_channel_balance(this.h);
+    if (b === BALANCE_BADHANDLE) throw makeError(EBADHANDLE);
+    return b;
   }
   /** -1 prefer the receiver (default), 1 the sender, 0 neither. */
   get preference() {
@@ -741,7 +743,7 @@ function enter() {
   ready();
   if (idle) {
     idle = false;
-    deadFlag |= A.slp_js_idle_end();
+    deadFlag |= A.slp_thread_idle(0);
   }
   drainBoxes();
 }
@@ -845,7 +847,7 @@ function runBlocking() {
     enter();
     let r = A.slp_run();
     if (r < 0) throw errorFor(r, 0, 0);
-    if (A.slp_js_waiting() === 0) return;
+    if (A.slp_thread_waiting() === 0) return;
     if (A.slp_getruncount() > 1) continue;
     // Sleep until another thread queues something here, run it, and
     // come back when nothing is runnable again.
@@ -872,7 +874,7 @@ async function pumpLoop() {
       enter();
       const r = A.slp_run();
       if (r < 0) { deliverError(errorFor(r, 0, 0)); continue; }
-      if (A.slp_js_waiting() === 0) {
+      if (A.slp_thread_waiting() === 0) {
         for (const w of runWaiters.splice(0)) w.resolve();
         continue;
       }
@@ -932,13 +934,13 @@ async function waitForWake(seen, asleep) {
     if (res.async) await res.value;
     return false;
   }
-  if (A.slp_js_idle_begin() !== 0) return false;
+  if (A.slp_thread_idle(1) !== 0) return false;
   idle = true;
   const res = Atomics.waitAsync(H, wakeIdx, seen);
   if (res.async) await res.value;
   if (idle) {
     idle = false;
-    deadFlag |= A.slp_js_idle_end();
+    deadFlag |= A.slp_thread_idle(0);
   }
   const dead = deadFlag;
   deadFlag = 0;
@@ -1129,7 +1131,7 @@ export async function bootThread(mod, b) {
     setup(mod, { blocking: true });
     entryURL = import.meta.url;
     const spec = codec.decode(h32()[i + 5]);
-    if (!spec.blocking) { blocking = false; A.slp_js_set_nonblocking(1); }
+    if (!spec.blocking) { blocking = false; A.slp_thread_set_nonblocking(1); }
     const m = await import(spec.url);
     const fn = m[spec.name];
     if (typeof fn !== 'function')

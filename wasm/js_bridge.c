@@ -27,10 +27,10 @@
  *   received on another thread is returned to its origin thread through a
  *   lock-free list, so that the origin can drop the original.
  *
- * Two functions below read the runtime's internals (src/internal.h): handle
- * references (slp_js_*_retain) and idle accounting for threads that await
- * their wake word (slp_js_idle_*).  They are marked RUNTIME: candidates for
- * public calls of include/stackless.h.
+ * Only include/stackless.h is used: handle references, nonblocking threads
+ * and their idle accounting are the runtime's public calls (slp_*_retain,
+ * slp_thread_set_nonblocking, slp_thread_idle, slp_thread_waiting), called
+ * from js/index.js directly.
  */
 #include <emscripten.h>
 #include <emscripten/eventloop.h>
@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
 #include "stackless.h"
 
 #define API EMSCRIPTEN_KEEPALIVE
@@ -169,97 +168,6 @@ API int slp_js_demo_pingpong(int n) {
     slp_channel_release(p.ping);
     slp_channel_release(p.pong);
     return r;
-}
-
-/* ------------------------------------------------------ handle refs */
-
-/* RUNTIME: take one more user reference on a handle (every JS thread that
- * holds a wrapper holds its own).  Wanted: slp_channel_retain /
- * slp_tasklet_retain in include/stackless.h. */
-static int retain(uint32_t h, int kind) {
-    int r = SLP_EBADHANDLE;
-    slp__lock();
-    if (kind == SLP__HK_CHANNEL) {
-        slp__channel *c = slp__handle_get(h, kind);
-        if (c) c->urefs++, r = 0;
-    } else {
-        slp__tasklet *t = slp__handle_get(h, kind);
-        if (t && !t->is_main) t->urefs++, r = 0;
-    }
-    slp__unlock();
-    return r;
-}
-
-API int slp_js_channel_retain(slp_channel h) { return retain(h, SLP__HK_CHANNEL); }
-API int slp_js_tasklet_retain(slp_tasklet h) { return retain(h, SLP__HK_TASKLET); }
-
-/* --------------------------------------------- awaiting the wake word */
-
-/* RUNTIME: slp_thread_set_nonblocking is declared in stackless.h but not
- * defined by the runtime yet; this is it, under another name. */
-API int slp_js_set_nonblocking(int flag) {
-    slp__thread *th = slp__thread_self();
-    int old;
-    if (!th) return slp__self_error();
-    slp__lock();
-    old = th->nonblocking;
-    th->nonblocking = flag != 0;
-    slp__unlock();
-    return old;
-}
-
-/* RUNTIME: a thread that may not block (slp_thread_set_nonblocking) and is
- * about to await its wake word with nothing runnable counts as asleep, as a
- * thread sleeping in slp__block does: so a wake counts it awake at once
- * (slp__thread_wake) and a whole-program deadlock is seen (DESIGN-NOTES
- * trap 5).  Returns 1 if something is runnable already (do not wait).
- * Wanted: slp_thread_idle(begin) in include/stackless.h. */
-API int slp_js_idle_begin(void) {
-    slp__thread *th = slp__thread_self();
-    int busy;
-    if (!th) return slp__self_error();
-    slp__lock();
-    busy = th->runcount > 1 || th->deadlocked;
-    if (!busy) {
-        th->sleeping = 1;
-        slp__awake_adjust(-1); /* at 0 this wakes every sleeper, us too */
-    }
-    slp__unlock();
-    return busy;
-}
-
-/* RUNTIME: tasklets of this thread that another thread could make run:
- * blocked on a channel or queued (main excluded).  Paused tasklets do not
- * count: nothing but an explicit insert() brings them back, and run() does
- * not wait for that (slp_thread_pending counts them).  Wanted: a
- * slp_thread_waiting() in include/stackless.h. */
-API int slp_js_waiting(void) {
-    slp__thread *th = slp__thread_self();
-    slp__tasklet *t;
-    int n = 0;
-    if (!th) return slp__self_error();
-    slp__lock();
-    for (t = th->bound; t; t = t->bnext)
-        if (t != th->main && t->has_frame && (t->blocked || t->in_ring)) n++;
-    slp__unlock();
-    return n;
-}
-
-/* After the wait (or before any other call into the runtime while waiting):
- * counted awake again.  Returns 1 if the wake was the deadlock alarm. */
-API int slp_js_idle_end(void) {
-    slp__thread *th = slp__thread_self();
-    int dead;
-    if (!th) return slp__self_error();
-    slp__lock();
-    if (th->sleeping) {
-        th->sleeping = 0;
-        slp__awake_adjust(1);
-    }
-    dead = th->deadlocked;
-    th->deadlocked = 0;
-    slp__unlock();
-    return dead;
 }
 
 /* ------------------------------------------------ boxes between threads */
