@@ -47,6 +47,10 @@
 import { Codec, WORD_UNDEFINED } from './values.js';
 
 const IS_NODE = typeof process === 'object' && !!process.versions?.node;
+// Node's modules, imported past bundlers: a literal import('node:fs') gets
+// Vite's preload helper, which makes a worker run the app's entry chunk
+// (and fail on `document`).  Browsers never take this path.
+const nodeImport = (m) => import(/* @vite-ignore */ /* webpackIgnore: true */ m);
 
 // ---------------------------------------------------------------- errors
 
@@ -232,9 +236,9 @@ async function load(opts) {
   const here = (p) => new URL(p, import.meta.url);
   let factory, wasmBinary = opts.wasmBinary, mainScript, workerLoc;
   if (IS_NODE) {
-    const { createRequire } = await import('node:module');
-    const { readFileSync } = await import('node:fs');
-    const { fileURLToPath } = await import('node:url');
+    const { createRequire } = await nodeImport('node:module');
+    const { readFileSync } = await nodeImport('node:fs');
+    const { fileURLToPath } = await nodeImport('node:url');
     const toPath = (u) => (u instanceof URL || /^file:/.test(u)) ? fileURLToPath(u) : String(u);
     mainScript = toPath(opts.glueURL ?? here('./dist/stackless.js'));
     workerLoc = toPath(opts.workerURL ?? here('./dist/stackless.worker.js'));
