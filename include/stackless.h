@@ -227,7 +227,9 @@ int slp_switch_trap(int delta);
 
 /* An uncaught tasklet error goes to handler first, run in the dying
  * tasklet: return 0 to swallow it, or an error to pass on.  Returns the old
- * handler.  Process-wide, like Stackless's. */
+ * handler.  Process-wide, like Stackless's.  The handler must not block or
+ * switch (in the wasm builds it runs outside the tasklet's switchable
+ * frames). */
 typedef int (*slp_error_handler)(slp_tasklet t, int err);
 slp_error_handler slp_set_error_handler(slp_error_handler handler);
 

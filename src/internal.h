@@ -184,6 +184,8 @@ slp__tasklet *slp__tasklet_alloc(slp__thread *th);
 void slp__tasklet_gc(slp__tasklet *t);
 void slp__tasklet_drop_frame(slp__tasklet *t); /* lock held */
 void slp__tasklet_body(slp__tasklet *t);       /* called by the variant */
+int slp__tasklet_prologue(slp__tasklet *t);    /* the parts of the body, for */
+void slp__tasklet_epilogue(slp__tasklet *t, int r); /* a variant that splits it */
 
 /* scheduler.c (lock held unless said) */
 void slp__ring_append(slp__thread *th, slp__tasklet *t);

@@ -243,20 +243,30 @@ void slp__loop(slp__thread *th) {
     }
 }
 
-/* The body of every non-main tasklet, entered by the variant. */
-void slp__tasklet_body(slp__tasklet *t) {
+/* What runs around a non-main tasklet's function.  The prologue returns an
+ * error thrown in before it ever ran (then the function is skipped); the
+ * epilogue runs in the dying tasklet, the error handler included. */
+int slp__tasklet_prologue(slp__tasklet *t) {
     int r;
     slp__lock();
     r = take_result(t);
     slp__unlock();
-    /* A never-run tasklet that was thrown into ends before its body. */
-    if (r == 0) r = t->fn(t->arg);
+    return r;
+}
+
+void slp__tasklet_epilogue(slp__tasklet *t, int r) {
     if (r < 0 && r != SLP_EEXIT && error_handler) {
         slp_error_handler h = error_handler;
         r = h(t->handle, r);
     }
     t->result = r;
     t->ended = 1;
+}
+
+void slp__tasklet_body(slp__tasklet *t) {
+    int r = slp__tasklet_prologue(t);
+    if (r == 0) r = t->fn(t->arg);
+    slp__tasklet_epilogue(t, r);
 }
 
 void slp__tasklet_ended(slp__thread *th, slp__tasklet *t) {

@@ -86,6 +86,17 @@ static int buffers_alloc(slp__thread_ctx *c) {
     return 0;
 }
 
+
+/* Small word copies without a call (memcpy is a function here, and these
+ * slices are a few dozen bytes). */
+__attribute__((no_builtin("memcpy"))) /* keep the loop a loop */
+static void copy_words(void *to, const void *from, size_t n) {
+    uint32_t *d = to;
+    const uint32_t *s = from;
+    size_t i;
+    for (i = 0; i < n / 4; i++) d[i] = s[i];
+}
+
 /* Keep exactly the used bytes of [from, from + n) in *blk (resized). */
 static int keep(void **blk, size_t *blk_size, const void *from, size_t n) {
     if (n != *blk_size) {
@@ -95,18 +106,18 @@ static int keep(void **blk, size_t *blk_size, const void *from, size_t n) {
         *blk = p;
         *blk_size = n;
     }
-    if (n) memcpy(*blk, from, n);
+    copy_words(*blk, from, n);
     return 0;
 }
 
-/* The tasklet body must stay out of slp__ctx_resume (which Asyncify leaves
- * uninstrumented): inlined there, its code after the tasklet's function
- * would also run when that function returns only to unwind. */
-static void (*volatile body)(slp__tasklet *) = slp__tasklet_body;
-
+/* The tasklet's function is called from here directly, so its frame is the
+ * outermost one saved: the unwind stops here (this function is on the
+ * remove-list, hence not instrumented), and the code after the call must
+ * tell an unwind from a return before doing anything else. */
 void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     slp__thread_ctx *c = th->ctx;
     void *main_sp = slp__sp_get();
+    int r;
     if (!c->region && buffers_alloc(c) != 0) {
         t->result = SLP_ENOMEM;
         t->ended = 1;
@@ -114,17 +125,22 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     }
     if (!t->started) {
         t->started = 1;
+        r = slp__tasklet_prologue(t);
+        if (r) { /* thrown in before it ran: it ends without running */
+            slp__tasklet_epilogue(t, r);
+            return;
+        }
         slp__sp_set(c->region_top);
-        body(t);
+        r = t->fn(t->arg);
     } else {
         char *sp = c->region_top - t->ctx.stack_size;
-        if (t->ctx.stack_size) memcpy(sp, t->ctx.stack, t->ctx.stack_size);
+        copy_words(sp, t->ctx.stack, t->ctx.stack_size);
         /* Rewinding reads the data back from its end. */
         c->hdr.cur = c->hdr.end = (char *)t->ctx.data + t->ctx.data_size;
         c->rewinding = 1;
         slp__sp_set(sp);
         slp__asyncify_start_rewind(&c->hdr);
-        body(t);
+        r = t->fn(t->arg);
     }
     if (c->unwinding == t) {
         char *sp = slp__sp_get();
@@ -138,6 +154,8 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
             t->result = SLP_ENOMEM;
             t->ended = 1;
         }
+    } else {
+        slp__tasklet_epilogue(t, r);
     }
     slp__sp_set(main_sp);
 }
