@@ -28,6 +28,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(many_tasklets, SLP_T_ANY) \
   X(strerror_table, SLP_T_ANY) \
   X(retain_and_release, SLP_T_ANY) \
+  X(verbose_warns_on_dropped_tasklet, SLP_T_ANY) \
   X(channel_send_prefers_receiver, SLP_T_ANY) \
   X(channel_receive_keeps_receiver, SLP_T_ANY) \
   X(channel_preference_sender, SLP_T_ANY) \

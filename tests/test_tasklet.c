@@ -407,3 +407,18 @@ TEST(retain_and_release) {
     ASSERT_OK(slp_channel_release(c));
     ASSERT_ERR(slp_channel_retain(c), SLP_EBADHANDLE);
 }
+
+static int blocks_forever(void *arg) {
+    (void)arg;
+    return slp_schedule_remove(); /* paused, never inserted again */
+}
+
+/* With SLP_VERBOSE set, dropping an unfinished tasklet is reported on
+ * stderr (tests/CMakeLists.txt checks the message). */
+TEST(verbose_warns_on_dropped_tasklet) {
+    slp_tasklet t = spawn(blocks_forever, NULL);
+    ASSERT_OK(slp_run());
+    ASSERT_EQ(slp_tasklet_paused(t), 1);
+    ASSERT_OK(slp_tasklet_release(t)); /* unreachable now: dropped */
+    ASSERT_ERR(slp_tasklet_alive(t), SLP_EBADHANDLE);
+}
