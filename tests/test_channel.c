@@ -307,7 +307,7 @@ TEST(channel_release_with_waiters) {
     ASSERT_OK(slp_channel_release(ch));
     ASSERT_EQ(slp_channel_balance(ch), -1); /* still valid */
     ASSERT_OK(slp_tasklet_kill(t, 0));
-    ASSERT_ERR(slp_channel_balance(ch), SLP_EBADHANDLE);
+    ASSERT_EQ(slp_channel_balance(ch), SLP_BALANCE_BADHANDLE);
     ASSERT_LOG("r:SLP_EEXIT");
 }
 
