@@ -547,9 +547,9 @@ static int run_pipeline(pipeline *p) {
     slp_channel_release(p->done);
     slp_channel_release(p->credit);
     /* Released with nobody waiting: the handles must be gone now. */
-    if (slp_channel_balance(p->work) != SLP_EBADHANDLE ||
-        slp_channel_balance(p->done) != SLP_EBADHANDLE ||
-        slp_channel_balance(p->credit) != SLP_EBADHANDLE ||
+    if (slp_channel_balance(p->work) != SLP_BALANCE_BADHANDLE ||
+        slp_channel_balance(p->done) != SLP_BALANCE_BADHANDLE ||
+        slp_channel_balance(p->credit) != SLP_BALANCE_BADHANDLE ||
         slp_snapshot(NULL, 0) != 1) {
         fprintf(stderr, PROG ": internal error: tasklets or channels left "
                 "(%d tasklets)\n", slp_snapshot(NULL, 0));
