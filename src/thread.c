@@ -195,29 +195,24 @@ int slp_thread_idle(int begin) {
     return r;
 }
 
-int slp_thread_waiting(void) {
+/* This thread's live tasklets other than main; only those queued or
+ * blocked (that another thread could make run) if waiting_only. */
+static int count_bound(int waiting_only) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *t;
     int n = 0;
     if (!th) return slp__self_error();
     slp__lock();
     for (t = th->bound; t; t = t->bnext)
-        if (t != th->main && t->has_frame && (t->blocked || t->in_ring)) n++;
+        if (t != th->main && t->has_frame &&
+            (!waiting_only || t->blocked || t->in_ring))
+            n++;
     slp__unlock();
     return n;
 }
 
-int slp_thread_pending(void) {
-    slp__thread *th = slp__thread_self();
-    slp__tasklet *t;
-    int n = 0;
-    if (!th) return slp__self_error();
-    slp__lock();
-    for (t = th->bound; t; t = t->bnext)
-        if (t != th->main && t->has_frame) n++;
-    slp__unlock();
-    return n;
-}
+int slp_thread_waiting(void) { return count_bound(1); }
+int slp_thread_pending(void) { return count_bound(0); }
 
 /* ----------------------------------------------------------------- death */
 
