@@ -25,9 +25,10 @@
 // nonblocking).  run() and main code's channel calls drive the scheduler
 // from a "pump" that, when nothing here can run, polls this thread's wake
 // word for spinMicros and then awaits Atomics.waitAsync on it.  While run()
-// waits the thread counts as asleep (slp_thread_idle), so a whole-program
-// deadlock is seen and run() returns; main code awaiting a channel counts
-// as awake (its event loop may still send).  Threads started here sleep in
+// waits, and while main code awaits a thread's join(), the thread counts as
+// asleep (slp_thread_idle), so a whole-program deadlock is seen: run()
+// returns, the threads' waiting tasklets get DeadlockError; main code
+// awaiting a channel counts as awake (its event loop may still send).  Threads started here sleep in
 // C by default (options.blocking).
 //
 // WORKERS: threads are Emscripten pthreads (slp_thread_start), whose Web
@@ -638,6 +639,8 @@ export class Tasklet {
   get alive() { return check(A.slp_tasklet_alive(this.h)) === 1; }
   get paused() { return check(A.slp_tasklet_paused(this.h)) === 1; }
   get blocked() { return check(A.slp_tasklet_blocked(this.h)) !== 0; }
+  /** 0 not blocked, 1 blocked receiving, 2 blocked sending. */
+  get blocked_kind() { return check(A.slp_tasklet_blocked(this.h)); }
   get scheduled() { return check(A.slp_tasklet_scheduled(this.h)) === 1; }
   get is_main() { return check(A.slp_tasklet_is_main(this.h)) === 1; }
   get is_current() { return check(A.slp_tasklet_is_current(this.h)) === 1; }
@@ -745,11 +748,30 @@ export function channel() {
 // for its wake word is counted awake first.
 function enter() {
   ready();
-  if (idle) {
-    idle = false;
-    deadFlag |= A.slp_thread_idle(0);
-  }
+  endIdle();
   drainBoxes();
+}
+
+// This thread's event loop is about to await something of the runtime's (a
+// wake, a join): count the thread asleep (slp_thread_idle), so that when no
+// thread is left that could wake anybody every sleeper gets the deadlock
+// error instead of all hanging.  Returns false if something here is
+// runnable (then it stays awake).  Several awaits share one idle period:
+// the first wake (or call into the runtime) ends it.
+function beginIdle() {
+  if (idle) return true;
+  if (A.slp_thread_idle(1) !== 0) return false;
+  idle = true;
+  return true;
+}
+
+// Counted awake again.  The deadlock alarm is kept for the pump (run() and
+// main code's channel operations act on it); with no pump it is moot.
+function endIdle() {
+  if (!idle) return;
+  idle = false;
+  const dead = A.slp_thread_idle(0);
+  if (pumping) deadFlag |= dead;
 }
 
 function drainBoxes() {
@@ -872,6 +894,7 @@ function pump() {
 // so a run() called right after it starts a new pump.
 async function pumpLoop() {
   holdProcess(true);
+  deadFlag = 0;
   try {
     while (runWaiters.length || helpers.size) {
       const seen = Atomics.load(h32(), wakeIdx);
@@ -895,6 +918,7 @@ async function pumpLoop() {
   } finally {
     pumping = false;
     holdProcess(false);
+    kickIdlers(); // joins that stayed awake for the helpers may idle now
   }
 }
 
@@ -938,14 +962,10 @@ async function waitForWake(seen, asleep) {
     if (res.async) await res.value;
     return false;
   }
-  if (A.slp_thread_idle(1) !== 0) return false;
-  idle = true;
+  if (!beginIdle()) return false;
   const res = Atomics.waitAsync(H, wakeIdx, seen);
   if (res.async) await res.value;
-  if (idle) {
-    idle = false;
-    deadFlag |= A.slp_thread_idle(0);
-  }
+  endIdle();
   const dead = deadFlag;
   deadFlag = 0;
   return dead !== 0 && A.slp_getruncount() <= 1;
@@ -1060,6 +1080,31 @@ function cStringAlloc(s) {
   return p;
 }
 
+// Await a change of the word at index i from s (a thread's state), counted
+// asleep meanwhile (a joiner wakes nobody: a deadlock between the threads
+// it waits for is then seen).  A wake of this thread ends the idle period
+// early: something may be runnable here, and the idle is begun anew.
+// Main code awaiting a channel (a helper) keeps the thread awake, as in
+// the pump; when the pump stops, kickIdlers() makes such joins look again.
+let idlers = [];
+function kickIdlers() { for (const k of idlers.splice(0)) k(); }
+async function awaitWord(i, s, asleep) {
+  const H = h32();
+  const seen = Atomics.load(H, wakeIdx);
+  const res = Atomics.waitAsync(H, i, s);
+  if (!res.async) return;
+  if (!asleep() || !A || helpers.size || !beginIdle()) {
+    await Promise.race([res.value, new Promise((k) => idlers.push(k))]);
+    return;
+  }
+  const w = Atomics.waitAsync(H, wakeIdx, seen);
+  await (w.async ? Promise.race([res.value, w.value]) : null);
+  if (!A) return;
+  // The runtime may wake one waiter only: pass a wake on to the pump's.
+  if (Atomics.load(h32(), wakeIdx) !== seen) Atomics.notify(h32(), wakeIdx);
+  endIdle();
+}
+
 /** A thread started by startThread. */
 export class Thread {
   constructor(b, id, entry) {
@@ -1068,6 +1113,7 @@ export class Thread {
     this.ended = false;
     this.terminated = false;
     this.result = undefined;
+    this.joined = false; // someone awaits join(): counted asleep meanwhile
     holdProcess(true);
     this.done = this.watch(entry);
     this.done.catch(() => {}); // join() is where it is reported
@@ -1078,8 +1124,7 @@ export class Thread {
       for (;;) {
         const s = Atomics.load(h32(), i);
         if (s === 2) break;
-        const res = Atomics.waitAsync(h32(), i, s);
-        if (res.async) await res.value;
+        await awaitWord(i, s, () => this.joined);
       }
       this.ended = true;
       if (this.terminated) return undefined;
@@ -1105,7 +1150,10 @@ export class Thread {
   /** True until the thread has ended. */
   get alive() { return !this.ended && Atomics.load(h32(), this.b >> 2) !== 2; }
   /** Wait for the end: its function's result, or its error. */
-  join() { return this.done; }
+  join() {
+    if (!this.joined) { this.joined = true; kickIdlers(); }
+    return this.done;
+  }
   /**
    * Terminate its worker now (nothing of it runs any more) and mark the
    * thread dead: its tasklets get thread_id -1.  Unsafe if that thread is
@@ -1146,6 +1194,16 @@ export async function bootThread(mod, b) {
       result = await fn(...spec.args);
     }
     await run();
+    // run() came back with tasklets still waiting on channels: nobody can
+    // ever wake them (the deadlock alarm).  Each gets DeadlockError where it
+    // waits, as a main tasklet would, and may end its own way.
+    for (let round = 0; round < 8 && A.slp_thread_waiting() > 0; round++) {
+      const stuck = snapshotTasklets().filter((t) => t.thread_id === TID &&
+        (t.state === 'blocked_send' || t.state === 'blocked_recv'));
+      if (!stuck.length) break;
+      for (const t of stuck) A.slp_tasklet_throw(t.handle, EDEADLOCK, 0, 1);
+      await run();
+    }
   } catch (e) {
     result = e;
     failed = 1;
@@ -1164,6 +1222,40 @@ export async function bootThread(mod, b) {
   } catch (e) {
     if (e !== 'unwind') throw e;
   }
+}
+
+// ---------------------------------------------------------- introspection
+
+const STATE_NAMES = [undefined, 'running', 'runnable', 'blocked_send', 'blocked_recv',
+  'paused', 'nothread', 'dead']; // SLP_STATE_* of include/stackless.h
+
+function snapshotTasklets() {
+  for (let max = 64; ; max *= 4) {
+    const p = malloc(16 * max);
+    try {
+      const n = A.slp_snapshot(p, max);
+      if (n < 0) throw errorFor(n, 0, 0);
+      if (n > max) continue;
+      const H = h32(), out = [];
+      for (let k = 0, i = p >> 2; k < n; k++, i += 4) {
+        out.push({ handle: H[i] >>> 0, thread_id: H[i + 1], state: STATE_NAMES[H[i + 2]] ?? 'dead',
+                   channel: H[i + 3] >>> 0 });
+      }
+      return out;
+    } finally {
+      A.free(p);
+    }
+  }
+}
+
+/**
+ * Every thread and every tasklet of the runtime at one moment (slp_snapshot,
+ * taken under the runtime's lock, stopping no scheduler): tasklets as
+ * { handle, thread_id (-1: its thread died), state, channel (blocked on, or 0) }.
+ */
+export function snapshot() {
+  ready();
+  return { threads: getthreads().map((id) => ({ id })), tasklets: snapshotTasklets() };
 }
 
 // ------------------------------------------------------------ C tasklets
@@ -1191,7 +1283,7 @@ export const demo = {
 /** The module as one object, with Stackless's attribute names. */
 const stackless = {
   init, tasklet, channel, run, schedule, schedule_remove, getcurrent, getmain,
-  getruncount, getthreads, thread_id, switch_trap, hold, startThread, startThreadWith,
+  getruncount, getthreads, thread_id, switch_trap, hold, startThread, startThreadWith, snapshot,
   get current() { return getcurrent(); },
   get main() { return getmain(); },
   get runcount() { return getruncount(); },

@@ -70,6 +70,7 @@ let registry = null, jobs = null, results = null;
 let selected = 0;
 let jobSeq = 1;
 let pageThread = 1;
+let runtimeUp = false; // init() done: the picture may ask the runtime
 
 function addChannel(ch, name) {
   chans.push({ ch, name });
@@ -174,7 +175,7 @@ function figures(now) {
 function frame(now) {
   try {
     figures(now);
-    if (picture) {
+    if (picture && runtimeUp) {
       const snap = takeSnapshot(slp, known);
       for (const t of snap.tasklets) if (!names.has(t.handle) && t.state !== 'dead') names.set(t.handle, { name: 'tasklet' });
       demo.lastSnapshot = snap;
@@ -568,6 +569,7 @@ async function main() {
     demo.initError = errText(e);
     return;
   }
+  runtimeUp = true;
   pageThread = slp.thread_id();
   $('#runtime').textContent = `runtime ready · page is thread ${pageThread}`;
   $('#runtime').className = 'badge ok';

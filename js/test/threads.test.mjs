@@ -144,3 +144,19 @@ test('a thread can start a thread of its own', async () => {
 test('getcurrent() is the main tasklet outside tasklets', () => {
   assert.equal(getcurrent().is_main, true);
 });
+
+test('two threads each waiting for the other while main code only joins: both get DeadlockError', { timeout: 20_000 }, async () => {
+  const a = channel(), b = channel();
+  const A = await startThread(W, 'waitThenSend', a, b);
+  const B = await startThread(W, 'waitThenSend', b, a);
+  const results = await Promise.all([A.join(), B.join()]);
+  for (const r of results) assert.match(r, /^DeadlockError/);
+});
+
+test('the same, joined one after the other (the second join finds its thread ended)', { timeout: 20_000 }, async () => {
+  const a = channel(), b = channel();
+  const A = await startThread(W, 'waitThenSend', a, b);
+  const B = await startThread(W, 'waitThenSend', b, a);
+  assert.match(await A.join(), /^DeadlockError/);
+  assert.match(await B.join(), /^DeadlockError/);
+});
