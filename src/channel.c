@@ -102,26 +102,35 @@ void slp__channel_unlink(slp__tasklet *t) {
     channel_gc(c);
 }
 
-/* One send (dir +1) or receive (dir -1).  For a send, value/err are what is
- * sent; for a receive, *out gets the value and the result is the sent err. */
-static int action(slp_channel h, int dir, void *value, int err, void **out) {
-    slp__thread *th = slp__thread_self();
+/* What action_prepare decided. */
+enum { ACT_DONE, ACT_SWITCH, ACT_BLOCK };
+
+/* The bookkeeping of one send (dir +1) or receive (dir -1), with the lock
+ * held on return only for ACT_SWITCH and ACT_BLOCK.  Results go through the
+ * thread (act_result, act_next), not through pointers to locals: this half
+ * never switches, so it is kept out of line and the half that does (whose
+ * locals Asyncify saves at every switch) stays small. */
+static __attribute__((noinline)) int
+action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, void **out) {
     slp__channel *c;
     slp__tasklet *self, *t;
-    int result = 0, r;
-    if (!th) return slp__self_error();
-    LOCKED_GET(c, h);
+    int result = 0;
+    slp__lock();
+    c = slp__handle_get(h, SLP__HK_CHANNEL);
+    th->act_result = SLP_EBADHANDLE;
+    if (!c) goto done;
     self = th->current;
     t = c->head;
     if (t && t->blocked == -dir) {
         slp__thread *owner = t->thread;
         int run_partner, sched_all = c->schedule_all;
-        if (!owner) return unlock_ret(SLP_ENOTHREAD); /* §5.2: unchanged */
+        th->act_result = SLP_ENOTHREAD; /* §5.2: the channel is unchanged */
+        if (!owner) goto done;
         /* Same thread: who runs next depends on the preference (§4.2). */
         run_partner = !sched_all &&
                       (dir > 0 ? c->preference < 0 : c->preference > 0);
-        if (owner == th && (run_partner || sched_all) && th->switch_trap)
-            return unlock_ret(SLP_ESWITCHTRAP);
+        th->act_result = SLP_ESWITCHTRAP;
+        if (owner == th && (run_partner || sched_all) && th->switch_trap) goto done;
         dequeue(c, t);
         if (dir > 0) {
             t->xfer_value = value;
@@ -132,40 +141,60 @@ static int action(slp_channel h, int dir, void *value, int err, void **out) {
             t->send_err = 0;
             t->xfer_value = NULL;
         }
+        channel_gc(c);
+        th->act_result = result;
         if (owner != th) { /* over there, at the end of its queue */
             slp__ring_append(owner, t);
             slp__thread_wake(owner);
-            channel_gc(c);
-            return unlock_ret(result);
+            goto done;
         }
-        channel_gc(c);
         if (run_partner) {
             slp__ring_insert_after(th, self, t);
-            r = slp__switch_to(th, t);
-        } else if (sched_all) {
-            slp__ring_append(th, t);
-            r = slp__switch_to(th, self->next);
+            th->act_next = t;
         } else {
             slp__ring_append(th, t);
-            return unlock_ret(result);
+            if (!sched_all) goto done;
+            th->act_next = self->next;
         }
-        return r ? r : result;
+        return ACT_SWITCH;
     }
     /* Nobody waiting: block, unless killed (it must end, not wait). */
-    if (self->exiting) return unlock_ret(SLP_EEXIT);
-    if (c->closing) return unlock_ret(SLP_ECLOSED);
-    if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
+    th->act_result = self->exiting ? SLP_EEXIT
+                     : c->closing  ? SLP_ECLOSED
+                     : th->switch_trap ? SLP_ESWITCHTRAP : 0;
+    if (th->act_result) goto done;
     self->xfer_value = dir > 0 ? value : NULL;
     if (dir > 0) self->send_err = err;
     slp__ring_remove(th, self);
     enqueue(c, self, dir);
-    r = slp__block(th, self);
-    if (dir > 0) {
-        self->send_err = 0;
-    } else if (out) {
-        *out = self->xfer_value; /* the value, or the one sent with an error */
+    return ACT_BLOCK;
+done:
+    slp__unlock();
+    return ACT_DONE;
+}
+
+static int action(slp_channel h, int dir, void *value, int err, void **out) {
+    slp__thread *th = slp__thread_self();
+    slp__tasklet *self;
+    int r, result;
+    if (!th) return slp__self_error();
+    switch (action_prepare(th, h, dir, value, err, out)) {
+    case ACT_DONE:
+        return th->act_result;
+    case ACT_SWITCH:
+        result = th->act_result;
+        r = slp__switch_to(th, th->act_next);
+        return r ? r : result;
+    default: /* ACT_BLOCK */
+        self = th->current;
+        r = slp__block(th, self);
+        if (dir > 0) {
+            self->send_err = 0;
+        } else if (out) {
+            *out = self->xfer_value; /* the value, or the one sent with an error */
+        }
+        return r;
     }
-    return r;
 }
 
 int slp_channel_send(slp_channel ch, void *value) {

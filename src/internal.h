@@ -147,6 +147,9 @@ struct slp__thread {
     int sleeping;
     int deadlocked;         /* woken because nothing can wake it */
     int nonblocking;
+    int block_err;          /* why block_slow failed (owner thread only) */
+    int act_result;         /* channel.c: action_prepare's outputs */
+    slp__tasklet *act_next;
     int joining;            /* in slp_thread_join */
     /* Thread start. */
     slp_func start_fn;

@@ -147,24 +147,32 @@ static void undo_block(slp__thread *th, slp__tasklet *self) {
     th->current = self;
 }
 
-int slp__block(slp__thread *th, slp__tasklet *self) {
+/* The slow half of slp__block: nothing else is queued here.  Decides whom
+ * to switch to (returned), or fails (NULL, th->block_err set, lock
+ * released), or sleeps until another thread queues something.  Kept out of
+ * line: every local of a function that switches is saved at each switch
+ * (Asyncify), so the switching path stays small; and no address-taken
+ * local there, or every blocked tasklet would hold a shadow-stack slice. */
+static __attribute__((noinline)) slp__tasklet *
+block_slow(slp__thread *th, slp__tasklet *self) {
     for (;;) {
         slp__tasklet *w;
         uint32_t seen;
-        if (th->head) return slp__switch_to(th, th->head);
+        if (th->head) return th->head;
         w = watchdog_or_main(th);
         if (w != self && floating(w)) {
             slp__ring_append(th, w);
-            return slp__switch_to(th, w);
+            return w;
         }
         if (self->xfer_err) { /* a throw arrived while it was deciding */
             undo_block(th, self);
-            return slp__switch_to(th, self);
+            return self;
         }
         if (awake <= 1) {
             undo_block(th, self);
             slp__unlock();
-            return SLP_EDEADLOCK;
+            th->block_err = SLP_EDEADLOCK;
+            return NULL;
         }
         if (th->nonblocking) {
             /* This thread may not sleep: the call main (or the innermost
@@ -173,12 +181,13 @@ int slp__block(slp__thread *th, slp__tasklet *self) {
             if (w == self) {
                 undo_block(th, self);
                 slp__unlock();
-                return SLP_EWOULDBLOCK;
+                th->block_err = SLP_EWOULDBLOCK;
+                return NULL;
             }
             if (w->blocked) slp__channel_unlink(w);
             w->xfer_err = SLP_EWOULDBLOCK;
             slp__ring_append(th, w);
-            return slp__switch_to(th, w);
+            return w;
         }
         /* Sleep until another thread queues something here. */
         seen = th->wake_seq;
@@ -193,10 +202,16 @@ int slp__block(slp__thread *th, slp__tasklet *self) {
             if (!th->head) {
                 undo_block(th, self);
                 slp__unlock();
-                return SLP_EDEADLOCK;
+                th->block_err = SLP_EDEADLOCK;
+                return NULL;
             }
         }
     }
+}
+
+int slp__block(slp__thread *th, slp__tasklet *self) {
+    slp__tasklet *next = th->head ? th->head : block_slow(th, self);
+    return next ? slp__switch_to(th, next) : th->block_err;
 }
 
 void slp__thread_wake(slp__thread *th) {
@@ -226,7 +241,7 @@ void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first) {
 /* ------------------------------------------------------------------ loop */
 
 
-void slp__loop(slp__thread *th) {
+__attribute__((noinline)) void slp__loop(slp__thread *th) {
     for (;;) {
         /* Only this thread writes its current (under the lock): no lock
          * needed to read it here. */
@@ -269,7 +284,7 @@ void slp__tasklet_body(slp__tasklet *t) {
     slp__tasklet_epilogue(t, r);
 }
 
-void slp__tasklet_ended(slp__thread *th, slp__tasklet *t) {
+__attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet *t) {
     int bomb = (t->result < 0 && t->result != SLP_EEXIT) ? t->result : 0;
     slp__tasklet *w;
     slp__lock();
