@@ -134,7 +134,7 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
         dequeue(c, t);
         if (dir > 0) {
             t->xfer_value = value;
-            t->xfer_err = err;
+            if (err) slp__set_err(t, err); /* else it is 0: nothing pending */
         } else {
             if (out) *out = t->xfer_value;
             result = t->send_err;

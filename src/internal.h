@@ -113,6 +113,13 @@ struct slp__tasklet {
     slp__ctx ctx;
 };
 
+/* xfer_err is written under the lock by any thread, and read without it by
+ * the owner right after a switch (the common case, nothing thrown): every
+ * write is atomic. */
+static inline void slp__set_err(slp__tasklet *t, int err) {
+    __atomic_store_n(&t->xfer_err, err, __ATOMIC_RELAXED);
+}
+
 /* ------------------------------------------------------------ channels */
 
 struct slp__channel {

@@ -88,7 +88,7 @@ int slp_external_hold(int delta) {
 /* Read and clear what was thrown into t while it waited.  Lock held. */
 static int take_result(slp__tasklet *t) {
     int err = t->xfer_err;
-    t->xfer_err = 0;
+    if (err) slp__set_err(t, 0);
     return err;
 }
 
@@ -118,7 +118,9 @@ int slp__switch_to(slp__thread *th, slp__tasklet *next) {
         slp__loop(th);
     else
         suspend(th, self);
-    /* We may be on another thread now (bind_thread while we were away). */
+    /* Usually nothing was thrown in meanwhile: no lock for that.  (We may
+     * be on another thread now, after a bind_thread.) */
+    if (!__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE)) return 0;
     slp__lock();
     err = take_result(self);
     slp__unlock();
@@ -185,7 +187,7 @@ block_slow(slp__thread *th, slp__tasklet *self) {
                 return NULL;
             }
             if (w->blocked) slp__channel_unlink(w);
-            w->xfer_err = SLP_EWOULDBLOCK;
+            slp__set_err(w, SLP_EWOULDBLOCK);
             slp__ring_append(th, w);
             return w;
         }
@@ -296,7 +298,7 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
         /* An uncaught error goes to the watchdog or main at once, out of
          * queue order, and surfaces from whatever call it waits in. */
         if (w->blocked) slp__channel_unlink(w);
-        w->xfer_err = bomb;
+        slp__set_err(w, bomb);
         if (!w->in_ring) slp__ring_append(th, w);
         th->head = w;
         th->current = w;
@@ -306,7 +308,7 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
         if (w->blocked) {
             int recv = w->blocked < 0;
             slp__channel_unlink(w);
-            w->xfer_err = recv ? SLP_ENOSENDER : SLP_ENORECEIVER;
+            slp__set_err(w, recv ? SLP_ENOSENDER : SLP_ENORECEIVER);
         }
         slp__ring_append(th, w);
         th->current = w;

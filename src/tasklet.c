@@ -118,7 +118,8 @@ static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     t->fn = fn;
     t->arg = arg;
     t->ended = t->exiting = 0;
-    t->result = t->xfer_err = t->send_err = 0;
+    t->result = t->send_err = 0;
+    slp__set_err(t, 0);
     t->xfer_value = NULL;
     if (with_args) t->has_frame = 1;
     return unlock_ret(0);
@@ -248,7 +249,7 @@ static int deliver(slp_tasklet h, int err, void *value, int pending) {
     }
     if (owner != th) {
         if (kill) t->exiting = 1;
-        t->xfer_err = err;
+        slp__set_err(t, err);
         if (t == owner->current && t->in_ring)
             return unlock_ret(0); /* running there: seen at its next switch */
         if (t->blocked) slp__channel_unlink(t);
@@ -257,7 +258,7 @@ static int deliver(slp_tasklet h, int err, void *value, int pending) {
     }
     if (!pending && th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
     if (kill) t->exiting = 1;
-    t->xfer_err = err;
+    slp__set_err(t, err);
     if (t->blocked) slp__channel_unlink(t);
     if (!t->in_ring) slp__ring_append(th, t);
     if (pending) return unlock_ret(0);

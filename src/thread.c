@@ -221,7 +221,7 @@ int slp_thread_pending(void) { return count_bound(0); }
 static void kill_pending(slp__thread *th, slp__tasklet *t) {
     if (!t || !t->has_frame || t->ended) return;
     t->exiting = 1;
-    t->xfer_err = SLP_EEXIT;
+    slp__set_err(t, SLP_EEXIT);
     if (t == th->current && t->in_ring) return; /* running: seen at its next switch */
     if (t->blocked) slp__channel_unlink(t);
     slp__remote_insert(th, t, 0);
@@ -243,7 +243,7 @@ static void kill_cstate(slp__thread *th) {
                 fprintf(stderr, "stackless: killing tasklet %u with C state\n",
                         (unsigned)t->handle);
             t->exiting = 1;
-            t->xfer_err = SLP_EEXIT;
+            slp__set_err(t, SLP_EEXIT);
             if (t->blocked) slp__channel_unlink(t);
             if (!t->in_ring) slp__ring_append(th, t);
             any = 1;
