@@ -65,6 +65,8 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   readonly alive: boolean;
   readonly paused: boolean;
   readonly blocked: boolean;
+  /** 0 not blocked, 1 blocked receiving, 2 blocked sending (slp_tasklet_blocked). */
+  readonly blocked_kind: 0 | 1 | 2;
   readonly scheduled: boolean;
   readonly is_main: boolean;
   readonly is_current: boolean;
@@ -119,6 +121,19 @@ export function getcurrent(): Tasklet;
 export function getmain(): Tasklet;
 export function getruncount(): number;
 export function getthreads(): number[];
+
+export type TaskletState = 'running' | 'runnable' | 'blocked_send' | 'blocked_recv' |
+  'paused' | 'nothread' | 'dead';
+export interface TaskletInfo {
+  handle: number;
+  /** -1: its thread died. */
+  thread_id: number;
+  state: TaskletState;
+  /** The channel's handle it is blocked on, or 0. */
+  channel: number;
+}
+/** Every thread and every tasklet of the runtime at one moment (slp_snapshot). */
+export function snapshot(): { threads: { id: number }[]; tasklets: TaskletInfo[] };
 export function thread_id(): number;
 export function switch_trap(delta: number): number;
 /** Count this event loop as a possible sender for sleeping threads; returns release(). */
@@ -169,6 +184,9 @@ export class BadArgumentError extends StacklessError {}
 export const demo: {
   /** Receives values on ch and sends each back on ch, until killed. */
   echo(ch: Channel): Tasklet;
+  /** As echo, with no C state while blocked (restorable): it can be revived
+   * on another thread with bind_thread after its own died. */
+  echoRestorable(ch: Channel): Tasklet;
 };
 
 /** For threads: called in a new worker by the module itself. */
@@ -180,6 +198,7 @@ declare const stackless: {
   getcurrent: typeof getcurrent; getmain: typeof getmain; getruncount: typeof getruncount;
   getthreads: typeof getthreads; thread_id: typeof thread_id; switch_trap: typeof switch_trap;
   hold: typeof hold; startThread: typeof startThread; startThreadWith: typeof startThreadWith;
+  snapshot: typeof snapshot;
   readonly current: Tasklet; readonly main: Tasklet; readonly runcount: number;
   readonly threads: number[];
   Tasklet: typeof Tasklet; Channel: typeof Channel; Thread: typeof Thread; Op: typeof Op;

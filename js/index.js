@@ -958,13 +958,11 @@ async function waitForWake(seen, asleep) {
     if (Atomics.load(H, wakeIdx) !== seen) return false;
   } while (performance.now() - t0 < spinMs);
   if (!asleep) {
-    const res = Atomics.waitAsync(H, wakeIdx, seen);
-    if (res.async) await res.value;
+    await wakeAfter(seen);
     return false;
   }
   if (!beginIdle()) return false;
-  const res = Atomics.waitAsync(H, wakeIdx, seen);
-  if (res.async) await res.value;
+  await wakeAfter(seen);
   endIdle();
   const dead = deadFlag;
   deadFlag = 0;
@@ -1097,12 +1095,22 @@ async function awaitWord(i, s, asleep) {
     await Promise.race([res.value, new Promise((k) => idlers.push(k))]);
     return;
   }
-  const w = Atomics.waitAsync(H, wakeIdx, seen);
-  await (w.async ? Promise.race([res.value, w.value]) : null);
-  if (!A) return;
-  // The runtime may wake one waiter only: pass a wake on to the pump's.
-  if (Atomics.load(h32(), wakeIdx) !== seen) Atomics.notify(h32(), wakeIdx);
-  endIdle();
+  await Promise.race([res.value, wakeAfter(seen)]);
+  if (A) endIdle();
+}
+
+// One Atomics.waitAsync on this thread's wake word per value, shared by
+// every await (the pump's, joins'): the runtime wakes one waiter only, and
+// a waiter left behind by an await that ended otherwise would take it.
+let wakeSlot = null;
+function wakeAfter(seen) {
+  if (wakeSlot && wakeSlot.seen === seen) return wakeSlot.promise;
+  const res = Atomics.waitAsync(h32(), wakeIdx, seen);
+  if (!res.async) return Promise.resolve();
+  const slot = { seen, promise: null };
+  slot.promise = res.value.then(() => { if (wakeSlot === slot) wakeSlot = null; });
+  wakeSlot = slot;
+  return slot.promise;
 }
 
 /** A thread started by startThread. */
@@ -1274,6 +1282,15 @@ export const demo = {
     const t = new Tasklet(NEW, h32()[scratch >> 2], true);
     check(A.slp_tasklet_bind(t.h, A.slp_js_demo_echo(), ch.h));
     check(A.slp_tasklet_setup(t.h));
+    return t;
+  },
+  /** As echo, with no C state while blocked (restorable): after its thread
+   * died it can be revived on another one with bind_thread(id) + insert(). */
+  echoRestorable(ch) {
+    ready();
+    check(A.slp_tasklet_new(scratch));
+    const t = new Tasklet(NEW, h32()[scratch >> 2], true);
+    check(A.slp_js_demo_echo_restorable(t.h, ch.h));
     return t;
   },
 };

@@ -124,6 +124,38 @@ static int echo(void *arg) {
 
 API slp_func slp_js_demo_echo(void) { return echo; }
 
+/* echo_restorable: echo without C state.  Its saved shadow-stack slice is
+ * empty while it is blocked (no address-taken local: the value is received
+ * into a heap slot; no variadic call in this frame), so it is restorable and
+ * can be revived on another thread (bind_thread) after its thread died.
+ * arg: a malloc'd slot { channel, value }, freed when it ends. */
+typedef struct {
+    slp_channel ch;
+    void *value;
+} echo_slot;
+
+static int echo_restorable(void *arg) {
+    echo_slot *s = arg;
+    int r;
+    while ((r = slp_channel_receive(s->ch, &s->value)) == 0)
+        if ((r = slp_channel_send(s->ch, s->value)) != 0) break;
+    free(s);
+    return r == SLP_EEXIT || r == SLP_ECLOSED ? 0 : r;
+}
+
+API int slp_js_demo_echo_restorable(slp_tasklet t, slp_channel ch) {
+    echo_slot *s = malloc(sizeof *s);
+    int r;
+    if (!s) return SLP_ENOMEM;
+    s->ch = ch;
+    s->value = NULL;
+    if ((r = slp_tasklet_bind(t, echo_restorable, s)) == 0 &&
+        (r = slp_tasklet_setup(t)) == 0)
+        return 0;
+    free(s);
+    return r;
+}
+
 /* pingpong: the benchmark's baseline in C.  Two C tasklets, n round trips
  * over two channels, on the calling thread (main code: runs the scheduler
  * until they are done). */

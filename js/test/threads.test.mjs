@@ -160,3 +160,55 @@ test('the same, joined one after the other (the second join finds its thread end
   assert.match(await A.join(), /^DeadlockError/);
   assert.match(await B.join(), /^DeadlockError/);
 });
+
+test('snapshot(): every tasklet with its thread, state and channel; blocked_kind', async () => {
+  const { snapshot } = await import('../index.js');
+  const c = channel();
+  const t = tasklet(function* () { return yield c.receive(); });
+  t();
+  const info = () => snapshot().tasklets.find((x) => x.handle === t.h);
+  assert.deepEqual(info(), { handle: t.h, thread_id: getthreads()[0], state: 'runnable', channel: 0 });
+  assert.equal(snapshot().tasklets.find((x) => x.handle === getcurrent().h).state, 'running');
+  schedule(); // t runs and blocks receiving
+  assert.deepEqual(info(), { handle: t.h, thread_id: getthreads()[0], state: 'blocked_recv', channel: c.h });
+  assert.equal(t.blocked_kind, 1);
+  const s = tasklet(function* () { yield c.send(1); yield c.send(2); });
+  s();
+  schedule(); // s hands 1 over, t ends, s blocks sending 2
+  schedule();
+  assert.equal(info().state, 'dead');
+  assert.equal(s.blocked_kind, 2);
+  assert.equal(snapshot().tasklets.find((x) => x.handle === s.h).state, 'blocked_send');
+  s.kill();
+  assert.ok(snapshot().threads.some((x) => x.id === getthreads()[0]));
+});
+
+test('a restorable C tasklet revived on another thread after its own was terminated', { timeout: 20_000 }, async () => {
+  const { demo, snapshot } = await import('../index.js');
+  const ch = channel(), ready = channel();
+  const A = await startThread(W, 'hostEcho', ch, ready);
+  const t = await ready.receive();
+  while (t.blocked_kind !== 1) await new Promise((ok) => setTimeout(ok, 2));
+  assert.equal(t.restorable, true);
+  assert.equal(t.blocked_kind, 1);
+  assert.equal(snapshot().tasklets.find((x) => x.handle === t.h).state, 'blocked_recv');
+  // terminate() is for threads that wait (not inside the runtime): wait
+  // until nothing of A runs (its main sleeps in run()).
+  const busy = () => snapshot().tasklets.some((x) => x.thread_id === A.id &&
+    (x.state === 'running' || x.state === 'runnable'));
+  while (busy()) await new Promise((ok) => setTimeout(ok, 2));
+  await new Promise((ok) => setTimeout(ok, 20));
+  await A.terminate();
+  assert.equal(t.thread_id, -1);
+  assert.equal(snapshot().tasklets.find((x) => x.handle === t.h).state, 'nothread');
+  const B = await startThreadWith({ blocking: false }, W, 'idleUntil', ready);
+  await ready.receive(); // B runs
+  t.bind_thread(B.id);
+  assert.equal(t.thread_id, B.id);
+  await ch.send('ping');
+  assert.equal(await ch.receive(), 'ping');
+  await t.kill();
+  await ready.send('stop');
+  await B.join();
+  void demo;
+});

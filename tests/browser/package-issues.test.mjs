@@ -21,7 +21,7 @@ test('main code may have several channel operations waiting at once (the demo se
   }
 });
 
-test('snapshot(): every tasklet of every thread, from slp_snapshot (the picture falls back to per-handle queries)', { todo: 'package' }, async () => {
+test('snapshot(): every tasklet of every thread, from slp_snapshot (the picture falls back to per-handle queries)', async () => {
   const s = await server();
   const p = await openPage(s.url);
   try {
@@ -33,13 +33,17 @@ test('snapshot(): every tasklet of every thread, from slp_snapshot (the picture 
   }
 });
 
-test('a C tasklet without C state can be revived on another worker (bind_thread)', { todo: 'package' }, async () => {
+test('a C tasklet without C state can be revived on another worker (bind_thread)', async () => {
   const s = await server();
   const p = await openPage(s.url);
   try {
     await p.page.waitForFunction(() => window.demo?.isReady, null, { timeout: 60000 });
-    const restorable = await p.page.evaluate(() => [...demo.api.known.values()].find((k) => k.c)?.tasklet.restorable);
-    assert.equal(restorable, true, 'demo.echo keeps its value in the heap, not on the C stack');
+    // Once it waits (blocked receiving), it has no C state.
+    const restorable = await p.page.waitForFunction(() => {
+      const t = [...demo.api.known.values()].find((k) => k.c)?.tasklet;
+      return t && t.blocked_kind === 1 ? t.restorable : false;
+    }, null, { timeout: 10000 }).then((h) => h.jsonValue()).catch(() => false);
+    assert.equal(restorable, true, 'demo.echoRestorable keeps its value in the heap, not on the C stack');
   } finally {
     await p.close();
   }

@@ -131,7 +131,8 @@ async function perform(cmd) {
         await register(tasklet(waiter)(cmd.jobs, cmd.results), 'waiter', cmd.jobs, cmd.results);
       break;
     case 'echo': // a tasklet written in C (compiled into the package's module)
-      await register(slp.demo.echo(cmd.ch), 'echo (C)', cmd.ch, cmd.ch, { c: true });
+      // Restorable (no C state while it waits): it can be revived on another worker.
+      await register((slp.demo.echoRestorable ?? slp.demo.echo)(cmd.ch), 'echo (C)', cmd.ch, cmd.ch, { c: true });
       break;
     case 'producer':
       await register(tasklet(producer)(cmd.out, cmd.n), 'producer', null, cmd.out, { pipeline: true });
