@@ -99,7 +99,9 @@ void slp__thread_sleep(slp__thread *th, uint32_t seen) {
     slp__lock();
 }
 
-void slp__sync_wake(slp__thread *th) { slp__futex_wake(&th->wake_seq, 1); }
+/* Everyone waiting on the word: the thread itself, and any number of
+ * JavaScript awaits (Atomics.waitAsync) on a thread that may not block. */
+void slp__sync_wake(slp__thread *th) { slp__futex_wake(&th->wake_seq, 0x7fffffff); }
 
 static void *thread_start(void *p) {
     slp__thread_main(p);
