@@ -28,6 +28,10 @@
  *       to its thread; it cannot be bound to another thread
  *       (SLP_ECSTATE) and is killed when its thread ends.  Tasklets whose
  *       slice is empty ("soft") simply stop and can be revived elsewhere.
+ *       A tasklet stays soft if the functions on its stack while it waits
+ *       have no address-taken locals or arrays and make no variadic calls
+ *       (receive into a static or heap slot, not into a local);
+ *       slp_tasklet_restorable() tells.
  *       In the native build every tasklet has its own stack and is soft.
  *
  * HANDLES
