@@ -99,6 +99,9 @@ test('the controls drive the runtime, and the picture shows what the runtime say
     const waiter = page.locator('#lanes .tk', { hasText: 'waiter' }).first();
     await waiter.focus();
     await page.keyboard.press('Enter');
+    // The picture shows the selection at its next animation frame.
+    await page.waitForFunction(() => [...document.querySelectorAll('#lanes .tk')]
+      .some((b) => b.textContent.includes('waiter') && b.getAttribute('aria-pressed') === 'true'));
     assert.equal(await waiter.getAttribute('aria-pressed'), 'true');
     await page.keyboard.press('Delete');
     await page.waitForFunction(() => demo.channelBalances().jobs === -2);
