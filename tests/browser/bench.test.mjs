@@ -31,8 +31,9 @@ test('the benchmark runs on the page\'s thread and in a worker, beside the Node 
     await page.setInputFiles('#bench-file', f);
     await page.waitForSelector('#bench-table th:text("node (emscripten)")');
     const cols = await page.$$eval('#bench-table thead th', (ths) => ths.map((t) => t.textContent));
-    assert.deepEqual(cols.slice(1).filter((c) => !/node\.json$/.test(c)).sort(),
-      ['Chromium, page thread', 'Chromium, worker', 'node (emscripten)'].sort().filter((c) => cols.includes(c)));
+    // Beside the runs of a real build/bench/node.json, when bench/run.sh wrote one.
+    for (const c of ['Chromium, page thread', 'Chromium, worker', 'node (emscripten)'])
+      assert.ok(cols.includes(c), `column ${c} in ${cols.join(', ')}`);
     assert.equal(await page.locator('#bench-bars .bar-group').count(), QUICK.length);
     await page.locator('#bench').screenshot({ path: join(REPO, 'build', 'screenshots', 'bench.png') });
     assert.deepEqual(p.problems, []);
