@@ -34,7 +34,7 @@ test('the benchmark runs on the page\'s thread and in a worker, beside the Node 
     // Beside the runs of a real build/bench/node.json, when bench/run.sh wrote one.
     for (const c of ['Chromium, page thread', 'Chromium, worker', 'node (emscripten)'])
       assert.ok(cols.includes(c), `column ${c} in ${cols.join(', ')}`);
-    assert.equal(await page.locator('#bench-bars .bar-group').count(), QUICK.length);
+    assert.ok(await page.locator('#bench-bars .bar-group').count() >= QUICK.length); /* + node.json's */
     await page.locator('#bench').screenshot({ path: join(REPO, 'build', 'screenshots', 'bench.png') });
     assert.deepEqual(p.problems, []);
   } finally {
