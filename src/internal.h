@@ -51,8 +51,6 @@ void slp__ctx_suspend(slp__thread *th, slp__tasklet *t);
 void slp__ctx_free(slp__tasklet *t);
 /* 1 if t's saved state holds addresses of its thread (see "C state"). */
 int slp__ctx_has_cstate(const slp__tasklet *t);
-/* Bytes held for t's saved state (for the benchmark). */
-size_t slp__ctx_bytes(const slp__tasklet *t);
 
 /* sync_*.c: the lock, sleeping, threads. */
 extern const int slp__have_threads; /* 0: single-threaded build */
@@ -88,7 +86,6 @@ struct slp__tasklet {
     uint32_t handle;
     int urefs;            /* references held by users of the handle */
     slp__thread *thread;  /* NULL: its thread died (thread_id -1) */
-    int last_thread_id;
     /* Position in the run ring or a channel queue (never both). */
     slp__tasklet *next, *prev;
     slp__channel *chan;   /* channel blocked on, or NULL */
@@ -148,7 +145,6 @@ struct slp__thread {
     slp__tasklet *bound;    /* tasklets bound to this thread */
     int nbound;
     int switch_trap;
-    int in_loop;            /* main is inside slp__loop */
     /* Sleeping. */
     volatile uint32_t wake_seq;
     int sleeping;
@@ -215,7 +211,6 @@ void slp__loop(slp__thread *th);  /* no lock */
 void slp__thread_wake(slp__thread *th);
 void slp__tasklet_ended(slp__thread *th, slp__tasklet *t); /* no lock */
 int slp__awake_adjust(int delta); /* lock held */
-int slp__watchdog_top_is(slp__thread *th, slp__tasklet *t);
 
 /* channel.c */
 void slp__channel_unlink(slp__tasklet *t); /* lock held: undo a block */

@@ -127,10 +127,6 @@ int slp__switch_to(slp__thread *th, slp__tasklet *next) {
     return err;
 }
 
-int slp__watchdog_top_is(slp__thread *th, slp__tasklet *t) {
-    return th->nwatchdogs > 0 && th->watchdogs[th->nwatchdogs - 1] == t;
-}
-
 static slp__tasklet *watchdog_or_main(slp__thread *th) {
     return th->nwatchdogs ? th->watchdogs[th->nwatchdogs - 1] : th->main;
 }

@@ -187,7 +187,3 @@ void slp__ctx_free(slp__tasklet *t) {
 int slp__ctx_has_cstate(const slp__tasklet *t) {
     return t->started && t->ctx.stack_size != 0;
 }
-
-size_t slp__ctx_bytes(const slp__tasklet *t) {
-    return t->ctx.stack_size + t->ctx.data_size;
-}

@@ -202,4 +202,3 @@ int slp__ctx_has_cstate(const slp__tasklet *t) {
     return 0; /* a stack of its own moves with it */
 }
 
-size_t slp__ctx_bytes(const slp__tasklet *t) { return t->ctx.stack_size; }

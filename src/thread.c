@@ -33,7 +33,6 @@ int slp__verbose(void) {
 
 void slp__bound_add(slp__thread *th, slp__tasklet *t) {
     t->thread = th;
-    t->last_thread_id = th->id;
     t->bprev = NULL;
     t->bnext = th->bound;
     if (th->bound) th->bound->bprev = t;
