@@ -8,13 +8,18 @@
 
 /** Options of init(). */
 export interface InitOptions {
+  /** true: the threaded module (needs SharedArrayBuffer: in a browser, a
+   * cross-origin isolated page); false: the single-thread module (one
+   * scheduler, no startThread(); runs on any page).  Default: threaded
+   * where SharedArrayBuffer is available, else single-thread. */
+  threads?: boolean;
   /** The module's bytes (skips reading or fetching stackless.wasm). */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Where stackless.wasm is (default: next to index.js, in dist/). */
+  /** Where stackless.wasm (or stackless-st.wasm) is (default: next to index.js, in dist/). */
   wasmURL?: string | URL;
   /** Where Emscripten's pthread worker script stackless.worker.js is. */
   workerURL?: string | URL;
-  /** Where the Emscripten glue stackless.js is. */
+  /** Where the Emscripten glue stackless.js (or stackless-st.js) is. */
   glueURL?: string | URL;
   /** Workers made in advance for threads (default 0: made on demand). */
   poolSize?: number;
@@ -22,9 +27,13 @@ export interface InitOptions {
   spinMicros?: number;
 }
 
-/** Load the module (once; later calls return the same promise).  In a
- * browser the page must be cross-origin isolated (COOP/COEP headers). */
+/** Load the module (once; later calls return the same promise).  Threads
+ * in a browser need a cross-origin isolated page (COOP/COEP headers);
+ * elsewhere init() loads the single-thread module. */
 export function init(options?: InitOptions): Promise<void>;
+
+/** Whether the loaded module has threads (startThread() works). */
+export function hasThreads(): boolean;
 
 /** What a blocking call returns inside a tasklet: yield it. */
 export class Op {
@@ -193,7 +202,7 @@ export const demo: {
 export function bootThread(module: unknown, boot: number): Promise<void>;
 
 declare const stackless: {
-  init: typeof init; tasklet: typeof tasklet; channel: typeof channel; run: typeof run;
+  init: typeof init; hasThreads: typeof hasThreads; tasklet: typeof tasklet; channel: typeof channel; run: typeof run;
   schedule: typeof schedule; schedule_remove: typeof schedule_remove;
   getcurrent: typeof getcurrent; getmain: typeof getmain; getruncount: typeof getruncount;
   getthreads: typeof getthreads; thread_id: typeof thread_id; switch_trap: typeof switch_trap;

@@ -12,7 +12,10 @@
 //
 //   Every thread has its own scheduler: the page or Node's main thread, and
 //   each thread started with startThread(), a worker that imports a module
-//   of yours and runs one of its functions.  Channels work across threads;
+//   of yours and runs one of its functions.  Threads need shared memory
+//   (in a browser: a cross-origin isolated page); without it init() loads
+//   the single-thread module (dist/stackless-st.*, built with
+//   SLP_THREADS=OFF): the same API on one thread, startThread() refused.  Channels work across threads;
 //   values are copied when they cross (numbers, strings, JSON-able objects,
 //   binary data, channels, tasklets); a same-thread send keeps identity.
 //
@@ -57,7 +60,7 @@ const nodeImport = (m) => import(/* @vite-ignore */ /* webpackIgnore: true */ m)
 
 // Codes of include/stackless.h, and two of ours (user codes <= -1000).
 const EINVAL = -1, EBADHANDLE = -2, EEXIT = -4, EDEADLOCK = -5, ECLOSED = -6,
-      ENOTHREAD = -7, EOTHERTHREAD = -8, EDEAD = -10, ETHROWDEAD = -13,
+      ENOTHREAD = -7, EOTHERTHREAD = -8, ENOTSUP = -27, EDEAD = -10, ETHROWDEAD = -13,
       ESWITCHTRAP = -26, EBLOCKTRAP = -25, EBADTHREAD = -21, ETHREADINIT = -22,
       ENOSENDER = -23, ENORECEIVER = -24, EWOULDBLOCK = -29;
 const BALANCE_BADHANDLE = -2147483648; // slp_channel_balance's bad handle
@@ -127,6 +130,8 @@ let M = null;        // the Emscripten module instance of this thread
 let A = null;        // its wasm exports
 let mem = null, buf = null, H32 = null, HU8 = null;
 let TID = 0;         // this thread's runtime id
+let THREADED = true; // the module has threads (else: stackless-st, no shared memory)
+let whySingle = '';  // why init() loaded the single-thread module (for errors)
 let blocking = false; // this thread's C may sleep (workers); else await
 let codec = null;
 let scratch = 0;     // 8 bytes of heap for out-parameters
@@ -204,7 +209,7 @@ function releaseLater({ isChannel, h, m }) {
 function setup(mod, opts) {
   M = mod;
   A = mod.asm;
-  mem = mod.wasmMemory;
+  mem = mod.wasmMemory ?? mod.asm.memory; // (the single-thread module exports its memory)
   refresh();
   records = new Map(); channels = new Map(); tasklets = new Map();
   stepping = null; bomb = undefined; idle = false; deadFlag = 0;
@@ -222,18 +227,47 @@ function setup(mod, opts) {
 // ------------------------------------------------------------------ init
 
 /**
- * Load the module.  Options: wasmBinary (bytes), wasmURL, workerURL,
- * glueURL (where the files are; by default next to this file, in dist/),
- * poolSize (pthread workers made in advance, default 0), spinMicros (how
- * long a waiting thread polls before it awaits, default 50).
+ * Load the module.  Options: threads (true: the threaded module, which needs
+ * SharedArrayBuffer -- in a browser, a cross-origin isolated page; false:
+ * the single-thread module, one scheduler and no startThread(), which runs
+ * anywhere; default: threaded where SharedArrayBuffer is available),
+ * wasmBinary (bytes), wasmURL, workerURL, glueURL (where the files are; by
+ * default next to this file, in dist/), poolSize (pthread workers made in
+ * advance, default 0), spinMicros (how long a waiting thread polls before
+ * it awaits, default 50).
  */
 export function init(opts = {}) {
   if (!initPromise) initPromise = load(opts).catch((e) => { initPromise = null; throw e; });
+  else if (opts.threads !== undefined) {
+    return initPromise.then(() => {
+      if (!opts.threads !== !THREADED) {
+        throw new Error(`stackless-wasm: init() already loaded the ${THREADED ? 'threaded' : 'single-thread'} module`);
+      }
+    });
+  }
   return initPromise;
 }
 
+/** True when the loaded module has threads (startThread() works). */
+export function hasThreads() { ready(); return THREADED; }
+
+// Shared memory is there: SharedArrayBuffer exists and, in a browser, the
+// page is cross-origin isolated (else a Worker cannot receive the memory).
+function sharedMemoryAvailable() {
+  return typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated !== false;
+}
+
+const NOT_ISOLATED = 'this page is not cross-origin isolated (crossOriginIsolated is false): serve it ' +
+  'with the headers "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"';
+
 async function load(opts) {
   if (A) return;
+  const threads = opts.threads ?? sharedMemoryAvailable();
+  if (threads && !sharedMemoryAvailable()) {
+    throw new Error(`stackless-wasm: threads need SharedArrayBuffer, and ${NOT_ISOLATED} ` +
+      '(or call init({ threads: false }) for one thread without workers)');
+  }
+  const base = threads ? 'stackless' : 'stackless-st';
   const here = (p) => new URL(p, import.meta.url);
   let factory, wasmBinary = opts.wasmBinary, mainScript, workerLoc;
   if (IS_NODE) {
@@ -241,25 +275,23 @@ async function load(opts) {
     const { readFileSync } = await nodeImport('node:fs');
     const { fileURLToPath } = await nodeImport('node:url');
     const toPath = (u) => (u instanceof URL || /^file:/.test(u)) ? fileURLToPath(u) : String(u);
-    mainScript = toPath(opts.glueURL ?? here('./dist/stackless.js'));
+    mainScript = toPath(opts.glueURL ?? here(`./dist/${base}.js`));
     workerLoc = toPath(opts.workerURL ?? here('./dist/stackless.worker.js'));
     factory = createRequire(import.meta.url)(mainScript);
-    if (!wasmBinary) wasmBinary = readFileSync(toPath(opts.wasmURL ?? here('./dist/stackless.wasm')));
+    if (!wasmBinary) wasmBinary = readFileSync(toPath(opts.wasmURL ?? here(`./dist/${base}.wasm`)));
   } else {
-    if (typeof SharedArrayBuffer === 'undefined' || globalThis.crossOriginIsolated === false) {
-      throw new Error('stackless-wasm needs SharedArrayBuffer, and this page is not cross-origin ' +
-        'isolated (crossOriginIsolated is false): serve it with the headers ' +
-        '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"');
-    }
-    const glue = String(opts.glueURL ?? new URL('./dist/stackless.js', import.meta.url));
+    // Literal URLs, so that bundlers find and emit the files.
+    const glue = String(opts.glueURL ?? (threads ? new URL('./dist/stackless.js', import.meta.url)
+      : new URL('./dist/stackless-st.js', import.meta.url)));
     mainScript = glue;
     workerLoc = String(opts.workerURL ?? new URL('./dist/stackless.worker.js', import.meta.url));
-    const wasmURL = opts.wasmURL ?? new URL('./dist/stackless.wasm', import.meta.url);
+    const wasmURL = opts.wasmURL ?? (threads ? new URL('./dist/stackless.wasm', import.meta.url)
+      : new URL('./dist/stackless-st.wasm', import.meta.url));
     const bytes = wasmBinary ? null : fetch(wasmURL).then((r) => {
       if (!r.ok) throw new Error(`stackless-wasm: ${wasmURL}: ${r.status} ${r.statusText}`);
       return r.arrayBuffer();
     });
-    factory = await loadClassicScript(glue);
+    factory = await loadClassicScript(glue, threads ? 'createStackless' : 'createStacklessST');
     if (!wasmBinary) wasmBinary = await bytes;
   }
   entryURL = import.meta.url;
@@ -269,13 +301,15 @@ async function load(opts) {
     locateFile: (p) => (p.endsWith('.worker.js') ? workerLoc : p),
     slpPoolSize: opts.poolSize ?? 0,
   });
-  if (IS_NODE) manageWorkerRefs(mod.PThread);
+  THREADED = threads;
+  whySingle = opts.threads === false ? ' (init({ threads: false }))' : `: ${NOT_ISOLATED}`;
+  if (IS_NODE && threads) manageWorkerRefs(mod.PThread);
   setup(mod, { blocking: false, spinMicros: opts.spinMicros });
 }
 
-// The glue is a classic script that defines createStackless.
-async function loadClassicScript(url) {
-  if (typeof globalThis.createStackless !== 'function') {
+// The glue is a classic script that defines the global `name`.
+async function loadClassicScript(url, name) {
+  if (typeof globalThis[name] !== 'function') {
     if (typeof document !== 'undefined') {
       await new Promise((ok, fail) => {
         const s = document.createElement('script');
@@ -291,7 +325,7 @@ async function loadClassicScript(url) {
       (0, eval)(text + `\n//# sourceURL=${url}`);
     }
   }
-  return globalThis.createStackless;
+  return globalThis[name];
 }
 
 // Node: idle pthread workers must not keep the process alive; running ones
@@ -750,6 +784,7 @@ function enter() {
   ready();
   endIdle();
   drainBoxes();
+  if (localWake) localWakeNow();
 }
 
 // This thread's event loop is about to await something of the runtime's (a
@@ -1010,7 +1045,12 @@ export function hold() {
   ready();
   A.slp_external_hold(1);
   let held = true;
-  return () => { if (held) { held = false; A.slp_external_hold(-1); } };
+  return () => {
+    if (!held) return;
+    held = false;
+    A.slp_external_hold(-1);
+    if (!THREADED) localWakeNow(); // (with threads, the runtime bumps the wake word)
+  };
 }
 
 // ---------------------------------------------------------------- threads
@@ -1036,6 +1076,10 @@ export function startThread(moduleURL, name = 'default', ...args) {
  */
 export async function startThreadWith(options, moduleURL, name = 'default', ...args) {
   ready();
+  if (!THREADED) {
+    throw new StacklessError(ENOTSUP, 'startThread() needs the threaded module, and init() loaded the ' +
+      `single-thread one${whySingle}`);
+  }
   const url = resolveModuleURL(moduleURL);
   const b = malloc(28);
   const i = b >> 2;
@@ -1104,6 +1148,7 @@ async function awaitWord(i, s, asleep) {
 // a waiter left behind by an await that ended otherwise would take it.
 let wakeSlot = null;
 function wakeAfter(seen) {
+  if (!THREADED) return localWakeAfter(seen);
   if (wakeSlot && wakeSlot.seen === seen) return wakeSlot.promise;
   const res = Atomics.waitAsync(h32(), wakeIdx, seen);
   if (!res.async) return Promise.resolve();
@@ -1111,6 +1156,26 @@ function wakeAfter(seen) {
   slot.promise = res.value.then(() => { if (wakeSlot === slot) wakeSlot = null; });
   wakeSlot = slot;
   return slot.promise;
+}
+
+// The single-thread module has no shared memory to wait on (Atomics.waitAsync
+// needs it), and only this thread's own code can change anything: a wait
+// ends at the next call of main code into the runtime (enter()), or at once
+// if the runtime bumped the word already (the deadlock alarm).
+let localWake = null;
+function localWakeAfter(seen) {
+  if (Atomics.load(h32(), wakeIdx) !== seen) return Promise.resolve();
+  if (!localWake) {
+    let resolve;
+    const promise = new Promise((k) => { resolve = k; });
+    localWake = { promise, resolve };
+  }
+  return localWake.promise;
+}
+function localWakeNow() {
+  const w = localWake;
+  localWake = null;
+  w?.resolve();
 }
 
 /** A thread started by startThread. */
@@ -1299,7 +1364,7 @@ export const demo = {
 
 /** The module as one object, with Stackless's attribute names. */
 const stackless = {
-  init, tasklet, channel, run, schedule, schedule_remove, getcurrent, getmain,
+  init, hasThreads, tasklet, channel, run, schedule, schedule_remove, getcurrent, getmain,
   getruncount, getthreads, thread_id, switch_trap, hold, startThread, startThreadWith, snapshot,
   get current() { return getcurrent(); },
   get main() { return getmain(); },

@@ -18,6 +18,9 @@
  *   function hands over to JS (slp_js_thread_boot imports js/index.js and the
  *   user's module into that worker) and unwinds to the worker's event loop,
  *   which keeps the pthread alive.  JS ends it with slp_js_thread_finish().
+ *   The single-thread module (SLP_THREADS=OFF, for pages without
+ *   SharedArrayBuffer) links the same code: slp_thread_start answers
+ *   SLP_ENOTSUP there, so none of it runs.
  *
  * VALUES THAT CROSS THREADS
  *   JS values travel through channels as one 32-bit word (see js/values.js).
@@ -279,7 +282,9 @@ API int slp_js_thread_join(slp_js_boot *b) {
  * forgets the pthread, and the runtime marks the thread dead (its tasklets
  * get thread_id -1).  Main browser thread only. */
 API int slp_js_thread_killed(slp_js_boot *b) {
+#ifdef __EMSCRIPTEN_PTHREADS__
     if (b->pthread) pthread_kill((pthread_t)(uintptr_t)b->pthread, SIGKILL);
+#endif
     __atomic_store_n(&b->state, 2, __ATOMIC_SEQ_CST);
     return slp_thread_mark_dead(b->thread_id);
 }

@@ -559,25 +559,24 @@ async function main() {
     $('#runtime').className = 'badge bad';
     if (isolated) log(`init: ${errText(e)}`, 'error');
     document.body.classList.add('no-runtime');
-    if (!isolated) {
-      const n = document.createElement('p');
-      n.innerHTML = '<strong>Nothing can run here with this version of the package:</strong> it has no build ' +
-        'without shared memory yet, so even tasklets on the page\u2019s own thread need the headers.';
-      $('#notice').append(n);
-    }
     for (const v of document.querySelectorAll('#seed .verdict')) v.textContent = 'needs cross-origin isolation (workers)';
     demo.initError = errText(e);
     return;
   }
   runtimeUp = true;
   pageThread = slp.thread_id();
-  $('#runtime').textContent = `runtime ready · page is thread ${pageThread}`;
+  $('#runtime').textContent = slp.hasThreads() ? `runtime ready · page is thread ${pageThread}`
+    : `runtime ready, single-thread module (no workers) · page is thread ${pageThread}`;
   $('#runtime').className = 'badge ok';
   const main = slp.getmain();
   know(main, { name: 'main (page)', main: true });
   $('#ring').disabled = false;
   $('#snapshot-note').hidden = hasSnapshot(slp);
-  if (!isolated) return;
+  if (!slp.hasThreads()) {
+    for (const v of document.querySelectorAll('#seed .verdict, #deadlock .verdict'))
+      v.textContent = 'needs workers, hence cross-origin isolation (see above)';
+    return;
+  }
 
   // The page may send on its channels at any time (the buttons): it counts
   // as a possible sender, so workers waiting on it are not deadlocked.

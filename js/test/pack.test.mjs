@@ -18,8 +18,8 @@ test('npm pack, install into an empty folder, use it', { timeout: 180_000 }, () 
   try {
     const out = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', dir], root));
     const files = out[0].files.map((f) => f.path).sort();
-    assert.deepEqual(files.filter((f) => f !== 'README.md'), ['js/dist/package.json', 'js/dist/stackless.js', 'js/dist/stackless.wasm',
-      'js/dist/stackless.worker.js', 'js/index.d.ts', 'js/index.js', 'js/values.js', 'package.json']);
+    assert.deepEqual(files.filter((f) => f !== 'README.md'), ['js/dist/package.json', 'js/dist/stackless-st.js',
+      'js/dist/stackless-st.wasm', 'js/dist/stackless.js', 'js/dist/stackless.wasm', 'js/dist/stackless.worker.js', 'js/index.d.ts', 'js/index.js', 'js/values.js', 'package.json']);
     const app = join(dir, 'app');
     sh('mkdir', ['-p', app]);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
@@ -42,6 +42,17 @@ test('npm pack, install into an empty folder, use it', { timeout: 180_000 }, () 
     `);
     const res = JSON.parse(sh(process.execPath, ['main.mjs'], app));
     assert.deepEqual(res, { got: [2, 4, 6], joined: 'bye', threads: [1], wasm: true });
+    // The single-thread module is in the package too.
+    writeFileSync(join(app, 'single.mjs'), `
+      import { init, hasThreads, tasklet, channel, run } from 'stackless-wasm';
+      await init({ threads: false });
+      const ch = channel(), got = [];
+      tasklet(function* () { for (const v of [1, 2]) yield ch.send(v); })();
+      tasklet(function* () { for (;;) got.push(yield ch.receive()); })();
+      await run();
+      console.log(JSON.stringify({ threads: hasThreads(), got }));
+    `);
+    assert.deepEqual(JSON.parse(sh(process.execPath, ['single.mjs'], app)), { threads: false, got: [1, 2] });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -42,16 +42,27 @@ test('not isolated (service worker refused): the page says so and explains the f
     assert.match(notice, /Cross-Origin-Embedder-Policy: require-corp/);
     assert.equal(await p.page.isVisible('#notice'), true);
     // What needs no SharedArrayBuffer runs: tasklets and channels on the
-    // page's thread, if the package can load without shared memory.
-    const st = await p.page.evaluate(() => ({ init: window.demo.initError ?? null, ring: !document.querySelector('#ring').disabled }));
-    if (st.init) {
-      assert.match(st.init, /Cross-Origin-Opener-Policy/, 'the package names the headers');
-      test.todo?.('single-thread demo: the package needs a build without shared memory');
-    } else {
-      assert.equal(st.ring, true);
-      await p.page.click('#ring');
-      await p.page.waitForFunction(() => /went round/.test(document.querySelector('#ring-result').textContent), null, { timeout: 10000 });
-    }
+    // page's thread, with the package's single-thread module.
+    const st = await p.page.evaluate(() => ({ init: window.demo.initError ?? null, ring: !document.querySelector('#ring').disabled,
+      runtime: document.querySelector('#runtime').textContent, threads: window.demo.api.slp.hasThreads(),
+      workers: !document.querySelector('#add-worker').disabled, seed: document.querySelector('#seed .verdict').textContent }));
+    assert.equal(st.init, null);
+    assert.equal(st.threads, false);
+    assert.match(st.runtime, /single-thread module/);
+    assert.equal(st.ring, true);
+    assert.equal(st.workers, false, 'no worker controls without shared memory');
+    assert.match(st.seed, /needs workers/);
+    await p.page.click('#ring');
+    await p.page.waitForFunction(() => /went round/.test(document.querySelector('#ring-result').textContent), null, { timeout: 10000 });
+    // The picture shows the ring's tasklets on the page's lane, as the runtime has them.
+    const seen = await p.page.evaluate(() => {
+      const snap = window.demo.api.slp.snapshot();
+      return { alive: snap.tasklets.filter((t) => t.state !== 'dead' && t.thread_id === 1).length,
+        lanes: document.querySelectorAll('#lanes .lane:not(.nothread)').length };
+    });
+    assert.ok(seen.alive >= 2, `ring tasklets alive: ${seen.alive}`);
+    assert.equal(seen.lanes, 1, 'one lane: the page');
+    await p.page.click('#ring'); // stop it
     await screenshot(p.page, 'demo-not-isolated', { fullPage: false });
     assert.deepEqual(p.problems, []);
   } finally {

@@ -1,7 +1,9 @@
 // package-tests.test.mjs -- the package's own test files (js/test/) that
 // exercise workers, run in Chromium: the worker threads are Web Workers,
 // the page's thread may never block.  node:test and node:assert are small
-// shims (fixtures/), mapped in by the page's import map.
+// shims (fixtures/), mapped in by the page's import map.  single-thread
+// runs on a page served WITHOUT the isolation headers (the single-thread
+// module, as a plain static host gives it).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -10,11 +12,11 @@ import { server, openPage, closeAll, REPO } from './harness.mjs';
 
 after(closeAll);
 
-const FILES = ['tasklets', 'threads', 'stress'].filter((f) => existsSync(join(REPO, 'js', 'test', `${f}.test.mjs`)));
+const FILES = ['tasklets', 'threads', 'stress', 'single-thread'].filter((f) => existsSync(join(REPO, 'js', 'test', `${f}.test.mjs`)));
 
 for (const f of FILES) {
   test(`js/test/${f}.test.mjs passes in Chromium`, async () => {
-    const s = await server();
+    const s = await server({ isolation: f !== 'single-thread' });
     const p = await openPage(`${s.base}/tests/browser/fixtures/package-tests.html?files=${f}`);
     try {
       const results = await p.page.waitForFunction(() => window.results, null, { timeout: 280000, polling: 250 })

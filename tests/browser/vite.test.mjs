@@ -45,11 +45,30 @@ test('an app bundled by Vite finds the package\'s .wasm and worker scripts and r
     assert.equal(r.ok, true, r.error);
     assert.deepEqual(r.got, [0, 10, 20]);
     assert.deepEqual(r.sq, [1, 4, 9, 16]);
-    assert.ok(requested.some((u) => u.endsWith('.wasm')), `the page fetched the .wasm: ${requested.join(' ')}`);
+    assert.equal(r.threads, true);
+    assert.ok(requested.some((u) => /\/stackless-[\w-]+\.wasm$/.test(u) && !/stackless-st-/.test(u)),
+      `the page fetched the threaded .wasm: ${requested.join(' ')}`);
     await screenshot(p.page, 'vite-app');
     assert.deepEqual(p.problems, []);
   } finally {
     await p.close();
     await s.close();
+  }
+  // The same bundle on a host without the isolation headers: the bundled
+  // single-thread module is found and runs the tasklets.
+  const plain = await startServer({ port: 0, root: dist, home: null, isolation: false });
+  const q = await openPage(null);
+  const fetched = [];
+  q.page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  try {
+    await q.page.goto(plain.base + '/');
+    const r = await q.page.waitForFunction(() => window.result, null, { timeout: 30000 }).then((h) => h.jsonValue());
+    assert.equal(r.ok, true, r.error);
+    assert.deepEqual(r, { ok: true, got: [0, 10, 20], threads: false });
+    assert.ok(fetched.some((u) => /\/stackless-st-[\w-]+\.wasm$/.test(u)), `the page fetched stackless-st: ${fetched.join(' ')}`);
+    assert.deepEqual(q.problems, []);
+  } finally {
+    await q.close();
+    await plain.close();
   }
 });

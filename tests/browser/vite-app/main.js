@@ -18,6 +18,8 @@ async function main() {
   slp.tasklet(function* () { for (let i = 0; i < 3; i++) yield ch.send(i * 10); })();
   await slp.run();
   say(`tasklets: ${got.join(',')}`);
+  // Served without cross-origin isolation: the single-thread module.
+  if (!slp.hasThreads()) return { got, threads: false };
 
   // A worker with its own scheduler: its module was bundled as an asset.
   const replies = slp.channel();
@@ -26,7 +28,7 @@ async function main() {
   for (let i = 0; i < 4; i++) sq.push(await replies.receive());
   await t.join();
   say(`worker (thread ${t.id}): ${sq.join(',')}`);
-  return { got, sq };
+  return { got, sq, threads: true };
 }
 
 main().then((r) => { window.result = { ok: true, ...r }; say('done'); },
