@@ -615,6 +615,7 @@ export class Tasklet {
     const rec = newRecord(this.fn, args, this.h, null);
     let r = A.slp_tasklet_bind(this.h, A.slp_js_tasklet_func(), rec.d);
     if (r === 0) r = A.slp_tasklet_setup(this.h);
+    localWakeNow();
     if (r < 0) {
       records.delete(rec.d);
       A.free(rec.d);
@@ -633,7 +634,7 @@ export class Tasklet {
     }
   }
   /** Append to its thread's run queue (paused -> scheduled). */
-  insert() { check(A.slp_tasklet_insert(this.h)); return this; }
+  insert() { check(A.slp_tasklet_insert(this.h)); localWakeNow(); return this; }
   /** Take it out of the run queue (scheduled -> paused). */
   remove() { check(A.slp_tasklet_remove(this.h)); return this; }
   /** Switch to it now; the caller stays queued.  Inside a tasklet: yield it. */
@@ -784,7 +785,7 @@ function enter() {
   ready();
   endIdle();
   drainBoxes();
-  if (localWake) localWakeNow();
+  localWakeNow();
 }
 
 // This thread's event loop is about to await something of the runtime's (a
@@ -919,7 +920,10 @@ function runBlocking() {
 }
 
 function pump() {
-  if (pumping) return;
+  if (pumping) {
+    localWakeNow(); // it may be waiting: something may run here now
+    return;
+  }
   pumping = true;
   pumpLoop();
 }
@@ -993,11 +997,11 @@ async function waitForWake(seen, asleep) {
     if (Atomics.load(H, wakeIdx) !== seen) return false;
   } while (performance.now() - t0 < spinMs);
   if (!asleep) {
-    await wakeAfter(seen);
+    await pumpWait(seen);
     return false;
   }
   if (!beginIdle()) return false;
-  await wakeAfter(seen);
+  await pumpWait(seen);
   endIdle();
   const dead = deadFlag;
   deadFlag = 0;
@@ -1049,7 +1053,7 @@ export function hold() {
     if (!held) return;
     held = false;
     A.slp_external_hold(-1);
-    if (!THREADED) localWakeNow(); // (with threads, the runtime bumps the wake word)
+    localWakeNow(); // a pump waiting on it may now find the deadlock
   };
 }
 
@@ -1148,7 +1152,6 @@ async function awaitWord(i, s, asleep) {
 // a waiter left behind by an await that ended otherwise would take it.
 let wakeSlot = null;
 function wakeAfter(seen) {
-  if (!THREADED) return localWakeAfter(seen);
   if (wakeSlot && wakeSlot.seen === seen) return wakeSlot.promise;
   const res = Atomics.waitAsync(h32(), wakeIdx, seen);
   if (!res.async) return Promise.resolve();
@@ -1158,13 +1161,14 @@ function wakeAfter(seen) {
   return slot.promise;
 }
 
-// The single-thread module has no shared memory to wait on (Atomics.waitAsync
-// needs it), and only this thread's own code can change anything: a wait
-// ends at the next call of main code into the runtime (enter()), or at once
-// if the runtime bumped the word already (the deadlock alarm).
+// The pump also waits for this thread's own code: main code that makes a
+// tasklet runnable here (a new tasklet, insert(), a helper for a channel
+// call) changes no wake word, so it ends the wait itself (localWakeNow).
+// The single-thread module has only that: it has no shared memory to wait
+// on (Atomics.waitAsync needs it), and only the runtime's deadlock alarm
+// changes its wake word, synchronously, before the pump looks.
 let localWake = null;
-function localWakeAfter(seen) {
-  if (Atomics.load(h32(), wakeIdx) !== seen) return Promise.resolve();
+function localWaiter() {
   if (!localWake) {
     let resolve;
     const promise = new Promise((k) => { resolve = k; });
@@ -1176,6 +1180,10 @@ function localWakeNow() {
   const w = localWake;
   localWake = null;
   w?.resolve();
+}
+function pumpWait(seen) {
+  if (THREADED) return Promise.race([wakeAfter(seen), localWaiter()]);
+  return Atomics.load(h32(), wakeIdx) !== seen ? Promise.resolve() : localWaiter();
 }
 
 /** A thread started by startThread. */
@@ -1347,6 +1355,7 @@ export const demo = {
     const t = new Tasklet(NEW, h32()[scratch >> 2], true);
     check(A.slp_tasklet_bind(t.h, A.slp_js_demo_echo(), ch.h));
     check(A.slp_tasklet_setup(t.h));
+    localWakeNow();
     return t;
   },
   /** As echo, with no C state while blocked (restorable): after its thread

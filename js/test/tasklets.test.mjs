@@ -243,3 +243,25 @@ test('remove() and insert() pause and resume; bind(null) unbinds', async () => {
   const u = tasklet(function* () {})(); u.remove(); u.bind(null);
   assert.equal(u.alive, false);
 });
+
+test('while main code waits in a channel, a tasklet made (or inserted) by main code runs', async () => {
+  const { hold } = await import('../index.js');
+  const release = hold(); // the event loop counts as a sender: the receive waits
+  const idle = channel(), log = [];
+  const got = idle.receive().then((v) => log.push(`idle got ${v}`));
+  await new Promise((ok) => setTimeout(ok, 20)); // the pump now waits
+  tasklet(function* () { log.push('new ran'); })();
+  await new Promise((ok) => setTimeout(ok, 20));
+  assert.deepEqual(log, ['new ran'], 'the waiting pump ran the new tasklet');
+  const t = tasklet(function* () { log.push('inserted ran'); });
+  t.setup().remove();
+  await new Promise((ok) => setTimeout(ok, 20));
+  assert.deepEqual(log, ['new ran']);
+  t.insert();
+  await new Promise((ok) => setTimeout(ok, 20));
+  assert.deepEqual(log, ['new ran', 'inserted ran']);
+  await idle.send('late');
+  await got;
+  release();
+  assert.deepEqual(log, ['new ran', 'inserted ran', 'idle got late']);
+});

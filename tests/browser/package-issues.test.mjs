@@ -1,13 +1,12 @@
-// package-issues.test.mjs -- what the demo needs from the package and found
-// missing, as tests that pass once the package has it (todo until then, so
-// that they do not fail the suite).  Each names what the demo works around.
+// package-issues.test.mjs -- what the demo needed from the package and found
+// missing at first (they were todo until the package had it).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { server, openPage, closeAll } from './harness.mjs';
 
 after(closeAll);
 
-test('main code may have several channel operations waiting at once (the demo serializes its own)', { todo: 'package' }, async () => {
+test('main code may have several channel operations waiting at once', async () => {
   const s = await server();
   const p = await openPage(`${s.base}/tests/browser/fixtures/concurrent-receives.html`);
   try {
