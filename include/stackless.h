@@ -265,8 +265,18 @@ int slp_thread_join(int thread_id, int *result);
  * with bind_thread).  Runs by itself when a thread started by the runtime
  * returns, or a pthread that used the runtime exits. */
 int slp_thread_exit(void);
+/* Ending a thread from outside (a Web Worker terminated by its owner) is
+ * safe only while it holds nothing of the runtime's.  slp_thread_stop asks
+ * the thread to stop there: at its next call into the runtime, or at once
+ * if it sleeps; it then waits for its end.  slp_thread_stopped says whether
+ * it has (1) or not yet (0).  Then end the OS thread, and call
+ * slp_thread_mark_dead.  Errors: EBADTHREAD (no such live thread, or the
+ * caller itself), ENOTSUP (no threads in this build). */
+int slp_thread_stop(int thread_id);
+int slp_thread_stopped(int thread_id);
 /* A thread that ended without running anything (a terminated Web Worker):
- * called by whoever terminated it.  Its tasklets stop with thread_id -1. */
+ * called by whoever terminated it.  Its tasklets stop with thread_id -1;
+ * the one it was running, if any, is dropped (not alive). */
 int slp_thread_mark_dead(int thread_id);
 /* Process shutdown (Stackless's Py_Finalize step): the other threads' main
  * and current tasklets are killed (pending), given about 1 ms each to

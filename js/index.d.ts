@@ -157,8 +157,12 @@ export class Thread {
   readonly result: unknown;
   /** Its function's result, or its error (copied). */
   join(): Promise<unknown>;
-  /** End its worker now and mark the thread dead (its tasklets get thread_id -1). */
-  terminate(): Promise<void>;
+  /** End it: it stops where it holds nothing of the runtime's (its next
+   * call into the runtime, or at once if it waits), then its worker is
+   * terminated and the thread marked dead (its tasklets get thread_id -1).
+   * timeout (ms, default 2000): a thread busy in its own JS that long is
+   * terminated anyway. */
+  terminate(options?: { timeout?: number }): Promise<void>;
 }
 
 export interface ThreadOptions {

@@ -1236,13 +1236,25 @@ export class Thread {
     return this.done;
   }
   /**
-   * Terminate its worker now (nothing of it runs any more) and mark the
-   * thread dead: its tasklets get thread_id -1.  Unsafe if that thread is
-   * inside the runtime (holding a lock) at this moment: for threads that
-   * wait on channels.
+   * End the thread from outside: it stops where it holds nothing of the
+   * runtime's (at its next call into the runtime, or at once if it sleeps
+   * or waits), then its worker is terminated and the thread marked dead:
+   * its tasklets get thread_id -1 (the one it was running, if any, ends).
+   * A thread busy in its own JS for longer than `timeout` ms (default
+   * 2000) without calling the runtime is terminated then anyway.
    */
-  async terminate() {
+  async terminate({ timeout = 2000 } = {}) {
     if (this.ended) return;
+    enter();
+    if (A.slp_thread_stop(this.id) === 0) {
+      const t0 = performance.now();
+      while (A.slp_thread_stopped(this.id) === 0 && performance.now() - t0 < timeout)
+        await new Promise((ok) => setTimeout(ok, 1));
+    }
+    if (Atomics.load(h32(), this.b >> 2) === 2) { // it ended by itself meanwhile
+      await this.done.catch(() => {});
+      return;
+    }
     this.terminated = true;
     const PT = M.PThread;
     const ptr = h32()[(this.b >> 2) + 2];

@@ -63,6 +63,10 @@ void slp__sync_thread_free(slp__thread *th);
 void slp__thread_sleep(slp__thread *th, uint32_t seen);
 /* With the lock held: signal th's sleep (the variant's half of a wake). */
 void slp__sync_wake(slp__thread *th);
+/* Without the lock: th is stopped (slp_thread_stop) and holds nothing;
+ * say so in th->parked and wait for the end of the OS thread.  Never
+ * returns. */
+void slp__thread_park(slp__thread *th);
 /* Start an OS thread running slp__thread_main(th). */
 int slp__os_thread_start(slp__thread *th);
 int slp__os_thread_join(slp__thread *th);
@@ -154,6 +158,9 @@ struct slp__thread {
     int act_result;         /* channel.c: action_prepare's outputs */
     slp__tasklet *act_next;
     int joining;            /* in slp_thread_join */
+    /* Stopping from outside (slp_thread_stop): asked, then done. */
+    volatile int stop_requested;
+    volatile uint32_t parked;
     /* Thread start. */
     slp_func start_fn;
     void *start_arg;

@@ -3,6 +3,8 @@
  * without pthreads): no lock to take, nobody to wait for, and functions that
  * need another thread say so.
  */
+#include <stdlib.h>
+
 #include "internal.h"
 
 const int slp__have_threads = 0;
@@ -29,6 +31,10 @@ void slp__thread_sleep(slp__thread *th, uint32_t seen) {
 }
 
 void slp__sync_wake(slp__thread *th) { SLP__UNUSED(th); }
+void slp__thread_park(slp__thread *th) { /* never asked: no other thread */
+    SLP__UNUSED(th);
+    abort();
+}
 int slp__os_thread_start(slp__thread *th) {
     SLP__UNUSED(th);
     return -1;

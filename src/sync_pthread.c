@@ -96,7 +96,14 @@ void slp__thread_sleep(slp__thread *th, uint32_t seen) {
     }
     while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen)
         slp__futex_wait(&th->wake_seq, seen);
+    if (__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED)) slp__thread_park(th);
     slp__lock();
+}
+
+void slp__thread_park(slp__thread *th) {
+    __atomic_store_n(&th->parked, 1, __ATOMIC_SEQ_CST);
+    slp__futex_wake(&th->parked, 0x7fffffff);
+    for (;;) slp__futex_wait(&th->parked, 1);
 }
 
 /* Everyone waiting on the word: the thread itself, and any number of

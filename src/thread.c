@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <string.h>
+
 #include "internal.h"
 
 static slp__thread *registry; /* creation order */
@@ -95,7 +97,12 @@ static void registry_del(slp__thread *th) {
 
 slp__thread *slp__thread_self(void) {
     slp__thread *th = slp__tls_get();
-    if (th) return th->state == SLP__TH_ALIVE ? th : NULL;
+    if (th) {
+        /* Every call of the API starts here, holding nothing: where a
+         * thread asked to stop does so. */
+        if (__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED)) slp__thread_park(th);
+        return th->state == SLP__TH_ALIVE ? th : NULL;
+    }
     slp__lock();
     th = shut_down ? NULL : thread_new();
     slp__unlock();
@@ -264,10 +271,19 @@ static void kill_cstate(slp__thread *th) {
 
 /* Every tasklet of th loses its thread; th leaves the registry.  Lock held. */
 static void orphan_all(slp__thread *th) {
-    slp__tasklet *m = th->main;
+    slp__tasklet *m = th->main, *cur = th->current;
     while (th->bound) {
         slp__tasklet *t = th->bound;
         if (t->in_ring) slp__ring_remove(th, t);
+        if (t == cur && t != m) {
+            /* Stopped while it ran (slp_thread_stop): what it was doing
+             * lived on that thread, so it cannot go on.  Its stack is
+             * forgotten, not freed: a parked OS thread may still sit on it. */
+            slp__channel_unlink(t);
+            memset(&t->ctx, 0, sizeof t->ctx);
+            t->has_frame = 0;
+            t->started = 0;
+        }
         if (t->started && t->has_frame && t != m && slp__verbose())
             fprintf(stderr, "stackless: tasklet %u stops with its thread\n",
                     (unsigned)t->handle);
@@ -311,6 +327,33 @@ int slp_thread_exit(void) {
         free(th);
     }
     return 0;
+}
+
+int slp_thread_stop(int id) {
+    slp__thread *self = slp__thread_self(), *th;
+    if (!slp__have_threads) return SLP_ENOTSUP;
+    if (!self) return SLP_ENOTHREAD;
+    slp__lock();
+    th = slp__thread_find(id);
+    if (!th || th == self) {
+        slp__unlock();
+        return SLP_EBADTHREAD;
+    }
+    __atomic_store_n(&th->stop_requested, 1, __ATOMIC_RELAXED);
+    slp__thread_wake(th); /* a sleeper stops at once */
+    slp__unlock();
+    return 0;
+}
+
+int slp_thread_stopped(int id) {
+    slp__thread *th;
+    int r;
+    if (!slp__thread_self()) return SLP_ENOTHREAD;
+    slp__lock();
+    th = slp__thread_find(id);
+    r = th ? (int)__atomic_load_n(&th->parked, __ATOMIC_ACQUIRE) : SLP_EBADTHREAD;
+    slp__unlock();
+    return r;
 }
 
 int slp_thread_mark_dead(int id) {

@@ -437,7 +437,82 @@ TEST(single_thread_build_refuses_threads) {
     int id;
     ASSERT_ERR(slp_thread_start(&id, local_note, NULL), SLP_ENOTSUP);
     ASSERT_ERR(slp_thread_join(1, NULL), SLP_ENOTSUP);
+    ASSERT_ERR(slp_thread_stop(1), SLP_ENOTSUP);
     ASSERT_EQ(slp_getthreads(NULL, 0), 1);
+}
+
+/* ---- stopping a thread from outside (a Web Worker's terminate) -------- */
+
+static slp_tasklet busy_t;
+static volatile int busy_calls;
+static int busy_caller(void *arg) { /* runs, calling into the runtime */
+    (void)arg;
+    for (;;) {
+        slp_getruncount();
+        __atomic_add_fetch(&busy_calls, 1, __ATOMIC_SEQ_CST);
+    }
+    return 0;
+}
+
+static int stop_target(void *arg) {
+    slp_channel in = *(slp_channel *)arg;
+    void *v;
+    blocked_t = spawn(soft_receiver, NULL); /* blocks in ch */
+    ASSERT_OK(slp_run());
+    if (flag == 1) { /* second round: stay running, in a tasklet */
+        busy_t = spawn(busy_caller, NULL);
+        ASSERT_OK(slp_run());
+    }
+    return slp_channel_receive(in, &v); /* main sleeps here */
+}
+
+static void wait_stopped(int id) {
+    int i;
+    for (i = 0; i < 5000 && slp_thread_stopped(id) == 0; i++) nap_ms(1);
+    ASSERT_EQ(slp_thread_stopped(id), 1);
+}
+
+/* slp_thread_stop: a sleeping thread stops at once, a running one at its
+ * next call into the runtime; then it is marked dead like a terminated
+ * worker (its OS thread stays parked here: nothing ends it natively). */
+TEST(thread_stop_then_mark_dead) {
+    static slp_channel in;
+    int id, id2;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_channel_new(&in));
+    ASSERT_ERR(slp_thread_stop(slp_thread_id()), SLP_EBADTHREAD);
+    ASSERT_ERR(slp_thread_stop(987654), SLP_EBADTHREAD);
+    /* A sleeping thread: main blocked in `in`, a soft tasklet in `ch`. */
+    ASSERT_OK(slp_thread_start(&id, stop_target, &in));
+    while (slp_channel_balance(in) != -1) nap_ms(1);
+    ASSERT_EQ(slp_thread_stopped(id), 0);
+    ASSERT_OK(slp_thread_stop(id));
+    wait_stopped(id);
+    ASSERT_OK(slp_thread_mark_dead(id));
+    ASSERT_ERR(slp_thread_stopped(id), SLP_EBADTHREAD);
+    ASSERT_EQ(slp_tasklet_thread_id(blocked_t), -1);
+    ASSERT_EQ(slp_tasklet_blocked(blocked_t), SLP_BLOCKED_RECEIVING);
+    ASSERT_EQ(slp_getthreads(NULL, 0), 1);
+    /* A running thread: its tasklet is stopped in the middle of its work,
+     * so it cannot be revived: it is dropped. */
+    flag_set(1);
+    ASSERT_OK(slp_thread_start(&id2, stop_target, &in));
+    while (__atomic_load_n(&busy_calls, __ATOMIC_SEQ_CST) < 100) nap_ms(1);
+    ASSERT_OK(slp_thread_stop(id2));
+    wait_stopped(id2);
+    {
+        int calls = __atomic_load_n(&busy_calls, __ATOMIC_SEQ_CST);
+        nap_ms(20);
+        ASSERT_EQ(__atomic_load_n(&busy_calls, __ATOMIC_SEQ_CST), calls); /* it runs no more */
+    }
+    ASSERT_EQ(slp_tasklet_alive(busy_t), 1);
+    ASSERT_OK(slp_thread_mark_dead(id2));
+    ASSERT_EQ(slp_tasklet_alive(busy_t), 0);
+    ASSERT_EQ(slp_tasklet_thread_id(busy_t), -1);
+    ASSERT_OK(slp_tasklet_bind_thread(busy_t, -1)); /* binds, revives nothing */
+    ASSERT_EQ(slp_tasklet_alive(busy_t), 0);
+    /* Its soft tasklet still waits in ch, and can be revived here. */
+    ASSERT_EQ(slp_channel_balance(ch), -2);
 }
 
 /* ---- a thread that may not block (a browser main thread) -------------- */

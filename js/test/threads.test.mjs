@@ -8,12 +8,6 @@ import {
   getcurrent, WrongThreadError, DeadTaskletError, Thread,
 } from '../index.js';
 
-// In Chromium, terminating a Web Worker sometimes lands while it is still
-// inside the runtime (about 1 run in 3 of the browser suite failed): the
-// terminate tests run in Node only until terminate() waits for the worker
-// to leave the runtime.
-const IN_BROWSER = typeof window !== 'undefined';
-
 await init();
 const W = new URL('../test-fixtures/threads.mjs', import.meta.url);
 
@@ -114,7 +108,7 @@ test("wrong thread: switching to another thread's tasklet; moving a JS tasklet",
 });
 
 test('terminate(): the thread is marked dead, its tasklets lose their thread',
-  { skip: IN_BROWSER && 'flaky in Chromium workers (terminate timing)' }, async () => {
+  async () => {
   const ch = channel(), ready = channel();
   const th = await startThread(W, 'blockForever', ch, ready);
   const t = await ready.receive();
@@ -190,8 +184,29 @@ test('snapshot(): every tasklet with its thread, state and channel; blocked_kind
   assert.ok(snapshot().threads.some((x) => x.id === getthreads()[0]));
 });
 
+test('terminate() a thread busy switching: it stops at a call into the runtime, its running tasklet ends',
+  { timeout: 20_000 }, async () => {
+  const ready = channel();
+  for (let round = 0; round < 5; round++) {
+    const th = await startThread(W, 'spin', ready);
+    const t = await ready.receive();
+    await new Promise((ok) => setTimeout(ok, 5 * round));
+    await th.terminate();
+    assert.equal(th.alive, false);
+    assert.ok(!getthreads().includes(th.id));
+    assert.equal(t.thread_id, -1);
+    assert.equal(t.alive, false, 'runnable or running: it does not go on');
+  }
+  // The runtime is whole: tasklets and channels here still work.
+  const ch = channel(), got = [];
+  tasklet(function* () { got.push(yield ch.receive()); })();
+  tasklet(function* () { yield ch.send('after'); })();
+  await run();
+  assert.deepEqual(got, ['after']);
+});
+
 test('a restorable C tasklet revived on another thread after its own was terminated',
-  { timeout: 20_000, skip: IN_BROWSER && 'flaky in Chromium workers (terminate timing)' }, async () => {
+  { timeout: 20_000 }, async () => {
   const { demo, snapshot } = await import('../index.js');
   const ch = channel(), ready = channel();
   const A = await startThread(W, 'hostEcho', ch, ready);
@@ -200,12 +215,6 @@ test('a restorable C tasklet revived on another thread after its own was termina
   assert.equal(t.restorable, true);
   assert.equal(t.blocked_kind, 1);
   assert.equal(snapshot().tasklets.find((x) => x.handle === t.h).state, 'blocked_recv');
-  // terminate() is for threads that wait (not inside the runtime): wait
-  // until nothing of A runs (its main sleeps in run()).
-  const busy = () => snapshot().tasklets.some((x) => x.thread_id === A.id &&
-    (x.state === 'running' || x.state === 'runnable'));
-  while (busy()) await new Promise((ok) => setTimeout(ok, 2));
-  await new Promise((ok) => setTimeout(ok, 20));
   await A.terminate();
   assert.equal(t.thread_id, -1);
   assert.equal(snapshot().tasklets.find((x) => x.handle === t.h).state, 'nothread');
