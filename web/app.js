@@ -80,10 +80,10 @@ function dropChannels(pred) {
   for (let i = chans.length - 1; i >= 0; i--) if (pred(chans[i])) chans.splice(i, 1);
 }
 
-// The page's channel operations, one at a time.  (Two main-code channel
-// operations of the page waiting at once can fail in this version of the
-// package: see tests/browser/package-issues.test.mjs.  Most of ours
-// complete at once anyway: a partner is already waiting.)
+// The page's operations, one at a time, so that the log and the picture
+// follow the order of the clicks.  (The package itself lets main code have
+// several channel operations waiting at once: see
+// tests/browser/package-issues.test.mjs.)
 let opChain = Promise.resolve();
 function pageOp(fn) {
   const r = opChain.then(fn);
