@@ -329,16 +329,22 @@ int slp_thread_exit(void) {
     return 0;
 }
 
+/* Thread id, other than self, with the lock held; NULL (unlocked) if there
+ * is no such live thread. */
+static slp__thread *other_locked(slp__thread *self, int id) {
+    slp__thread *th;
+    slp__lock();
+    th = slp__thread_find(id);
+    if (th && th != self) return th;
+    slp__unlock();
+    return NULL;
+}
+
 int slp_thread_stop(int id) {
     slp__thread *self = slp__thread_self(), *th;
     if (!slp__have_threads) return SLP_ENOTSUP;
     if (!self) return SLP_ENOTHREAD;
-    slp__lock();
-    th = slp__thread_find(id);
-    if (!th || th == self) {
-        slp__unlock();
-        return SLP_EBADTHREAD;
-    }
+    if (!(th = other_locked(self, id))) return SLP_EBADTHREAD;
     __atomic_store_n(&th->stop_requested, 1, __ATOMIC_RELAXED);
     slp__thread_wake(th); /* a sleeper stops at once */
     slp__unlock();
@@ -359,12 +365,7 @@ int slp_thread_stopped(int id) {
 int slp_thread_mark_dead(int id) {
     slp__thread *self = slp__thread_self(), *th;
     if (!self) return SLP_ENOTHREAD;
-    slp__lock();
-    th = slp__thread_find(id);
-    if (!th || th == self) {
-        slp__unlock();
-        return SLP_EBADTHREAD;
-    }
+    if (!(th = other_locked(self, id))) return SLP_EBADTHREAD;
     orphan_all(th);
     slp__unlock();
     /* Its switch buffers stay: the thread may have died in the middle of a
