@@ -99,6 +99,12 @@ export class Channel<T = any> {
   send_throw(error: unknown): Op | Promise<void>;
   /** Inside a tasklet: `const v = yield ch.receive()`; outside: `await ch.receive()`. */
   receive(): Op | Promise<T>;
+  /** Send each value in order; the count sent.  Inside a tasklet:
+   * `const n = yield* ch.send_sequence(seq)`; outside: `await ch.send_sequence(seq)`. */
+  send_sequence(seq: Iterable<T>): Generator<Op, number, unknown> | Promise<number>;
+  /** Main code: `for await (const v of ch)` receives until the channel is
+   * closing with no sender waiting (Stackless's iteration). */
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined>;
   /** > 0: that many senders wait; < 0: receivers wait. */
   readonly balance: number;
   /** -1 prefer the receiver (default), 1 the sender, 0 neither. */

@@ -487,7 +487,8 @@ function step(d) {
       if (!(op instanceof Op) && op !== SCHEDULE) {
         thrown = true;
         input = new TypeError('stackless-wasm: a tasklet may only yield the operations of ' +
-          'this package (yield ch.receive(), yield schedule()...), not ' + describe(op));
+          'this package (yield ch.receive(), yield schedule()...), not ' + describe(op) +
+          (typeof op?.next === 'function' ? ' (a generator, such as send_sequence(): delegate with yield*)' : ''));
         continue;
       }
       if (rec.made > 1 || (rec.made === 1 && op !== rec.lastMade)) {
@@ -731,6 +732,26 @@ export class Channel {
     if (stepping) return made(this.recvOp ??= new Op(OP_RECEIVE, this));
     return mainChannelOp(OP_RECEIVE, this);
   }
+  /**
+   * Send every value of an iterable, in order; gives how many were sent.
+   * Inside a tasklet it is a delegation: `const n = yield* ch.send_sequence(seq)`;
+   * outside: `await ch.send_sequence(seq)`.
+   */
+  send_sequence(seq) {
+    if (stepping) return sendEach(this, seq);
+    return (async () => {
+      let n = 0;
+      for (const v of seq) { await this.send(v); n++; }
+      return n;
+    })();
+  }
+  /** Main code: `for await (const v of ch)` receives until the channel is
+   * closing with no sender waiting (Stackless's iteration: close() does not
+   * wake a receive that already waits, so the sender closes before the
+   * receiver comes back, e.g. with preference 1). */
+  async *[Symbol.asyncIterator]() {
+    while (!(this.closing && this.balance <= 0)) yield await this.receive();
+  }
   /** > 0: senders waiting; < 0: receivers waiting. */
   get balance() {
     // Any int is a balance: a bad handle gives INT_MIN (SLP_BALANCE_BADHANDLE).
@@ -771,6 +792,12 @@ export class Channel {
 }
 
 /** A new channel. */
+function* sendEach(ch, seq) {
+  let n = 0;
+  for (const v of seq) { yield ch.send(v); n++; }
+  return n;
+}
+
 export function channel() {
   ready();
   check(A.slp_channel_new(scratch));

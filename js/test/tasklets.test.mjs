@@ -265,3 +265,32 @@ test('while main code waits in a channel, a tasklet made (or inserted) by main c
   release();
   assert.deepEqual(log, ['new ran', 'inserted ran', 'idle got late']);
 });
+
+test('send_sequence (yield* in a tasklet, await outside) and for await over a channel until it closes', async () => {
+  const ch = channel(), got = [];
+  let count = -1;
+  ch.preference = 1; // the sender goes on after each send: it closes before main receives again
+  tasklet(function* () { count = yield* ch.send_sequence(['a', 'b', 'c']); ch.close(); })();
+  for await (const v of ch) got.push(v); // main code: runs the sender as it receives
+  assert.deepEqual(got, ['a', 'b', 'c']);
+  assert.equal(count, 3);
+  assert.equal(ch.closed, true);
+  // As in Stackless, close() wakes no receive that already waits: with
+  // the receiver preferred, main waits again before the sender closes.
+  const late = channel(), got1 = [];
+  tasklet(function* () { yield* late.send_sequence([1]); late.close(); })();
+  await assert.rejects((async () => { for await (const v of late) got1.push(v); })(), DeadlockError);
+  assert.deepEqual(got1, [1]);
+  // Outside a tasklet it is a promise of the count; the receiver is a tasklet.
+  const ch2 = channel(), got2 = [];
+  tasklet(function* () { for (;;) got2.push(yield ch2.receive()); })();
+  await run();
+  assert.equal(await ch2.send_sequence(new Set([1, 2])), 2);
+  assert.deepEqual(got2, [1, 2]);
+  // Yielded without the star: a clear error in the tasklet.
+  let err = null;
+  tasklet(function* () { try { yield ch2.send_sequence([3]); } catch (e) { err = e; } })();
+  await run();
+  assert.ok(err instanceof TypeError);
+  assert.match(err.message, /yield\*/);
+});
