@@ -12,12 +12,13 @@
 //
 //   Every thread has its own scheduler: the page or Node's main thread, and
 //   each thread started with startThread(), a worker that imports a module
-//   of yours and runs one of its functions.  Threads need shared memory
-//   (in a browser: a cross-origin isolated page); without it init() loads
-//   the single-thread module (dist/stackless-st.*, built with
-//   SLP_THREADS=OFF): the same API on one thread, startThread() refused.  Channels work across threads;
+//   of yours and runs one of its functions.  Channels work across threads;
 //   values are copied when they cross (numbers, strings, JSON-able objects,
 //   binary data, channels, tasklets); a same-thread send keeps identity.
+//   Threads need shared memory (in a browser: a cross-origin isolated
+//   page); without it init() loads the single-thread module
+//   (dist/stackless-st.*, built with SLP_THREADS=OFF): the same API on one
+//   thread, startThread() refused.
 //
 // HOW (DESIGN-NOTES trap 1): a JS tasklet's C body (wasm/js_bridge.c) calls
 // step() below to advance its generator by one yield, then performs the
