@@ -208,6 +208,11 @@ int slp_tasklet_thread_id(slp_tasklet t);
 void *slp_tasklet_value(slp_tasklet t);
 /* The value the tasklet's function returned, once it has ended. */
 int slp_tasklet_result(slp_tasklet t);
+/* block_trap: while set on a tasklet, a channel action of it that would
+ * block fails with EBLOCKTRAP instead (one that finds a partner works).
+ * set_block_trap returns the old flag (or EBADHANDLE). */
+int slp_tasklet_block_trap(slp_tasklet t);
+int slp_tasklet_set_block_trap(slp_tasklet t, int on);
 
 /* ------------------------------------------------------------ scheduler */
 

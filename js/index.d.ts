@@ -80,6 +80,9 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   readonly is_main: boolean;
   readonly is_current: boolean;
   readonly restorable: boolean;
+  /** While true, a channel action of it that would block throws
+   * StacklessError (errno SLP_EBLOCKTRAP); one that finds a partner works. */
+  block_trap: boolean;
   /** Its thread's id; -1 once that thread died. */
   readonly thread_id: number;
   /** Drop this wrapper's reference (queued or blocked tasklets live on). */

@@ -682,6 +682,10 @@ export class Tasklet {
   get is_main() { return check(A.slp_tasklet_is_main(this.h)) === 1; }
   get is_current() { return check(A.slp_tasklet_is_current(this.h)) === 1; }
   get restorable() { return check(A.slp_tasklet_restorable(this.h)) === 1; }
+  /** While true, a channel action of this tasklet that would block throws
+   * StacklessError (EBLOCKTRAP) instead; one that finds a partner works. */
+  get block_trap() { return check(A.slp_tasklet_block_trap(this.h)) === 1; }
+  set block_trap(on) { check(A.slp_tasklet_set_block_trap(this.h, on ? 1 : 0)); }
   /** Id of its thread; -1 once that thread died. */
   get thread_id() { const r = A.slp_tasklet_thread_id(this.h); return r < -1 ? check(r) : r; }
   /** Drop this wrapper's reference (a queued or blocked tasklet lives on). */

@@ -160,6 +160,7 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
     }
     /* Nobody waiting: block, unless killed (it must end, not wait). */
     th->act_result = self->exiting ? SLP_EEXIT
+                     : self->block_trap ? SLP_EBLOCKTRAP
                      : c->closing  ? SLP_ECLOSED
                      : th->switch_trap ? SLP_ESWITCHTRAP : 0;
     if (th->act_result) goto done;

@@ -101,6 +101,7 @@ struct slp__tasklet {
     uint8_t ended;        /* the function returned (or was killed) */
     uint8_t exiting;      /* killed: blocking calls return SLP_EEXIT */
     uint8_t is_watchdog;  /* sitting in slp_run() */
+    uint8_t block_trap;   /* a channel action that would block fails */
     volatile int in_flight; /* being suspended: not resumable yet */
     slp_func fn;
     void *arg;

@@ -318,6 +318,17 @@ QUERY(blocked, t->blocked < 0   ? SLP_BLOCKED_RECEIVING
 QUERY(thread_id, t->thread ? t->thread->id : -1)
 QUERY(result, t->result)
 
+QUERY(block_trap, t->block_trap)
+
+int slp_tasklet_set_block_trap(slp_tasklet h, int on) {
+    slp__tasklet *t;
+    int old;
+    LOCKED_GET(t, h);
+    old = t->block_trap;
+    t->block_trap = on != 0;
+    return unlock_ret(old);
+}
+
 void *slp_tasklet_value(slp_tasklet h) {
     slp__tasklet *t;
     void *v;

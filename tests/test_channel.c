@@ -332,3 +332,40 @@ TEST(channel_kill_after_handoff_keeps_value) {
     ASSERT_LOG("receive:SLP_EEXIT");
     ASSERT_STR(got_value, "payload");
 }
+
+/* block_trap: an action that would block fails (before the closing check);
+ * one that finds a partner works (reference §2.1 block_trap, §4.1 send). */
+static int trapped_send(void *arg) {
+    slp_tasklet self = slp_getcurrent();
+    ASSERT_EQ(slp_tasklet_set_block_trap(self, 1), 0);
+    EV("send:%s", slp_err_name(slp_channel_send(ch, arg))); /* nobody waits */
+    return 0;
+}
+
+TEST(channel_block_trap) {
+    slp_tasklet m = slp_getmain(), t;
+    void *v = NULL;
+    setup_channel(-1);
+    ASSERT_EQ(slp_tasklet_block_trap(m), 0);
+    ASSERT_EQ(slp_tasklet_set_block_trap(m, 1), 0);
+    ASSERT_EQ(slp_tasklet_block_trap(m), 1);
+    ASSERT_ERR(slp_channel_receive(ch, &v), SLP_EBLOCKTRAP);
+    ASSERT_EQ(slp_channel_balance(ch), 0); /* nothing changed */
+    t = spawn(trapped_send, "a");
+    ASSERT_OK(slp_run());
+    ASSERT_EQ(slp_tasklet_alive(t), 0);
+    ASSERT_LOG("send:SLP_EBLOCKTRAP");
+    /* A partner waits: the trapped main's receive works. */
+    spawn(send_one, "b");
+    ASSERT_OK(slp_run());
+    ASSERT_EQ(slp_channel_balance(ch), 1);
+    ASSERT_OK(slp_channel_receive(ch, &v));
+    ASSERT_STR((const char *)v, "b");
+    /* The trap is checked before the channel's closing. */
+    ASSERT_OK(slp_channel_close(ch));
+    ASSERT_ERR(slp_channel_receive(ch, &v), SLP_EBLOCKTRAP);
+    ASSERT_EQ(slp_tasklet_set_block_trap(m, 0), 1);
+    ASSERT_ERR(slp_channel_receive(ch, &v), SLP_ECLOSED);
+    ASSERT_ERR(slp_tasklet_set_block_trap(0, 1), SLP_EBADHANDLE);
+    ASSERT_ERR(slp_tasklet_block_trap(0), SLP_EBADHANDLE);
+}

@@ -47,6 +47,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(channel_ping_pong, SLP_T_ANY) \
   X(channel_release_with_waiters, SLP_T_ANY) \
   X(channel_kill_after_handoff_keeps_value, SLP_T_ANY) \
+  X(channel_block_trap, SLP_T_ANY) \
   X(thread_scheduler_per_thread, SLP_T_THREADS) \
   X(thread_channel_between_schedulers, SLP_T_THREADS) \
   X(thread_send_does_not_switch, SLP_T_THREADS) \

@@ -294,3 +294,26 @@ test('send_sequence (yield* in a tasklet, await outside) and for await over a ch
   assert.ok(err instanceof TypeError);
   assert.match(err.message, /yield\*/);
 });
+
+test('block_trap: a channel action that would block throws; one with a partner works', async () => {
+  const ch = channel(), log = [];
+  const t = tasklet(function* () {
+    getcurrent().block_trap = true;
+    try { yield ch.receive(); } catch (e) { log.push(`${e.errno}: ${e.message}`); }
+    yield schedule(); // the sender runs, and waits in ch
+    log.push(`got ${yield ch.receive()}`);
+  })();
+  tasklet(function* () { yield ch.send('x'); })();
+  assert.equal(t.block_trap, false);
+  await run();
+  assert.equal(t.block_trap, true);
+  assert.deepEqual(log, ['SLP_EBLOCKTRAP: this tasklet does not like to be blocked.', 'got x']);
+  const m = getmain();
+  m.block_trap = true;
+  try {
+    await assert.rejects(ch.receive(), (e) => e instanceof StacklessError && e.errno === 'SLP_EBLOCKTRAP');
+  } finally {
+    m.block_trap = false;
+  }
+  assert.equal(ch.balance, 0);
+});
