@@ -61,7 +61,8 @@ void slp__sync_thread_free(slp__thread *th);
 /* With the lock held: wait until th->wake_seq != seen (or a short spin saw
  * it change).  Releases the lock while waiting. */
 void slp__thread_sleep(slp__thread *th, uint32_t seen);
-/* With the lock held: signal th's sleep (the variant's half of a wake). */
+/* With the lock held, after wake_seq was bumped (seq-cst): signal th's
+ * sleep (the variant's half of a wake). */
 void slp__sync_wake(slp__thread *th);
 /* Start an OS thread running slp__thread_main(th). */
 int slp__os_thread_start(slp__thread *th);
@@ -147,6 +148,8 @@ struct slp__thread {
     int switch_trap;
     /* Sleeping. */
     volatile uint32_t wake_seq;
+    volatile uint32_t in_futex; /* sync: the thread may wait in the kernel */
+    int word_shared;        /* slp_thread_wake_word() gave the word out */
     int sleeping;
     int deadlocked;         /* woken because nothing can wake it */
     int nonblocking;

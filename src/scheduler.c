@@ -217,7 +217,9 @@ void slp__thread_wake(slp__thread *th) {
         th->sleeping = 0; /* counted awake now, before it even runs */
         awake++;
     }
-    __atomic_fetch_add(&th->wake_seq, 1, __ATOMIC_RELEASE);
+    /* Sequentially consistent: slp__sync_wake then looks whether th waits
+     * in the kernel, and th announces that before its last look here. */
+    __atomic_fetch_add(&th->wake_seq, 1, __ATOMIC_SEQ_CST);
     slp__sync_wake(th);
 }
 

@@ -94,14 +94,24 @@ void slp__thread_sleep(slp__thread *th, uint32_t seen) {
         if (until == 0) until = mono_us() + SLP__SPIN_US;
         else if (mono_us() > until) break;
     }
-    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen)
+    /* Announced before the last look at the word, both seq-cst, as the
+     * waker bumps the word before it looks at in_futex: one of the two
+     * sees the other, so no wake is lost. */
+    __atomic_store_n(&th->in_futex, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&th->wake_seq, __ATOMIC_SEQ_CST) == seen)
         slp__futex_wait(&th->wake_seq, seen);
+    __atomic_store_n(&th->in_futex, 0, __ATOMIC_RELAXED);
     slp__lock();
 }
 
 /* Everyone waiting on the word: the thread itself, and any number of
- * JavaScript awaits (Atomics.waitAsync) on a thread that may not block. */
-void slp__sync_wake(slp__thread *th) { slp__futex_wake(&th->wake_seq, 0x7fffffff); }
+ * JavaScript awaits (Atomics.waitAsync) once the word was given out.  A
+ * partner that is running or still spinning needs no notify: it costs a
+ * system call natively and a call out to JavaScript in workers. */
+void slp__sync_wake(slp__thread *th) {
+    if (th->word_shared || __atomic_load_n(&th->in_futex, __ATOMIC_SEQ_CST))
+        slp__futex_wake(&th->wake_seq, 0x7fffffff);
+}
 
 static void *thread_start(void *p) {
     slp__thread_main(p);
