@@ -153,7 +153,7 @@ struct slp__thread {
     int sleeping;
     int deadlocked;         /* woken because nothing can wake it */
     int nonblocking;
-    int block_err;          /* why block_slow failed (owner thread only) */
+    int block_err;          /* why slp__block_slow failed (owner thread only) */
     int act_result;         /* channel.c: action_prepare's outputs */
     slp__tasklet *act_next;
     int joining;            /* in slp_thread_join */
@@ -201,12 +201,12 @@ void slp__ring_append(slp__thread *th, slp__tasklet *t);
 void slp__ring_insert_after(slp__thread *th, slp__tasklet *pos,
                             slp__tasklet *t);
 void slp__ring_remove(slp__thread *th, slp__tasklet *t);
-/* Make t (in th's ring) the one to run, then switch to it.  Unlocks. */
+/* Make t (in th's ring) the one to run, then switch to it.  Unlocks.
+ * slp__switch (below) is the same, inline. */
 int slp__switch_to(slp__thread *th, slp__tasklet *t);
-/* The current tasklet has left the ring (blocked or paused): pick what runs
- * next (§3.3: another tasklet, the watchdog, sleep, or deadlock).  Unlocks.
- * Returns the caller's result when it runs again. */
-int slp__block(slp__thread *th, slp__tasklet *self);
+/* slp__block's slow half: nothing else is queued (may sleep; NULL: fail
+ * with th->block_err, lock released). */
+slp__tasklet *slp__block_slow(slp__thread *th, slp__tasklet *self);
 /* Queue t in its own thread th from another thread and wake th. */
 void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first);
 void slp__loop(slp__thread *th);  /* no lock */
@@ -217,6 +217,58 @@ int slp__awake_adjust(int delta); /* lock held */
 
 /* channel.c */
 void slp__channel_unlink(slp__tasklet *t); /* lock held: undo a block */
+
+/* ------------------------------------------------------- the switch */
+
+/* The switch is inline in the calls that switch often (schedule, channel
+ * actions).  In the Asyncify builds every function between the tasklet's
+ * own code and suspend is a frame that is saved and restored at each
+ * switch, so the fewer, the faster: slp_channel_send is then one frame
+ * instead of three (send, action, switch_to). */
+extern void (*volatile slp__suspend)(slp__thread *, slp__tasklet *);
+
+/* Read and clear what was thrown into t while it waited.  Lock held. */
+static inline int slp__take_result(slp__tasklet *t) {
+    int err = t->xfer_err;
+    if (err) slp__set_err(t, 0);
+    return err;
+}
+
+static inline __attribute__((always_inline)) int
+slp__switch(slp__thread *th, slp__tasklet *next) {
+    slp__tasklet *self = th->current;
+    int err;
+    if (next == self) {
+        th->head = self;
+        err = slp__take_result(self);
+        slp__unlock();
+        return err;
+    }
+    th->current = next;
+    th->head = next;
+    if (!self->is_main) __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
+    slp__unlock();
+    if (self->is_main)
+        slp__loop(th);
+    else
+        slp__suspend(th, self);
+    /* Usually nothing was thrown in meanwhile: no lock for that.  (We may
+     * be on another thread now, after a bind_thread.) */
+    if (!__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE)) return 0;
+    slp__lock();
+    err = slp__take_result(self);
+    slp__unlock();
+    return err;
+}
+
+/* The current tasklet has left the ring (blocked or paused): pick what runs
+ * next (§3.3: another tasklet, the watchdog, sleep, or deadlock).  Unlocks.
+ * Returns the caller's result when it runs again. */
+static inline __attribute__((always_inline)) int
+slp__block(slp__thread *th, slp__tasklet *self) {
+    slp__tasklet *next = th->head ? th->head : slp__block_slow(th, self);
+    return next ? slp__switch(th, next) : th->block_err;
+}
 
 #define SLP__UNUSED(x) ((void)(x))
 
