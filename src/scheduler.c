@@ -304,10 +304,16 @@ int slp_schedule(void) {
         slp__unlock();
         return SLP_EEXIT;
     }
-    if (next == self) { /* alone: the caller is polling */
+    if (next == self) {
+        /* Alone: the caller is polling (often, on a thread that waits for
+         * another one).  One critical section, not two: a throw that comes
+         * in during the poll is seen at the next call instead. */
+        int err;
+        th->head = self;
+        err = slp__take_result(self);
         slp__unlock();
         slp__idle_poll();
-        slp__lock();
+        return err;
     }
     return slp__switch(th, next);
 }
