@@ -111,6 +111,19 @@ struct slp__tasklet {
     slp__ctx ctx;
 };
 
+/* A hint: a field written under the lock (by any thread) and read without
+ * it by its owner, where a stale value only delays what the owner sees.
+ * Native: relaxed atomics (plain moves on x86, and what TSan checks);
+ * wasm: plain accesses, because there every atomic store is a locked
+ * instruction, and no sanitizer runs. */
+#if defined(__wasm__)
+#define SLP__HINT_STORE(p, v) (*(volatile __typeof__(*(p)) *)(p) = (v))
+#define SLP__HINT_LOAD(p) (*(volatile __typeof__(*(p)) *)(p))
+#else
+#define SLP__HINT_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define SLP__HINT_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#endif
+
 /* xfer_err is written under the lock by any thread, and read without it by
  * the owner right after a switch (the common case, nothing thrown): every
  * write is atomic. */
@@ -141,6 +154,11 @@ struct slp__thread {
     slp__tasklet *current;  /* running tasklet */
     slp__tasklet *head;     /* ring position: next to run when current leaves */
     int runcount;
+    uint32_t ring_seq;      /* bumped at every append (SLP__HINT_STORE) */
+    /* Owner only: schedule() found poll_self alone in the ring at ring_seq
+     * poll_seq, with nothing thrown in (see slp_schedule). */
+    slp__tasklet *poll_self;
+    uint32_t poll_seq;
     slp__tasklet **watchdogs; /* tasklets inside slp_run(), innermost last */
     int nwatchdogs, capwatchdogs;
     slp__tasklet *bound;    /* tasklets bound to this thread */

@@ -32,6 +32,7 @@ void slp__ring_append(slp__thread *th, slp__tasklet *t) {
     }
     t->in_ring = 1;
     th->runcount++;
+    SLP__HINT_STORE(&th->ring_seq, th->ring_seq + 1);
 }
 
 void slp__ring_insert_after(slp__thread *th, slp__tasklet *pos,
@@ -42,6 +43,7 @@ void slp__ring_insert_after(slp__thread *th, slp__tasklet *pos,
     pos->next = t;
     t->in_ring = 1;
     th->runcount++;
+    SLP__HINT_STORE(&th->ring_seq, th->ring_seq + 1);
 }
 
 void slp__ring_remove(slp__thread *th, slp__tasklet *t) {
@@ -288,10 +290,26 @@ static int trap(slp__thread *th, slp__tasklet *next) {
     return th->switch_trap && next != th->current;
 }
 
+/* schedule() by a tasklet alone in its ring, seen alone before and with
+ * nothing appended since nor thrown in: a poll that needs no lock.  (On a
+ * thread that waits for another one, that is every call, and both threads
+ * would otherwise fight for the global lock.) */
+static int poll_alone(slp__thread *th) {
+    slp__tasklet *self = th->current;
+    return self == th->poll_self && self->in_ring &&
+           SLP__HINT_LOAD(&th->ring_seq) == th->poll_seq &&
+           !__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE);
+}
+
 int slp_schedule(void) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *self, *next;
     if (!th) return slp__self_error();
+    if (poll_alone(th)) {
+        slp__idle_poll();
+        return 0;
+    }
+    th->poll_self = NULL;
     slp__lock();
     self = th->current;
     next = self->in_ring ? self->next : th->head;
@@ -311,6 +329,10 @@ int slp_schedule(void) {
         int err;
         th->head = self;
         err = slp__take_result(self);
+        if (!err && self->in_ring) {
+            th->poll_self = self;
+            th->poll_seq = th->ring_seq;
+        }
         slp__unlock();
         slp__idle_poll();
         return err;
