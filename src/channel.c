@@ -176,7 +176,7 @@ done:
 /* Inline in each public call: see slp__switch. */
 static inline __attribute__((always_inline)) int
 action(slp_channel h, int dir, void *value, int err, void **out) {
-    slp__thread *th = slp__thread_self();
+    slp__thread *th = slp__self();
     slp__tasklet *self;
     int r, result;
     if (!th) return slp__self_error();

@@ -75,7 +75,8 @@ void slp__cpu_relax(void);
 /* Called where a thread polls without sleeping (schedule() with nothing
  * else to run): serve what other threads wait for from this one. */
 void slp__idle_poll(void);
-/* Thread-local current thread pointer. */
+/* Thread-local current thread pointer (read it inline: slp__self). */
+extern __thread slp__thread *slp__tls;
 slp__thread *slp__tls_get(void);
 void slp__tls_set(slp__thread *th);
 
@@ -195,6 +196,11 @@ void slp__handle_each(int kind, void (*fn)(void *obj, void *ud), void *ud);
 
 /* thread.c */
 slp__thread *slp__thread_self(void);   /* registers on first use; locks */
+/* slp__thread_self, its usual case inline (the calls that switch often). */
+static inline slp__thread *slp__self(void) {
+    slp__thread *th = slp__tls;
+    return th && th->state == SLP__TH_ALIVE ? th : slp__thread_self();
+}
 slp__thread *slp__thread_current_locked(void); /* lock held */
 slp__thread *slp__thread_find(int id);  /* lock held; NULL if unknown/dead */
 slp__thread *slp__thread_first(void);   /* lock held: registry head */

@@ -302,7 +302,7 @@ static int poll_alone(slp__thread *th) {
 }
 
 int slp_schedule(void) {
-    slp__thread *th = slp__thread_self();
+    slp__thread *th = slp__self();
     slp__tasklet *self, *next;
     if (!th) return slp__self_error();
     if (poll_alone(th)) {

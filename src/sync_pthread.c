@@ -18,7 +18,7 @@ const int slp__have_threads = 1;
 
 /* 0 free, 1 taken, 2 taken and someone may wait. */
 static volatile uint32_t big;
-static __thread slp__thread *tls;
+__thread slp__thread *slp__tls;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
@@ -26,17 +26,17 @@ static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 static void on_thread_exit(void *p) {
     slp__thread *th = p;
     if (th && th->state == SLP__TH_ALIVE) {
-        tls = th;
+        slp__tls = th;
         slp_thread_exit();
     }
 }
 
 static void make_key(void) { pthread_key_create(&exit_key, on_thread_exit); }
 
-slp__thread *slp__tls_get(void) { return tls; }
+slp__thread *slp__tls_get(void) { return slp__tls; }
 
 void slp__tls_set(slp__thread *th) {
-    tls = th;
+    slp__tls = th;
     pthread_once(&exit_once, make_key);
     pthread_setspecific(exit_key, th);
 }
