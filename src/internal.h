@@ -196,7 +196,9 @@ void slp__handle_each(int kind, void (*fn)(void *obj, void *ud), void *ud);
 
 /* thread.c */
 slp__thread *slp__thread_self(void);   /* registers on first use; locks */
-/* slp__thread_self, its usual case inline (the calls that switch often). */
+/* slp__thread_self, its usual case inline (the calls that switch often).
+ * Keep in step with slp__thread_self: a check it makes at every call of
+ * the API must be made here too. */
 static inline slp__thread *slp__self(void) {
     slp__thread *th = slp__tls;
     return th && th->state == SLP__TH_ALIVE ? th : slp__thread_self();

@@ -93,6 +93,8 @@ static void registry_del(slp__thread *th) {
     }
 }
 
+/* Its usual case is also inline, as slp__self (internal.h): keep the two
+ * in step. */
 slp__thread *slp__thread_self(void) {
     slp__thread *th = slp__tls_get();
     if (th) return th->state == SLP__TH_ALIVE ? th : NULL;
