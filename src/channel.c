@@ -174,8 +174,10 @@ done:
     return ACT_DONE;
 }
 
-static int action(slp_channel h, int dir, void *value, int err, void **out) {
-    slp__thread *th = slp__thread_self();
+/* Inline in each public call: see slp__switch. */
+static inline __attribute__((always_inline)) int
+action(slp_channel h, int dir, void *value, int err, void **out) {
+    slp__thread *th = slp__self();
     slp__tasklet *self;
     int r, result;
     if (!th) return slp__self_error();
@@ -184,7 +186,7 @@ static int action(slp_channel h, int dir, void *value, int err, void **out) {
         return th->act_result;
     case ACT_SWITCH:
         result = th->act_result;
-        r = slp__switch_to(th, th->act_next);
+        r = slp__switch(th, th->act_next);
         return r ? r : result;
     default: /* ACT_BLOCK */
         self = th->current;

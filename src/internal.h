@@ -61,7 +61,8 @@ void slp__sync_thread_free(slp__thread *th);
 /* With the lock held: wait until th->wake_seq != seen (or a short spin saw
  * it change).  Releases the lock while waiting. */
 void slp__thread_sleep(slp__thread *th, uint32_t seen);
-/* With the lock held: signal th's sleep (the variant's half of a wake). */
+/* With the lock held, after wake_seq was bumped (seq-cst): signal th's
+ * sleep (the variant's half of a wake). */
 void slp__sync_wake(slp__thread *th);
 /* Without the lock: th is stopped (slp_thread_stop) and holds nothing;
  * say so in th->parked and wait for the end of the OS thread.  Never
@@ -78,7 +79,8 @@ void slp__cpu_relax(void);
 /* Called where a thread polls without sleeping (schedule() with nothing
  * else to run): serve what other threads wait for from this one. */
 void slp__idle_poll(void);
-/* Thread-local current thread pointer. */
+/* Thread-local current thread pointer (read it inline: slp__self). */
+extern __thread slp__thread *slp__tls;
 slp__thread *slp__tls_get(void);
 void slp__tls_set(slp__thread *th);
 
@@ -115,6 +117,19 @@ struct slp__tasklet {
     slp__ctx ctx;
 };
 
+/* A hint: a field written under the lock (by any thread) and read without
+ * it by its owner, where a stale value only delays what the owner sees.
+ * Native: relaxed atomics (plain moves on x86, and what TSan checks);
+ * wasm: plain accesses, because there every atomic store is a locked
+ * instruction, and no sanitizer runs. */
+#if defined(__wasm__)
+#define SLP__HINT_STORE(p, v) (*(volatile __typeof__(*(p)) *)(p) = (v))
+#define SLP__HINT_LOAD(p) (*(volatile __typeof__(*(p)) *)(p))
+#else
+#define SLP__HINT_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define SLP__HINT_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#endif
+
 /* xfer_err is written under the lock by any thread, and read without it by
  * the owner right after a switch (the common case, nothing thrown): every
  * write is atomic. */
@@ -145,6 +160,11 @@ struct slp__thread {
     slp__tasklet *current;  /* running tasklet */
     slp__tasklet *head;     /* ring position: next to run when current leaves */
     int runcount;
+    uint32_t ring_seq;      /* bumped at every append (SLP__HINT_STORE) */
+    /* Owner only: schedule() found poll_self alone in the ring at ring_seq
+     * poll_seq, with nothing thrown in (see slp_schedule). */
+    slp__tasklet *poll_self;
+    uint32_t poll_seq;
     slp__tasklet **watchdogs; /* tasklets inside slp_run(), innermost last */
     int nwatchdogs, capwatchdogs;
     slp__tasklet *bound;    /* tasklets bound to this thread */
@@ -152,10 +172,12 @@ struct slp__thread {
     int switch_trap;
     /* Sleeping. */
     volatile uint32_t wake_seq;
+    volatile uint32_t in_futex; /* sync: the thread may wait in the kernel */
+    int word_shared;        /* slp_thread_wake_word() gave the word out */
     int sleeping;
     int deadlocked;         /* woken because nothing can wake it */
     int nonblocking;
-    int block_err;          /* why block_slow failed (owner thread only) */
+    int block_err;          /* why slp__block_slow failed (owner thread only) */
     int act_result;         /* channel.c: action_prepare's outputs */
     slp__tasklet *act_next;
     int joining;            /* in slp_thread_join */
@@ -182,6 +204,16 @@ void slp__handle_each(int kind, void (*fn)(void *obj, void *ud), void *ud);
 
 /* thread.c */
 slp__thread *slp__thread_self(void);   /* registers on first use; locks */
+/* slp__thread_self, its usual case inline (the calls that switch often).
+ * Keep in step with slp__thread_self: a check it makes at every call of
+ * the API must be made here too. */
+static inline slp__thread *slp__self(void) {
+    slp__thread *th = slp__tls;
+    return th && th->state == SLP__TH_ALIVE &&
+                   !__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED)
+               ? th
+               : slp__thread_self(); /* which also stops a thread asked to */
+}
 slp__thread *slp__thread_current_locked(void); /* lock held */
 slp__thread *slp__thread_find(int id);  /* lock held; NULL if unknown/dead */
 slp__thread *slp__thread_first(void);   /* lock held: registry head */
@@ -206,12 +238,12 @@ void slp__ring_append(slp__thread *th, slp__tasklet *t);
 void slp__ring_insert_after(slp__thread *th, slp__tasklet *pos,
                             slp__tasklet *t);
 void slp__ring_remove(slp__thread *th, slp__tasklet *t);
-/* Make t (in th's ring) the one to run, then switch to it.  Unlocks. */
+/* Make t (in th's ring) the one to run, then switch to it.  Unlocks.
+ * slp__switch (below) is the same, inline. */
 int slp__switch_to(slp__thread *th, slp__tasklet *t);
-/* The current tasklet has left the ring (blocked or paused): pick what runs
- * next (§3.3: another tasklet, the watchdog, sleep, or deadlock).  Unlocks.
- * Returns the caller's result when it runs again. */
-int slp__block(slp__thread *th, slp__tasklet *self);
+/* slp__block's slow half: nothing else is queued (may sleep; NULL: fail
+ * with th->block_err, lock released). */
+slp__tasklet *slp__block_slow(slp__thread *th, slp__tasklet *self);
 /* Queue t in its own thread th from another thread and wake th. */
 void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first);
 void slp__loop(slp__thread *th);  /* no lock */
@@ -222,6 +254,58 @@ int slp__awake_adjust(int delta); /* lock held */
 
 /* channel.c */
 void slp__channel_unlink(slp__tasklet *t); /* lock held: undo a block */
+
+/* ------------------------------------------------------- the switch */
+
+/* The switch is inline in the calls that switch often (schedule, channel
+ * actions).  In the Asyncify builds every function between the tasklet's
+ * own code and suspend is a frame that is saved and restored at each
+ * switch, so the fewer, the faster: slp_channel_send is then one frame
+ * instead of three (send, action, switch_to). */
+extern void (*volatile slp__suspend)(slp__thread *, slp__tasklet *);
+
+/* Read and clear what was thrown into t while it waited.  Lock held. */
+static inline int slp__take_result(slp__tasklet *t) {
+    int err = t->xfer_err;
+    if (err) slp__set_err(t, 0);
+    return err;
+}
+
+static inline __attribute__((always_inline)) int
+slp__switch(slp__thread *th, slp__tasklet *next) {
+    slp__tasklet *self = th->current;
+    int err;
+    if (next == self) {
+        th->head = self;
+        err = slp__take_result(self);
+        slp__unlock();
+        return err;
+    }
+    th->current = next;
+    th->head = next;
+    if (!self->is_main) __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
+    slp__unlock();
+    if (self->is_main)
+        slp__loop(th);
+    else
+        slp__suspend(th, self);
+    /* Usually nothing was thrown in meanwhile: no lock for that.  (We may
+     * be on another thread now, after a bind_thread.) */
+    if (!__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE)) return 0;
+    slp__lock();
+    err = slp__take_result(self);
+    slp__unlock();
+    return err;
+}
+
+/* The current tasklet has left the ring (blocked or paused): pick what runs
+ * next (§3.3: another tasklet, the watchdog, sleep, or deadlock).  Unlocks.
+ * Returns the caller's result when it runs again. */
+static inline __attribute__((always_inline)) int
+slp__block(slp__thread *th, slp__tasklet *self) {
+    slp__tasklet *next = th->head ? th->head : slp__block_slow(th, self);
+    return next ? slp__switch(th, next) : th->block_err;
+}
 
 #define SLP__UNUSED(x) ((void)(x))
 

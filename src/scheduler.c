@@ -32,6 +32,7 @@ void slp__ring_append(slp__thread *th, slp__tasklet *t) {
     }
     t->in_ring = 1;
     th->runcount++;
+    SLP__HINT_STORE(&th->ring_seq, th->ring_seq + 1);
 }
 
 void slp__ring_insert_after(slp__thread *th, slp__tasklet *pos,
@@ -42,6 +43,7 @@ void slp__ring_insert_after(slp__thread *th, slp__tasklet *pos,
     pos->next = t;
     t->in_ring = 1;
     th->runcount++;
+    SLP__HINT_STORE(&th->ring_seq, th->ring_seq + 1);
 }
 
 void slp__ring_remove(slp__thread *th, slp__tasklet *t) {
@@ -85,13 +87,6 @@ int slp_external_hold(int delta) {
 
 /* ---------------------------------------------------------------- switch */
 
-/* Read and clear what was thrown into t while it waited.  Lock held. */
-static int take_result(slp__tasklet *t) {
-    int err = t->xfer_err;
-    if (err) slp__set_err(t, 0);
-    return err;
-}
-
 /* The variant's resume and suspend are called through pointers that no
  * optimizer can see through, so that they stay functions of their own
  * whatever the program is linked with.  Asyncify depends on it: resume is
@@ -99,32 +94,11 @@ static int take_result(slp__tasklet *t) {
  * re-entered from its top when the tasklet is rewound; inlined into its
  * caller it would make the caller re-run instead. */
 static void (*volatile resume)(slp__thread *, slp__tasklet *) = slp__ctx_resume;
-static void (*volatile suspend)(slp__thread *, slp__tasklet *) = slp__ctx_suspend;
+void (*volatile slp__suspend)(slp__thread *, slp__tasklet *) = slp__ctx_suspend;
 
+/* Out of line, for the callers that switch seldom. */
 int slp__switch_to(slp__thread *th, slp__tasklet *next) {
-    slp__tasklet *self = th->current;
-    int err;
-    if (next == self) {
-        th->head = self;
-        err = take_result(self);
-        slp__unlock();
-        return err;
-    }
-    th->current = next;
-    th->head = next;
-    if (!self->is_main) __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
-    slp__unlock();
-    if (self->is_main)
-        slp__loop(th);
-    else
-        suspend(th, self);
-    /* Usually nothing was thrown in meanwhile: no lock for that.  (We may
-     * be on another thread now, after a bind_thread.) */
-    if (!__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE)) return 0;
-    slp__lock();
-    err = take_result(self);
-    slp__unlock();
-    return err;
+    return slp__switch(th, next);
 }
 
 static slp__tasklet *watchdog_or_main(slp__thread *th) {
@@ -151,8 +125,8 @@ static void undo_block(slp__thread *th, slp__tasklet *self) {
  * line: every local of a function that switches is saved at each switch
  * (Asyncify), so the switching path stays small; and no address-taken
  * local there, or every blocked tasklet would hold a shadow-stack slice. */
-static __attribute__((noinline)) slp__tasklet *
-block_slow(slp__thread *th, slp__tasklet *self) {
+__attribute__((noinline)) slp__tasklet *
+slp__block_slow(slp__thread *th, slp__tasklet *self) {
     for (;;) {
         slp__tasklet *w;
         uint32_t seen;
@@ -207,17 +181,14 @@ block_slow(slp__thread *th, slp__tasklet *self) {
     }
 }
 
-int slp__block(slp__thread *th, slp__tasklet *self) {
-    slp__tasklet *next = th->head ? th->head : block_slow(th, self);
-    return next ? slp__switch_to(th, next) : th->block_err;
-}
-
 void slp__thread_wake(slp__thread *th) {
     if (th->sleeping) {
         th->sleeping = 0; /* counted awake now, before it even runs */
         awake++;
     }
-    __atomic_fetch_add(&th->wake_seq, 1, __ATOMIC_RELEASE);
+    /* Sequentially consistent: slp__sync_wake then looks whether th waits
+     * in the kernel, and th announces that before its last look here. */
+    __atomic_fetch_add(&th->wake_seq, 1, __ATOMIC_SEQ_CST);
     slp__sync_wake(th);
 }
 
@@ -262,7 +233,7 @@ __attribute__((noinline)) void slp__loop(slp__thread *th) {
 int slp__tasklet_prologue(slp__tasklet *t) {
     int r;
     slp__lock();
-    r = take_result(t);
+    r = slp__take_result(t);
     slp__unlock();
     return r;
 }
@@ -319,10 +290,26 @@ static int trap(slp__thread *th, slp__tasklet *next) {
     return th->switch_trap && next != th->current;
 }
 
+/* schedule() by a tasklet alone in its ring, seen alone before and with
+ * nothing appended since nor thrown in: a poll that needs no lock.  (On a
+ * thread that waits for another one, that is every call, and both threads
+ * would otherwise fight for the global lock.) */
+static int poll_alone(slp__thread *th) {
+    slp__tasklet *self = th->current;
+    return self == th->poll_self && self->in_ring &&
+           SLP__HINT_LOAD(&th->ring_seq) == th->poll_seq &&
+           !__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE);
+}
+
 int slp_schedule(void) {
-    slp__thread *th = slp__thread_self();
+    slp__thread *th = slp__self();
     slp__tasklet *self, *next;
     if (!th) return slp__self_error();
+    if (poll_alone(th)) {
+        slp__idle_poll();
+        return 0;
+    }
+    th->poll_self = NULL;
     slp__lock();
     self = th->current;
     next = self->in_ring ? self->next : th->head;
@@ -335,12 +322,22 @@ int slp_schedule(void) {
         slp__unlock();
         return SLP_EEXIT;
     }
-    if (next == self) { /* alone: the caller is polling */
+    if (next == self) {
+        /* Alone: the caller is polling (often, on a thread that waits for
+         * another one).  One critical section, not two: a throw that comes
+         * in during the poll is seen at the next call instead. */
+        int err;
+        th->head = self;
+        err = slp__take_result(self);
+        if (!err && self->in_ring) {
+            th->poll_self = self;
+            th->poll_seq = th->ring_seq;
+        }
         slp__unlock();
         slp__idle_poll();
-        slp__lock();
+        return err;
     }
-    return slp__switch_to(th, next);
+    return slp__switch(th, next);
 }
 
 int slp_schedule_remove(void) {

@@ -51,6 +51,10 @@ struct slp__thread_ctx {
     slp__tasklet *unwinding;
 };
 
+/* This thread's switch state, for suspend: it runs on every switch (twice),
+ * and this is one load where the thread's struct would be three. */
+static __thread slp__thread_ctx *self_ctx;
+
 static size_t env_size(const char *name, size_t dflt) {
     const char *e = getenv(name);
     long v = e ? atol(e) : 0;
@@ -59,6 +63,7 @@ static size_t env_size(const char *name, size_t dflt) {
 
 int slp__ctx_thread_init(slp__thread *th) {
     th->ctx = calloc(1, sizeof *th->ctx);
+    self_ctx = th->ctx;
     return th->ctx ? 0 : -1;
 }
 
@@ -66,6 +71,7 @@ void slp__ctx_thread_free(slp__thread *th) {
     if (!th->ctx) return;
     free(th->ctx->region);
     free(th->ctx->scratch);
+    if (self_ctx == th->ctx) self_ctx = NULL;
     free(th->ctx);
     th->ctx = NULL;
 }
@@ -106,7 +112,7 @@ static int keep(void **blk, size_t *blk_size, const void *from, size_t n) {
         *blk = p;
         *blk_size = n;
     }
-    copy_words(*blk, from, n);
+    if (n) copy_words(*blk, from, n); /* the slice is usually empty */
     return 0;
 }
 
@@ -134,7 +140,7 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
         r = t->fn(t->arg);
     } else {
         char *sp = c->region_top - t->ctx.stack_size;
-        copy_words(sp, t->ctx.stack, t->ctx.stack_size);
+        if (t->ctx.stack_size) copy_words(sp, t->ctx.stack, t->ctx.stack_size);
         /* Rewinding reads the data back from its end. */
         c->hdr.cur = c->hdr.end = (char *)t->ctx.data + t->ctx.data_size;
         c->rewinding = 1;
@@ -161,17 +167,16 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
 }
 
 void slp__ctx_suspend(slp__thread *th, slp__tasklet *t) {
-    /* Entered twice: once to unwind, and again while rewinding (possibly on
-     * another thread, so look the thread up again). */
-    slp__thread_ctx *c = slp__tls_get()->ctx;
+    /* Entered twice: once to unwind, and again from the top while
+     * rewinding (possibly on another thread: th may be stale). */
+    slp__thread_ctx *c = self_ctx;
     SLP__UNUSED(th);
     if (!c->rewinding) {
         c->unwinding = t;
         c->hdr.cur = c->scratch;
         c->hdr.end = c->scratch + c->scratch_size;
         slp__asyncify_start_unwind(&c->hdr);
-        c = slp__tls_get()->ctx;
-        if (!c->rewinding) return;
+        return;
     }
     c->rewinding = 0;
     slp__asyncify_stop_rewind();

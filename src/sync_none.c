@@ -8,10 +8,10 @@
 #include "internal.h"
 
 const int slp__have_threads = 0;
-static slp__thread *tls;
+__thread slp__thread *slp__tls; /* one thread: a plain global in effect */
 
-slp__thread *slp__tls_get(void) { return tls; }
-void slp__tls_set(slp__thread *th) { tls = th; }
+slp__thread *slp__tls_get(void) { return slp__tls; }
+void slp__tls_set(slp__thread *th) { slp__tls = th; }
 void slp__lock(void) {}
 void slp__unlock(void) {}
 void slp__cpu_relax(void) {}

@@ -18,7 +18,7 @@ const int slp__have_threads = 1;
 
 /* 0 free, 1 taken, 2 taken and someone may wait. */
 static volatile uint32_t big;
-static __thread slp__thread *tls;
+__thread slp__thread *slp__tls;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
@@ -26,17 +26,17 @@ static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 static void on_thread_exit(void *p) {
     slp__thread *th = p;
     if (th && th->state == SLP__TH_ALIVE) {
-        tls = th;
+        slp__tls = th;
         slp_thread_exit();
     }
 }
 
 static void make_key(void) { pthread_key_create(&exit_key, on_thread_exit); }
 
-slp__thread *slp__tls_get(void) { return tls; }
+slp__thread *slp__tls_get(void) { return slp__tls; }
 
 void slp__tls_set(slp__thread *th) {
-    tls = th;
+    slp__tls = th;
     pthread_once(&exit_once, make_key);
     pthread_setspecific(exit_key, th);
 }
@@ -94,8 +94,13 @@ void slp__thread_sleep(slp__thread *th, uint32_t seen) {
         if (until == 0) until = mono_us() + SLP__SPIN_US;
         else if (mono_us() > until) break;
     }
-    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen)
+    /* Announced before the last look at the word, both seq-cst, as the
+     * waker bumps the word before it looks at in_futex: one of the two
+     * sees the other, so no wake is lost. */
+    __atomic_store_n(&th->in_futex, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&th->wake_seq, __ATOMIC_SEQ_CST) == seen)
         slp__futex_wait(&th->wake_seq, seen);
+    __atomic_store_n(&th->in_futex, 0, __ATOMIC_RELAXED);
     if (__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED)) slp__thread_park(th);
     slp__lock();
 }
@@ -107,8 +112,13 @@ void slp__thread_park(slp__thread *th) {
 }
 
 /* Everyone waiting on the word: the thread itself, and any number of
- * JavaScript awaits (Atomics.waitAsync) on a thread that may not block. */
-void slp__sync_wake(slp__thread *th) { slp__futex_wake(&th->wake_seq, 0x7fffffff); }
+ * JavaScript awaits (Atomics.waitAsync) once the word was given out.  A
+ * partner that is running or still spinning needs no notify: it costs a
+ * system call natively and a call out to JavaScript in workers. */
+void slp__sync_wake(slp__thread *th) {
+    if (th->word_shared || __atomic_load_n(&th->in_futex, __ATOMIC_SEQ_CST))
+        slp__futex_wake(&th->wake_seq, 0x7fffffff);
+}
 
 static void *thread_start(void *p) {
     slp__thread_main(p);

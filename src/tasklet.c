@@ -244,7 +244,10 @@ static int deliver(slp_tasklet h, int err, void *value, int pending) {
      * there for its receive to return beside SLP_EEXIT (so it can be freed). */
     if (!kill) t->xfer_value = value;
     if (t == self) { /* raised at once in the caller */
-        if (kill) t->exiting = 1;
+        if (kill) {
+            t->exiting = 1;
+            th->poll_self = NULL; /* schedule() must see it */
+        }
         return unlock_ret(err);
     }
     if (owner != th) {

@@ -95,6 +95,8 @@ static void registry_del(slp__thread *th) {
     }
 }
 
+/* Its usual case is also inline, as slp__self (internal.h): keep the two
+ * in step. */
 slp__thread *slp__thread_self(void) {
     slp__thread *th = slp__tls_get();
     if (th) {
@@ -164,7 +166,12 @@ int slp_get_thread_info(int id, slp_tasklet *main, slp_tasklet *current,
 
 const volatile uint32_t *slp_thread_wake_word(void) {
     slp__thread *th = slp__thread_self();
-    return th ? &th->wake_seq : NULL;
+    if (!th) return NULL;
+    /* Anybody may wait on it from now on: every wake must notify. */
+    slp__lock();
+    th->word_shared = 1;
+    slp__unlock();
+    return &th->wake_seq;
 }
 
 int slp_thread_set_nonblocking(int flag) {
