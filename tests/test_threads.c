@@ -454,13 +454,22 @@ static int busy_caller(void *arg) { /* runs, calling into the runtime */
     return 0;
 }
 
+static int busy_scheduler(void *arg) { /* alone in its ring: the lone poll */
+    (void)arg;
+    for (;;) {
+        slp_schedule();
+        __atomic_add_fetch(&busy_calls, 1, __ATOMIC_SEQ_CST);
+    }
+    return 0;
+}
+
 static int stop_target(void *arg) {
     slp_channel in = *(slp_channel *)arg;
     void *v;
     blocked_t = spawn(soft_receiver, NULL); /* blocks in ch */
     ASSERT_OK(slp_run());
-    if (flag == 1) { /* second round: stay running, in a tasklet */
-        busy_t = spawn(busy_caller, NULL);
+    if (flag) { /* later rounds: stay running, in a tasklet */
+        busy_t = spawn(flag == 1 ? busy_caller : busy_scheduler, NULL);
         ASSERT_OK(slp_run());
     }
     return slp_channel_receive(in, &v); /* main sleeps here */
@@ -513,6 +522,15 @@ TEST(thread_stop_then_mark_dead) {
     ASSERT_EQ(slp_tasklet_alive(busy_t), 0);
     /* Its soft tasklet still waits in ch, and can be revived here. */
     ASSERT_EQ(slp_channel_balance(ch), -2);
+    /* A tasklet alone on its thread, polling with schedule(). */
+    flag_set(2);
+    __atomic_store_n(&busy_calls, 0, __ATOMIC_SEQ_CST);
+    ASSERT_OK(slp_thread_start(&id2, stop_target, &in));
+    while (__atomic_load_n(&busy_calls, __ATOMIC_SEQ_CST) < 100) nap_ms(1);
+    ASSERT_OK(slp_thread_stop(id2));
+    wait_stopped(id2);
+    ASSERT_OK(slp_thread_mark_dead(id2));
+    ASSERT_EQ(slp_tasklet_alive(busy_t), 0);
 }
 
 /* ---- a thread that may not block (a browser main thread) -------------- */
