@@ -109,7 +109,7 @@ extern "C" {
     XX(EBLOCKTRAP, -25, "this tasklet does not like to be blocked.")           \
     XX(ESWITCHTRAP, -26, "switch_trap")                                        \
     XX(ENOTSUP, -27, "not supported in this build")                            \
-    XX(ESTACKDEPTH, -28, "tasklet stack too deep for its save buffer")         \
+    XX(ESTACKDEPTH, -28, "tasklet stack overflow (see SLP_STACK_SIZE)")        \
     XX(EWOULDBLOCK, -29,                                                       \
        "the thread would have to sleep, and this thread may not block")        \
     XX(ETHREAD, -30, "could not start a thread")

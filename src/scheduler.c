@@ -258,6 +258,10 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
     slp__tasklet *w;
     slp__lock();
     if (t->in_ring) slp__ring_remove(th, t);
+    /* Ended while suspending (its state could not be kept: ENOMEM,
+     * ESTACKDEPTH): it may sit in a channel, and was never resumable. */
+    if (t->blocked) slp__channel_unlink(t);
+    __atomic_store_n(&t->in_flight, 0, __ATOMIC_RELAXED);
     t->has_frame = 0;
     slp__ctx_free(t);
     w = watchdog_or_main(th);

@@ -19,6 +19,13 @@
  *
  * A tasklet whose saved slice is not empty holds addresses of its thread's
  * region: that is this build's "C state" (it cannot change threads).
+ *
+ * Wasm has no guard pages: the lowest GUARD bytes of the region are a band
+ * the tasklets should never reach, with canary words at its top.  A
+ * tasklet found below the band's top at a switch, or that wrote over the
+ * canaries, has overflowed: it ends with SLP_ESTACKDEPTH instead of going
+ * on over the heap below.  (A frame that leaps over the whole band
+ * untouched is not seen; SLP_STACK_SIZE sets the region's size.)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,9 +83,33 @@ void slp__ctx_thread_free(slp__thread *th) {
     th->ctx = NULL;
 }
 
+#define GUARD 4096
+#define NCANARY 4
+#define CANARY 0x5eb1a7edu
+
+static uint32_t *canaries(slp__thread_ctx *c) {
+    return (uint32_t *)(c->region + GUARD) - NCANARY;
+}
+
+static void canaries_set(slp__thread_ctx *c) {
+    uint32_t *w = canaries(c);
+    int i;
+    for (i = 0; i < NCANARY; i++) w[i] = CANARY;
+}
+
+/* The tasklet that just left the region stayed above the band. */
+static int stayed_above(slp__thread_ctx *c, const char *sp) {
+    const uint32_t *w = canaries(c);
+    int i;
+    if (sp < c->region + GUARD) return 0;
+    for (i = 0; i < NCANARY; i++)
+        if (w[i] != CANARY) return 0;
+    return 1;
+}
+
 /* Made on the first resume, so a thread without tasklets costs nothing. */
 static int buffers_alloc(slp__thread_ctx *c) {
-    size_t rsize = env_size("SLP_STACK_SIZE", 256 * 1024);
+    size_t rsize = env_size("SLP_STACK_SIZE", 256 * 1024) + GUARD;
     c->scratch_size = env_size("SLP_ASYNCIFY_BUFFER", 1024 * 1024);
     c->region = malloc(rsize);
     c->scratch = malloc(c->scratch_size);
@@ -89,6 +120,7 @@ static int buffers_alloc(slp__thread_ctx *c) {
         return -1;
     }
     c->region_top = (char *)((uintptr_t)(c->region + rsize) & ~(uintptr_t)15);
+    canaries_set(c);
     return 0;
 }
 
@@ -152,17 +184,22 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
         char *sp = slp__sp_get();
         slp__asyncify_stop_unwind();
         c->unwinding = NULL;
-        if (keep(&t->ctx.stack, &t->ctx.stack_size, sp,
-                 (size_t)(c->region_top - sp)) != 0 ||
-            keep(&t->ctx.data, &t->ctx.data_size, c->scratch,
-                 (size_t)(c->hdr.cur - c->scratch)) != 0) {
+        if (!stayed_above(c, sp)) {
+            t->result = SLP_ESTACKDEPTH;
+            t->ended = 1;
+        } else if (keep(&t->ctx.stack, &t->ctx.stack_size, sp,
+                        (size_t)(c->region_top - sp)) != 0 ||
+                   keep(&t->ctx.data, &t->ctx.data_size, c->scratch,
+                        (size_t)(c->hdr.cur - c->scratch)) != 0) {
             /* Out of memory while saving: it cannot be resumed. */
             t->result = SLP_ENOMEM;
             t->ended = 1;
         }
     } else {
         slp__tasklet_epilogue(t, r);
+        if (!stayed_above(c, c->region_top)) t->result = SLP_ESTACKDEPTH;
     }
+    if (t->result == SLP_ESTACKDEPTH) canaries_set(c);
     slp__sp_set(main_sp);
 }
 

@@ -425,3 +425,39 @@ TEST(verbose_warns_on_dropped_tasklet) {
     ASSERT_OK(slp_tasklet_release(t)); /* unreachable now: dropped */
     ASSERT_ERR(slp_tasklet_alive(t), SLP_EBADHANDLE);
 }
+
+/* ---- stack overflow in the wasm build (no guard pages there) ---------- */
+
+static slp_channel ovf_ch;
+static uintptr_t ovf_stop;
+static __attribute__((noinline)) int ovf_recurse(void) {
+    volatile char buf[128]; /* address-taken: on the shadow stack */
+    void *v;
+    int i;
+    for (i = 0; i < 128; i++) buf[i] = (char)i;
+    if (!ovf_stop) ovf_stop = (uintptr_t)buf - 8192 - 1024; /* 1K into the band */
+    if ((uintptr_t)buf > ovf_stop) return ovf_recurse() + buf[0];
+    return slp_channel_receive(ovf_ch, &v); /* blocks down there */
+}
+static int ovf_tasklet(void *arg) {
+    (void)arg;
+    return ovf_recurse();
+}
+
+/* A tasklet whose stack runs past its region (SLP_STACK_SIZE, here 8 KiB)
+ * into the band below it ends with ESTACKDEPTH at its next switch, which
+ * main gets as the uncaught error; its channel wait is undone, and the
+ * next tasklet runs normally in the same region. */
+TEST(tasklet_stack_overflow_is_an_error) {
+    slp_tasklet t;
+    setenv("SLP_STACK_SIZE", "8192", 1); /* read at this thread's first switch */
+    ASSERT_OK(slp_channel_new(&ovf_ch));
+    t = spawn(ovf_tasklet, NULL);
+    ASSERT_ERR(slp_run(), SLP_ESTACKDEPTH);
+    ASSERT_EQ(slp_tasklet_alive(t), 0);
+    ASSERT_EQ(slp_channel_balance(ovf_ch), 0);
+    ASSERT_STR(slp_strerror(SLP_ESTACKDEPTH), "tasklet stack overflow (see SLP_STACK_SIZE)");
+    spawn(named, "after");
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("after");
+}
