@@ -11,7 +11,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NODE_PATH=/usr/share/nodejs
 PIN="taskset -c 0"; command -v taskset >/dev/null || PIN=
 OUT=build/bench; mkdir -p "$OUT"
-[ -f build/bench-peers/fiber_swap.js ] || bench/peers/build.sh build/bench-peers >/dev/null
+[ -f build/bench-peers/fiber_swap.js ] && [ -f build/bench-peers/asyncify_bare.wasm ] ||
+    bench/peers/build.sh build/bench-peers >/dev/null
 
 declare -A fig
 collect() { # run-name, command...: reads "name value" lines
@@ -28,11 +29,13 @@ collect native build/native/bench/slp_bench xthread_rt_ns xthread_busy_rt_ns
 collect node node bench/node.mjs build/emscripten build/bench-peers
 for rt in wasmtime wazero node; do
     collect "wasi-$rt" $PIN wasm/tools/run-wasi.sh $rt build/wasi/bench/slp_bench.wasm
+    collect "wasi-$rt" $PIN wasm/tools/run-wasi.sh $rt build/bench-peers/asyncify_bare.wasm
 done
 
 runs=(native node wasi-wasmtime wasi-wazero wasi-node)
 names=(canary_ns schedule_rt_ns channel_rt_ns xthread_rt_ns xthread_busy_rt_ns blocked_bytes
-       peer_fiber_swap_roundtrip_ns peer_canary_ns peer_atomics_spin_rt_ns peer_atomics_busy_rt_ns)
+       peer_fiber_swap_roundtrip_ns peer_canary_ns peer_atomics_spin_rt_ns peer_atomics_busy_rt_ns
+       peer_asyncify_bare_rt_ns)
 printf '%-30s' figure; printf '%16s' "${runs[@]}"; echo
 for n in "${names[@]}"; do
     printf '%-30s' "$n"
@@ -50,6 +53,13 @@ echo "channel round trip             ${fig[node|channel_rt_ns]:-?} ns (target <=
 echo "cross-thread busy / Atomics    $(ratio "${fig[node|xthread_busy_rt_ns]:-}" "${fig[node|peer_atomics_busy_rt_ns]:-}") x (target <= 2)"
 echo "bytes per blocked tasklet      ${fig[node|blocked_bytes]:-?} (target <= 1024)"
 echo "canary wasm/native             $(ratio "${fig[node|canary_ns]:-}" "${fig[native|canary_ns]:-}")"
+# A schedule() round trip is two switches, each a bare Asyncify resume+yield
+# at least (bench/peers/asyncify_bare.c): how far above that floor we are.
+for rt in wasmtime node; do
+    bare=${fig[wasi-$rt|peer_asyncify_bare_rt_ns]:-}
+    floor=$(awk -v b="$bare" 'BEGIN { if (b != "") print 2 * b }')
+    echo "WASI $rt: schedule / 2 bare switches $(ratio "${fig[wasi-$rt|schedule_rt_ns]:-}" "$floor") x (floor $floor ns)"
+done
 
 echo
 echo "# the JavaScript layer"

@@ -13,6 +13,14 @@ emcc -O2 -sASYNCIFY -sMODULARIZE -sEXPORT_NAME=createFiberPeer \
   -sEXPORTED_FUNCTIONS=_bench_fiber,_bench_canary,_bench_result \
   -sENVIRONMENT=node \
   -o "$OUT/fiber_swap.js" "$HERE/fiber_swap.c"
+# asyncify_bare: the bare mechanism as a WASI module (clang-14 + wasi-libc,
+# linked at -O0 so that the pass sees the names; the pass, then -O2).
+WASI="--target=wasm32-wasi --sysroot=/usr -idirafter /usr/include/wasm32-wasi"
+clang-14 $WASI -nostdlibinc -O2 -c "$HERE/asyncify_bare.c" -o "$OUT/asyncify_bare.o"
+clang-14 $WASI -O0 -Wl,--allow-undefined "$OUT/asyncify_bare.o" -o "$OUT/asyncify_bare.pre.wasm"
+wasm-opt "$OUT/asyncify_bare.pre.wasm" --asyncify --pass-arg=asyncify-removelist@bare_resume -O2 \
+  -o "$OUT/asyncify_bare.wasm"
+echo "built $OUT/asyncify_bare.wasm"
 # The output is CommonJS: keep it so even if the repo root becomes "type": "module".
 echo '{ "type": "commonjs" }' > "$OUT/package.json"
 echo "built $OUT/fiber_swap.js"
