@@ -29,46 +29,42 @@ function packAndInstall() {
   return tgz;
 }
 
+// Serve the bundle (with or without the isolation headers), open it, and
+// give what the app reported and the paths the page fetched.
+async function openBundle(dist, isolation, name) {
+  const s = await startServer({ port: 0, root: dist, home: null, isolation });
+  const p = await openPage(null);
+  const fetched = [];
+  p.page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  try {
+    await p.page.goto(s.base + '/');
+    const r = await p.page.waitForFunction(() => window.result, null, { timeout: 30000 }).then((h) => h.jsonValue());
+    if (name) await screenshot(p.page, name);
+    return { r, fetched, problems: p.problems };
+  } finally {
+    await p.close();
+    await s.close();
+  }
+}
+
 test('an app bundled by Vite finds the package\'s .wasm and worker scripts and runs a worker', async () => {
   packAndInstall();
   const dist = join(APP, 'dist');
   await build({ root: APP, configFile: join(APP, 'vite.config.js'), build: { outDir: dist } });
   const files = readdirSync(join(dist, 'assets'));
   assert.ok(files.some((f) => f.endsWith('.wasm')), `a .wasm among the bundle's assets: ${files.join(', ')}`);
-  const s = await startServer({ port: 0, root: dist, home: null });
-  const p = await openPage(null);
-  const requested = [];
-  p.page.on('request', (r) => requested.push(new URL(r.url()).pathname));
-  try {
-    await p.page.goto(s.base + '/');
-    const r = await p.page.waitForFunction(() => window.result, null, { timeout: 30000 }).then((h) => h.jsonValue());
-    assert.equal(r.ok, true, r.error);
-    assert.deepEqual(r.got, [0, 10, 20]);
-    assert.deepEqual(r.sq, [1, 4, 9, 16]);
-    assert.equal(r.threads, true);
-    assert.ok(requested.some((u) => /\/stackless-[\w-]+\.wasm$/.test(u) && !/stackless-st-/.test(u)),
-      `the page fetched the threaded .wasm: ${requested.join(' ')}`);
-    await screenshot(p.page, 'vite-app');
-    assert.deepEqual(p.problems, []);
-  } finally {
-    await p.close();
-    await s.close();
-  }
+  const iso = await openBundle(dist, true, 'vite-app');
+  assert.equal(iso.r.ok, true, iso.r.error);
+  assert.deepEqual(iso.r, { ok: true, got: [0, 10, 20], sq: [1, 4, 9, 16], threads: true });
+  assert.ok(iso.fetched.some((u) => /\/stackless-[\w-]+\.wasm$/.test(u) && !/stackless-st-/.test(u)),
+    `the page fetched the threaded .wasm: ${iso.fetched.join(' ')}`);
+  assert.deepEqual(iso.problems, []);
   // The same bundle on a host without the isolation headers: the bundled
   // single-thread module is found and runs the tasklets.
-  const plain = await startServer({ port: 0, root: dist, home: null, isolation: false });
-  const q = await openPage(null);
-  const fetched = [];
-  q.page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
-  try {
-    await q.page.goto(plain.base + '/');
-    const r = await q.page.waitForFunction(() => window.result, null, { timeout: 30000 }).then((h) => h.jsonValue());
-    assert.equal(r.ok, true, r.error);
-    assert.deepEqual(r, { ok: true, got: [0, 10, 20], threads: false });
-    assert.ok(fetched.some((u) => /\/stackless-st-[\w-]+\.wasm$/.test(u)), `the page fetched stackless-st: ${fetched.join(' ')}`);
-    assert.deepEqual(q.problems, []);
-  } finally {
-    await q.close();
-    await plain.close();
-  }
+  const plain = await openBundle(dist, false);
+  assert.equal(plain.r.ok, true, plain.r.error);
+  assert.deepEqual(plain.r, { ok: true, got: [0, 10, 20], threads: false });
+  assert.ok(plain.fetched.some((u) => /\/stackless-st-[\w-]+\.wasm$/.test(u)),
+    `the page fetched stackless-st: ${plain.fetched.join(' ')}`);
+  assert.deepEqual(plain.problems, []);
 });
