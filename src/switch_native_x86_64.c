@@ -7,6 +7,9 @@
  * Stacks are mmap'd without a guard page: guard pages split mappings, and
  * Linux allows ~65k of them, fewer than the 100k tasklets we benchmark.
  * Only touched pages cost memory.  SLP_STACK_SIZE sets the size (bytes).
+ * Instead, the lowest GUARD bytes are a band a tasklet should never reach:
+ * one that switches away from inside it ends with SLP_ESTACKDEPTH rather
+ * than going on into the mapping below (the wasm builds do the same).
  *
  * The sanitizers are told about every switch (ASan fiber API, TSan fibers),
  * so that the sanitizer builds check tasklet code too.
@@ -92,6 +95,8 @@ __asm__(".text\n"
         ".size slp__native_trampoline,.-slp__native_trampoline\n");
 void slp__native_trampoline(void);
 
+#define GUARD 4096
+
 static size_t stack_size(void) {
     static size_t cached; /* threads may race to fill it: same value */
     size_t size = __atomic_load_n(&cached, __ATOMIC_RELAXED);
@@ -158,6 +163,10 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     TSAN_SWITCH(t->ctx.san_fiber);
     slp__native_swap(&c->loop_sp, t->ctx.sp);
     ASAN_FINISH(c->main_fake, NULL, NULL);
+    if (!t->ended && (char *)t->ctx.sp < (char *)t->ctx.stack + GUARD) {
+        t->result = SLP_ESTACKDEPTH; /* it cannot go on safely */
+        t->ended = 1;
+    }
 }
 
 void slp__native_start(slp__tasklet *t) {

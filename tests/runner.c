@@ -55,12 +55,6 @@ slp_tasklet spawn(slp_func fn, void *arg) {
     return t;
 }
 
-#ifdef __wasm__
-#define SLP_TEST_WASM 1 /* the Asyncify switch */
-#else
-#define SLP_TEST_WASM 0
-#endif
-
 int main(int argc, char **argv) {
     size_t i, n = sizeof tests / sizeof tests[0];
     int threads = slp_thread_start(NULL, NULL, NULL) != SLP_ENOTSUP;
@@ -71,8 +65,7 @@ int main(int argc, char **argv) {
     for (i = 0; i < n; i++) {
         if (strcmp(tests[i].name, argv[1]) != 0) continue;
         if ((tests[i].kind == SLP_T_THREADS && !threads) ||
-            (tests[i].kind == SLP_T_SINGLE && threads) ||
-            (tests[i].kind == SLP_T_WASM && !SLP_TEST_WASM)) {
+            (tests[i].kind == SLP_T_SINGLE && threads)) {
             printf("SKIP %s (not for this build)\n", argv[1]);
             return 77;
         }

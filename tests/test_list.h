@@ -1,9 +1,8 @@
 /* test_list.h -- every test, for every build.  SLP_T_THREADS: needs a
- * second thread; SLP_T_SINGLE: only where threads are not supported;
- * SLP_T_WASM: the Asyncify switch only. */
+ * second thread; SLP_T_SINGLE: only where threads are not supported. */
 #ifndef SLP_TEST_LIST_H
 #define SLP_TEST_LIST_H
-enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE, SLP_T_WASM };
+enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
 #define SLP_TESTS(X) \
   X(tasklet_create_is_scheduled, SLP_T_ANY) \
   X(schedule_round_robin, SLP_T_ANY) \
@@ -29,7 +28,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE, SLP_T_WASM };
   X(many_tasklets, SLP_T_ANY) \
   X(strerror_table, SLP_T_ANY) \
   X(retain_and_release, SLP_T_ANY) \
-  X(tasklet_stack_overflow_is_an_error, SLP_T_WASM) \
+  X(tasklet_stack_overflow_is_an_error, SLP_T_ANY) \
   X(verbose_warns_on_dropped_tasklet, SLP_T_ANY) \
   X(channel_send_prefers_receiver, SLP_T_ANY) \
   X(channel_receive_keeps_receiver, SLP_T_ANY) \
