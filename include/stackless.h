@@ -33,6 +33,11 @@
  *       (receive into a static or heap slot, not into a local);
  *       slp_tasklet_restorable() tells.
  *       In the native build every tasklet has its own stack and is soft.
+ *     - stack size: SLP_STACK_SIZE (environment, bytes; default 256 KiB) is
+ *       each tasklet's stack natively and each thread's shared tasklet
+ *       region in wasm.  There are no guard pages: a tasklet found inside
+ *       the lowest 4 KiB at a switch (or, in wasm, that wrote over the
+ *       canaries there) ends with SLP_ESTACKDEPTH instead of going on.
  *
  * HANDLES
  *   Tasklets and channels are 32-bit handles with a generation count.  A
