@@ -152,19 +152,25 @@ test('a 100,000-message pipeline across workers: no long task on the page\'s thr
     // The page's two workers (on two vCPUs a third would take the page's CPU).
     await page.evaluate(() => {
       window.longTasks = [];
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); })
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push([e.startTime, e.duration]); })
         .observe({ type: 'longtask' });
     });
     await page.fill('#pipeline-n', '100000');
     await page.click('#pipeline');
     await page.waitForTimeout(400);
+    // The capture itself can make one long task on the page's thread
+    // (seen: 53 ms inside it, on a 2-vCPU machine): tasks that overlap it
+    // are the harness's, not the page's.
+    const shot0 = await page.evaluate(() => performance.now());
     await screenshot(page, 'demo-pipeline-running', { fullPage: false });
+    const shot1 = await page.evaluate(() => performance.now());
     const result = await page.waitForFunction(() => demo.pipeline, null, { timeout: 120000 }).then((h) => h.jsonValue());
     assert.equal(result.ok, true);
     assert.equal(result.count, 100000);
     await page.waitForTimeout(200);
     const longTasks = await page.evaluate(() => window.longTasks);
-    assert.deepEqual(longTasks.filter((d) => d > 50), [], 'long tasks during the run');
+    const pages = longTasks.filter(([t, d]) => !(t < shot1 && t + d > shot0));
+    assert.deepEqual(pages.filter(([, d]) => d > 50), [], 'long tasks during the run ([start, ms])');
     const fps = await page.evaluate(() => demo.fps);
     assert.ok(fps >= 20, `frame rate ${fps}`);
     assert.deepEqual(p.problems, []);
