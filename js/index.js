@@ -407,6 +407,7 @@ function made(op) {
 }
 
 // Errors after which a sent value surely was not delivered.
+const MAIN_ALONE = new Set([EDEADLOCK, ENOSENDER, ENORECEIVER]);
 const UNDELIVERED = new Set([EINVAL, EBADHANDLE, EDEADLOCK, ECLOSED, ENOTHREAD,
   EOTHERTHREAD, EDEAD, ETHROWDEAD, EBADTHREAD, ETHREADINIT, ENOSENDER, ENORECEIVER,
   EBLOCKTRAP, ESWITCHTRAP, EWOULDBLOCK]);
@@ -879,11 +880,15 @@ function mainChannelOp(code, ch, v) {
       if (UNDELIVERED.has(r)) codec.discard(w);
       w = 0;
     }
-    // Would sleep (EWOULDBLOCK), or nothing else could ever act (EDEADLOCK)
-    // but other threads exist: main code waits in a helper tasklet, and the
-    // event loop counts as able to act meanwhile (it may send itself).  A
-    // thread alone gets Stackless's DeadlockError.
-    if (r === EWOULDBLOCK || (r === EDEADLOCK && A.slp_getthreads(0, 0) > 1))
+    // Would sleep (EWOULDBLOCK), or nothing else here could ever act but
+    // other threads exist: main code waits in a helper tasklet, and the
+    // event loop counts as able to act meanwhile (it may send itself).  That
+    // includes Stackless's rule that main, blocked while the last runnable
+    // tasklet ends, gets ENOSENDER/ENORECEIVER (it has left the channel):
+    // main code here blocks only for the moment of the call (it may run a
+    // helper that was about to finish), and a partner may still come from
+    // another thread.  A thread alone gets Stackless's DeadlockError.
+    if (r === EWOULDBLOCK || (MAIN_ALONE.has(r) && A.slp_getthreads(0, 0) > 1))
       return viaHelper(new Op(code, ch, v));
     return Promise.reject(errorFor(r, w, A.slp_getcurrent()));
   } catch (e) {

@@ -229,3 +229,19 @@ test('a restorable C tasklet revived on another thread after its own was termina
   await B.join();
   void demo;
 });
+
+test('main code blocked for a moment while its own tasklets end still waits for another thread', async () => {
+  const chA = channel(), chB = channel(), go = channel();
+  const th = await startThread(W, 'waitThenSend', go, chB); // sends on chB what it gets on go
+  const gotA = chA.receive(); // a helper waits in chA
+  await new Promise((ok) => setTimeout(ok, 10));
+  tasklet(function* () { yield chA.send('a'); })();
+  // This receive blocks main in C for a moment: the sender above runs, the
+  // helper takes 'a' and ends, and nothing here is runnable any more.
+  // Stackless would give main ENOSENDER; here a partner is on its way.
+  const gotB = chB.receive();
+  assert.equal(await gotA, 'a');
+  await go.send('b');
+  assert.equal(await gotB, 'b');
+  assert.equal(await th.join(), 'received (unexpected)');
+});
