@@ -867,27 +867,30 @@ function mainChannelOp(code, ch, v) {
   try {
     enter();
     let r, w = 0;
-    if (code === OP_RECEIVE) {
-      h32()[scratch >> 2] = 0;
-      r = A.slp_channel_receive(ch.h, scratch);
-      if (r === 0) return Promise.resolve(codec.decode(h32()[scratch >> 2]));
-      w = h32()[scratch >> 2];
-    } else {
-      w = codec.encode(v, ch.shared);
-      r = code === OP_SEND ? A.slp_channel_send(ch.h, w)
-        : A.slp_channel_send_throw(ch.h, E_THROWN, w);
-      if (r === 0) return Promise.resolve();
-      if (UNDELIVERED.has(r)) codec.discard(w);
-      w = 0;
+    // Stackless's rule: main, blocked while the last runnable tasklet here
+    // ends, gets ENOSENDER/ENORECEIVER and leaves the channel.  With other
+    // threads a partner may still come: block again (a thread that may
+    // sleep then sleeps in C; one that may not gets EWOULDBLOCK below).
+    for (let tries = 0; ; tries++) {
+      if (code === OP_RECEIVE) {
+        h32()[scratch >> 2] = 0;
+        r = A.slp_channel_receive(ch.h, scratch);
+        if (r === 0) return Promise.resolve(codec.decode(h32()[scratch >> 2]));
+        w = h32()[scratch >> 2];
+      } else {
+        w = codec.encode(v, ch.shared);
+        r = code === OP_SEND ? A.slp_channel_send(ch.h, w)
+          : A.slp_channel_send_throw(ch.h, E_THROWN, w);
+        if (r === 0) return Promise.resolve();
+        if (UNDELIVERED.has(r)) codec.discard(w);
+        w = 0;
+      }
+      if (!(r === ENOSENDER || r === ENORECEIVER) || tries === 100 || A.slp_getthreads(0, 0) < 2) break;
     }
     // Would sleep (EWOULDBLOCK), or nothing else here could ever act but
     // other threads exist: main code waits in a helper tasklet, and the
-    // event loop counts as able to act meanwhile (it may send itself).  That
-    // includes Stackless's rule that main, blocked while the last runnable
-    // tasklet ends, gets ENOSENDER/ENORECEIVER (it has left the channel):
-    // main code here blocks only for the moment of the call (it may run a
-    // helper that was about to finish), and a partner may still come from
-    // another thread.  A thread alone gets Stackless's DeadlockError.
+    // event loop counts as able to act meanwhile (it may send itself).  A
+    // thread alone gets Stackless's DeadlockError.
     if (r === EWOULDBLOCK || (MAIN_ALONE.has(r) && A.slp_getthreads(0, 0) > 1))
       return viaHelper(new Op(code, ch, v));
     return Promise.reject(errorFor(r, w, A.slp_getcurrent()));
