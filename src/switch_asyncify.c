@@ -97,11 +97,10 @@ static void canaries_set(slp__thread_ctx *c) {
     for (i = 0; i < NCANARY; i++) w[i] = CANARY;
 }
 
-/* The tasklet that just left the region stayed above the band. */
-static int stayed_above(slp__thread_ctx *c, const char *sp) {
+/* Nobody wrote over the band's top since canaries_set. */
+static int canaries_intact(slp__thread_ctx *c) {
     const uint32_t *w = canaries(c);
     int i;
-    if (sp < c->region + GUARD) return 0;
     for (i = 0; i < NCANARY; i++)
         if (w[i] != CANARY) return 0;
     return 1;
@@ -155,7 +154,7 @@ static int keep(void **blk, size_t *blk_size, const void *from, size_t n) {
 void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     slp__thread_ctx *c = th->ctx;
     void *main_sp = slp__sp_get();
-    int r;
+    int r, overflow = 0;
     if (!c->region && buffers_alloc(c) != 0) {
         t->result = SLP_ENOMEM;
         t->ended = 1;
@@ -184,7 +183,8 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
         char *sp = slp__sp_get();
         slp__asyncify_stop_unwind();
         c->unwinding = NULL;
-        if (!stayed_above(c, sp)) {
+        overflow = sp < c->region + GUARD || !canaries_intact(c);
+        if (overflow) {
             t->result = SLP_ESTACKDEPTH;
             t->ended = 1;
         } else if (keep(&t->ctx.stack, &t->ctx.stack_size, sp,
@@ -197,9 +197,10 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
         }
     } else {
         slp__tasklet_epilogue(t, r);
-        if (!stayed_above(c, c->region_top)) t->result = SLP_ESTACKDEPTH;
+        overflow = !canaries_intact(c);
+        if (overflow) t->result = SLP_ESTACKDEPTH;
     }
-    if (t->result == SLP_ESTACKDEPTH) canaries_set(c);
+    if (overflow) canaries_set(c);
     slp__sp_set(main_sp);
 }
 

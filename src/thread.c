@@ -8,9 +8,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -359,12 +358,11 @@ int slp_thread_stop(int id) {
 }
 
 int slp_thread_stopped(int id) {
-    slp__thread *th;
+    slp__thread *self = slp__thread_self(), *th;
     int r;
-    if (!slp__thread_self()) return SLP_ENOTHREAD;
-    slp__lock();
-    th = slp__thread_find(id);
-    r = th ? (int)__atomic_load_n(&th->parked, __ATOMIC_ACQUIRE) : SLP_EBADTHREAD;
+    if (!self) return SLP_ENOTHREAD;
+    if (!(th = other_locked(self, id))) return SLP_EBADTHREAD;
+    r = (int)__atomic_load_n(&th->parked, __ATOMIC_ACQUIRE);
     slp__unlock();
     return r;
 }

@@ -491,6 +491,7 @@ TEST(thread_stop_then_mark_dead) {
     ASSERT_OK(slp_channel_new(&in));
     ASSERT_ERR(slp_thread_stop(slp_thread_id()), SLP_EBADTHREAD);
     ASSERT_ERR(slp_thread_stop(987654), SLP_EBADTHREAD);
+    ASSERT_ERR(slp_thread_stopped(slp_thread_id()), SLP_EBADTHREAD);
     /* A sleeping thread: main blocked in `in`, a soft tasklet in `ch`. */
     ASSERT_OK(slp_thread_start(&id, stop_target, &in));
     while (slp_channel_balance(in) != -1) nap_ms(1);
