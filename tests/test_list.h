@@ -65,5 +65,20 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(single_thread_build_refuses_threads, SLP_T_SINGLE) \
   X(thread_nonblocking_waits_on_wake_word, SLP_T_THREADS) \
   X(thread_idle_raises_deadlock_alarm, SLP_T_THREADS) \
+  X(regress_cross_thread_send_wakes_sleeper, SLP_T_THREADS) \
+  X(regress_handover_order_with_third_queued, SLP_T_ANY) \
+  X(regress_handover_order_prefer_sender, SLP_T_ANY) \
+  X(regress_handover_order_receiver_continues, SLP_T_ANY) \
+  X(regress_handover_order_schedule_all, SLP_T_ANY) \
+  X(regress_channel_remove_middle_waiter, SLP_T_ANY) \
+  X(regress_blocked_refuses_queue_moves, SLP_T_ANY) \
+  X(regress_stale_handle_after_slot_reuse, SLP_T_ANY) \
+  X(regress_remote_run_goes_first, SLP_T_THREADS) \
+  X(regress_switch_trap_on_handover, SLP_T_ANY) \
+  X(regress_error_handler_not_shown_exit, SLP_T_ANY) \
+  X(regress_throw_into_lone_poller, SLP_T_THREADS) \
+  X(regress_self_kill_seen_by_poll, SLP_T_ANY) \
+  X(regress_getthreads_order, SLP_T_THREADS) \
+  X(regress_thread_death_leaks_nothing, SLP_T_THREADS) \
   X(stress_threads_channels, SLP_T_THREADS)
 #endif

@@ -1,0 +1,174 @@
+// Every kind of value a channel carries comes out as it went in: on one
+// thread (by reference, on a channel that never left it, and boxed, on one
+// shared with a thread) and across threads (a copy there and back).  Only
+// the public API (send/receive), so this holds whatever the encoding is.
+import '../test-fixtures/built.mjs';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { init, tasklet, channel, run, startThread } from '../index.js';
+
+await init();
+const W = new URL('../test-fixtures/threads.mjs', import.meta.url);
+
+// [label, value]: each kind, and each edge of the encodings (the 31-bit
+// immediate integers end at +-2^30).
+const PRIMITIVES = [
+  ['undefined', undefined], ['null', null], ['false', false], ['true', true],
+  ['0', 0], ['-0', -0], ['1', 1], ['-1', -1], ['NaN', NaN],
+  ['2^30 - 1', 2 ** 30 - 1], ['2^30', 2 ** 30], ['-2^30', -(2 ** 30)], ['-2^30 - 1', -(2 ** 30) - 1],
+  ['2^31 - 1', 2 ** 31 - 1], ['2^31', 2 ** 31], ['-2^31', -(2 ** 31)], ['2^32', 2 ** 32],
+  ['2^53 + 2', 2 ** 53 + 2], ['0.1', 0.1], ['-1.5', -1.5], ['MIN_VALUE', Number.MIN_VALUE],
+  ['MAX_VALUE', Number.MAX_VALUE], ['Infinity', Infinity], ['-Infinity', -Infinity],
+  ['0n', 0n], ['-1n', -1n], ['2^64 BigInt', 2n ** 64n], ['-2^100 BigInt', -(2n ** 100n)],
+  ['empty string', ''], ['ASCII', 'a'], ['NUL inside', 'a\0b'], ['accents', 'é ü ß'],
+  ['surrogate pair', '😀 x 𝄞'], ['long string', 'xyz'.repeat(100000)],
+  ['numeric string', '12'], ['"true"', 'true'],
+];
+// Strings that are not well-formed UTF-16: a copy through UTF-8 loses them.
+const LONE_SURROGATES = [['lone high', 'a\uD83D'], ['lone low', '\uDE00b'], ['reversed pair', '\uDE00\uD83D']];
+
+function binaries() {
+  const buf = new ArrayBuffer(16);
+  new Uint8Array(buf).set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 255]);
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, -0.25);
+  return [
+    ['ArrayBuffer', buf],
+    ['empty ArrayBuffer', new ArrayBuffer(0)],
+    ['Uint8Array', new Uint8Array([0, 1, 255])],
+    ['Int8Array', new Int8Array([-128, -1, 0, 127])],
+    ['Uint8ClampedArray', new Uint8ClampedArray([0, 128, 255])],
+    ['Int16Array', new Int16Array([-32768, -1, 32767])],
+    ['Uint16Array', new Uint16Array([0, 65535])],
+    ['Int32Array', new Int32Array([-(2 ** 31), -1, 2 ** 31 - 1])],
+    ['Uint32Array', new Uint32Array([0, 2 ** 32 - 1])],
+    ['Float32Array', new Float32Array([-0, 1.5, NaN, Infinity])],
+    ['Float64Array', new Float64Array([-0, 0.1, NaN, -Infinity])],
+    ['BigInt64Array', new BigInt64Array([-(2n ** 63n), -1n, 2n ** 63n - 1n])],
+    ['BigUint64Array', new BigUint64Array([0n, 2n ** 64n - 1n])],
+    ['DataView', dv],
+    ['a view into the middle of a buffer', new Uint16Array(buf, 4, 3)],
+    ['a DataView into the middle of a buffer', new DataView(buf, 3, 5)],
+  ];
+}
+
+const OBJECTS = [
+  ['empty object', {}], ['empty array', []],
+  ['nested', { a: [1, 2.5, 'x', null, true, false, { b: { c: [] } }], s: 'é😀', n: -7 }],
+  ['array of kinds', [0, 2 ** 30, -(2 ** 30) - 1, 'two', [3], { four: 4 }]],
+  ['lone surrogates inside an object', { s: '\uD800', t: ['\uDFFF'] }],
+];
+
+function bytesOf(v) {
+  return [...new Uint8Array(v instanceof ArrayBuffer ? v : v.buffer,
+    v instanceof ArrayBuffer ? 0 : v.byteOffset, v.byteLength)];
+}
+
+// got is want, or a faithful copy of it.
+function assertSame(got, want, label) {
+  if (want instanceof ArrayBuffer || ArrayBuffer.isView(want)) {
+    assert.equal(Object.prototype.toString.call(got), Object.prototype.toString.call(want), label);
+    assert.equal(got.constructor, want.constructor, label);
+    assert.equal(got.byteLength, want.byteLength, label);
+    assert.deepEqual(bytesOf(got), bytesOf(want), label);
+    if (ArrayBuffer.isView(want) && !(want instanceof DataView)) {
+      assert.equal(got.length, want.length, label);
+      for (let i = 0; i < want.length; i++)
+        assert.ok(Object.is(got[i], want[i]), `${label}[${i}]: ${got[i]} is not ${want[i]}`);
+    }
+  } else if (want !== null && typeof want === 'object') {
+    assert.deepEqual(got, want, label);
+  } else {
+    assert.equal(typeof got, typeof want, label);
+    assert.ok(Object.is(got, want), `${label}: got ${String(got).slice(0, 40)}, want ${String(want).slice(0, 40)}`);
+  }
+}
+
+// Tasklets on this thread: one receives what the other sends.
+async function viaTasklets(ch, values) {
+  const got = [];
+  tasklet(function* () { for (let i = 0; i < values.length; i++) got.push(yield ch.receive()); })();
+  tasklet(function* () { for (const [, v] of values) yield ch.send(v); })();
+  await run();
+  return got;
+}
+
+// Out to a thread and back: copied there, copied again on the way back.
+async function viaThread(values) {
+  const out = channel(), back = channel();
+  const th = await startThread(W, 'echo', out, back, values.length);
+  const got = [];
+  for (const [, v] of values) {
+    await out.send(v);
+    got.push(await back.receive());
+  }
+  assert.equal(await th.join(), values.length);
+  return got;
+}
+
+async function shared() { // a channel that has been handed to a thread
+  const ch = channel();
+  await (await startThread(W, 'info', ch)).join();
+  return ch;
+}
+
+const ALL = () => [...PRIMITIVES, ...LONE_SURROGATES, ...binaries(), ...OBJECTS];
+
+test('one thread, a channel that never left it: the same values, objects by identity', async () => {
+  const values = ALL();
+  const got = await viaTasklets(channel(), values);
+  assert.equal(got.length, values.length);
+  values.forEach(([label, v], i) => {
+    if (v !== null && typeof v === 'object') assert.equal(got[i], v, `${label}: the original`);
+    else assertSame(got[i], v, label);
+  });
+});
+
+test('one thread, a channel shared with a thread: the same values, objects by identity', async () => {
+  const values = [...PRIMITIVES, ...binaries(), ...OBJECTS];
+  const got = await viaTasklets(await shared(), values);
+  values.forEach(([label, v], i) => {
+    if (v !== null && typeof v === 'object') assert.equal(got[i], v, `${label}: the original`);
+    else assertSame(got[i], v, label);
+  });
+});
+
+test('across threads: every kind of value comes back equal (a copy)', async () => {
+  const values = [...PRIMITIVES, ...binaries(), ...OBJECTS];
+  const got = await viaThread(values);
+  assert.equal(got.length, values.length);
+  values.forEach(([label, v], i) => {
+    assertSame(got[i], v, label);
+    if (v !== null && typeof v === 'object') assert.notEqual(got[i], v, `${label}: a copy`);
+  });
+});
+
+const LONE_TODO = 'the UTF-8 copy of a string turns lone surrogates into U+FFFD (structured clone keeps them)';
+
+test('one thread, a channel shared with a thread: strings that are not well-formed UTF-16 come out unchanged',
+  { todo: LONE_TODO }, async () => {
+    const got = await viaTasklets(await shared(), LONE_SURROGATES);
+    LONE_SURROGATES.forEach(([label, v], i) => assertSame(got[i], v, label));
+  });
+
+test('across threads: strings that are not well-formed UTF-16 come back unchanged', { todo: LONE_TODO }, async () => {
+  const got = await viaThread(LONE_SURROGATES);
+  LONE_SURROGATES.forEach(([label, v], i) => assertSame(got[i], v, label));
+});
+
+test('across threads: an Error keeps its class and message', async () => {
+  const [e] = await viaThread([['RangeError', new RangeError('out of range')]]);
+  assert.ok(e instanceof RangeError, String(e));
+  assert.equal(e.message, 'out of range');
+});
+
+test('across threads: values are received in order, mixed kinds back to back', async () => {
+  const values = [];
+  for (let i = 0; i < 64; i++) {
+    const k = i % 8;
+    values.push([`#${i}`, k === 0 ? i : k === 1 ? -i - 0.5 : k === 2 ? `s${i}` : k === 3 ? { i }
+      : k === 4 ? i % 2 === 0 : k === 5 ? BigInt(i) * 10n ** 20n : k === 6 ? new Int32Array([i, -i]) : 2 ** 30 + i]);
+  }
+  const got = await viaThread(values);
+  values.forEach(([label, v], i) => assertSame(got[i], v, label));
+});

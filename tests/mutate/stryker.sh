@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# stryker.sh -- Stryker (from npm, installed under build/stryker) on the JS
+# layer's js/values.js, in a sandbox copy, with js/test/values.test.mjs as
+# the test.  Reports the share of mutants killed; fails below --break.
+#   tests/mutate/stryker.sh [--break PERCENT]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+BREAK=0
+[ "${1:-}" = --break ] && BREAK=$2
+VERSION=9.5.1 # the last line that runs on Node 20
+DIR=build/stryker
+if [ ! -x "$DIR/node_modules/.bin/stryker" ] ||
+   ! grep -q "\"version\": \"$VERSION\"" "$DIR/node_modules/@stryker-mutator/core/package.json"; then
+    mkdir -p "$DIR"
+    [ -f "$DIR/package.json" ] || echo '{ "private": true }' > "$DIR/package.json"
+    npm install --prefix "$DIR" --no-audit --no-fund --loglevel=error \
+        "@stryker-mutator/core@$VERSION"
+fi
+node js/tools/build.mjs --if-missing # the modules the test loads
+# Stryker finds its plugins next to itself.
+rm -f "$DIR/report.json"
+"$DIR/node_modules/.bin/stryker" run tests/mutate/stryker.config.json
+# The score from the report: killed + timeout over all that ran.
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const n = {};
+for (const f of Object.values(r.files)) for (const m of f.mutants) n[m.status] = (n[m.status] || 0) + 1;
+const caught = (n.Killed || 0) + (n.Timeout || 0);
+const ran = caught + (n.Survived || 0) + (n.NoCoverage || 0);
+const share = ran ? (100 * caught) / ran : 0;
+console.log(`stryker: ${caught} of ${ran} mutants of js/values.js caught (${share.toFixed(1)}%): ` + JSON.stringify(n));
+if (share < Number(process.argv[2])) { console.log(`stryker: FAIL: below ${process.argv[2]}%`); process.exit(1); }
+' "$DIR/report.json" "$BREAK"
