@@ -72,6 +72,9 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(regress_handover_order_schedule_all, SLP_T_ANY) \
   X(regress_channel_remove_middle_waiter, SLP_T_ANY) \
   X(regress_blocked_refuses_queue_moves, SLP_T_ANY) \
+  X(regress_thread_waiting_counts, SLP_T_ANY) \
+  X(regress_nested_run_returns_to_innermost, SLP_T_ANY) \
+  X(regress_channel_release_counts, SLP_T_ANY) \
   X(regress_stale_handle_after_slot_reuse, SLP_T_ANY) \
   X(regress_remote_run_goes_first, SLP_T_THREADS) \
   X(regress_switch_trap_on_handover, SLP_T_ANY) \

@@ -215,6 +215,73 @@ TEST(regress_blocked_refuses_queue_moves) {
     ASSERT_OK(slp_tasklet_release(r));
 }
 
+/* ---- what a thread has waiting: queued and blocked, not paused -------- */
+
+TEST(regress_thread_waiting_counts) {
+    slp_tasklet q, p, b;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_EQ(slp_thread_waiting(), 0);
+    ASSERT_EQ(slp_thread_pending(), 0);
+    b = spawn(receive_log, "B");
+    ASSERT_OK(slp_run()); /* blocked */
+    ASSERT_EQ(slp_thread_waiting(), 1);
+    q = spawn(note, "Q"); /* queued */
+    ASSERT_EQ(slp_thread_waiting(), 2);
+    p = spawn(note, "P");
+    ASSERT_OK(slp_tasklet_remove(p)); /* paused: alive, but nobody can make it run */
+    ASSERT_EQ(slp_thread_waiting(), 2);
+    ASSERT_EQ(slp_thread_pending(), 3);
+    ASSERT_OK(slp_run());
+    ASSERT_EQ(slp_thread_waiting(), 1);
+    ASSERT_OK(slp_channel_send(ch, "v"));
+    ASSERT_EQ(slp_thread_waiting(), 0);
+    ASSERT_EQ(slp_thread_pending(), 1);
+    ASSERT_LOG("Q B:v");
+    ASSERT_OK(slp_tasklet_release(p));
+    ASSERT_EQ(slp_thread_pending(), 0);
+    ASSERT_OK(slp_tasklet_release(q));
+    ASSERT_OK(slp_tasklet_release(b));
+}
+
+/* ---- a nested run(): the innermost watchdog gets control back (§3.3) -- */
+
+static int nested_runner(void *arg) {
+    (void)arg;
+    spawn(receive_log, "T2"); /* blocks */
+    EV("T1 run");
+    ASSERT_OK(slp_run()); /* T1 is the innermost watchdog now */
+    EV("T1 back");
+    return 0;
+}
+
+TEST(regress_nested_run_returns_to_innermost) {
+    ASSERT_OK(slp_channel_new(&ch));
+    spawn(nested_runner, NULL);
+    ASSERT_OK(slp_run());
+    EV("main back");
+    ASSERT_EQ(slp_channel_balance(ch), -1);
+    ASSERT_OK(slp_channel_send(ch, "v"));
+    ASSERT_LOG("T1 run T1 back main back T2:v");
+}
+
+/* ---- a channel released more often than retained --------------------- */
+
+TEST(regress_channel_release_counts) {
+    slp_channel c;
+    slp_tasklet r;
+    ASSERT_OK(slp_channel_new(&c));
+    ch = c;
+    r = spawn(receive_log, "R");
+    ASSERT_OK(slp_run()); /* R waits in it: the channel stays */
+    ASSERT_OK(slp_channel_release(c));
+    ASSERT_EQ(slp_channel_balance(c), -1);
+    ASSERT_ERR(slp_channel_release(c), SLP_EINVAL); /* no reference left to drop */
+    ASSERT_OK(slp_channel_send(c, "v")); /* its last waiter leaves: freed */
+    ASSERT_LOG("R:v");
+    ASSERT_ERR(slp_channel_balance(c), SLP_BALANCE_BADHANDLE);
+    ASSERT_OK(slp_tasklet_release(r));
+}
+
 /* ---- a released handle stays dead after its slot is reused ------------ */
 
 TEST(regress_stale_handle_after_slot_reuse) {

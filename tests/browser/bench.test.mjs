@@ -18,7 +18,7 @@ test('the benchmark runs on the page\'s thread and in a worker, beside the Node 
   const p = await openPage(s.url + '#bench');
   const { page } = p;
   try {
-    await page.waitForFunction(() => !document.querySelector('#bench-page')?.disabled, null, { timeout: 60000 });
+    await page.waitForFunction(() => !document.querySelector('#bench-page')?.disabled, null, { timeout: 120000 });
     const worker = await page.evaluate((a) => demo.benchApi.run('worker', a), QUICK);
     const main = await page.evaluate((a) => demo.benchApi.run('page', a), QUICK);
     for (const figs of [worker, main]) for (const n of QUICK) assert.ok(figs[n] > 0, `${n} = ${figs[n]}`);

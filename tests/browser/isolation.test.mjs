@@ -15,7 +15,7 @@ test('served without COOP/COEP, the service worker makes the page cross-origin i
   try {
     const first = await p.page.goto(s.url);
     assert.equal(first.headers()['cross-origin-embedder-policy'], undefined, 'the server sent no COEP');
-    await p.page.waitForFunction(() => window.crossOriginIsolated === true && window.demo?.isReady, null, { timeout: 60000 });
+    await p.page.waitForFunction(() => window.crossOriginIsolated === true && window.demo?.isReady, null, { timeout: 120000 });
     const st = await p.page.evaluate(() => ({ coi: window.coiStatus, controlled: !!navigator.serviceWorker.controller,
       seed: window.demo.seed }));
     assert.equal(st.coi, 'isolated');
@@ -34,7 +34,7 @@ test('not isolated (service worker refused): the page says so and explains the f
   const p = await openPage(null);
   try {
     await p.page.goto(s.url + '?coi=0');
-    await p.page.waitForFunction(() => window.demo?.initError || window.demo?.isReady, null, { timeout: 30000 });
+    await p.page.waitForFunction(() => window.demo?.initError || window.demo?.isReady, null, { timeout: 120000 });
     assert.equal(await p.page.evaluate(() => crossOriginIsolated), false);
     const notice = await p.page.textContent('#notice');
     assert.match(notice, /not cross-origin isolated/);
@@ -53,7 +53,7 @@ test('not isolated (service worker refused): the page says so and explains the f
     assert.equal(st.workers, false, 'no worker controls without shared memory');
     assert.match(st.seed, /needs workers/);
     await p.page.click('#ring');
-    await p.page.waitForFunction(() => /went round/.test(document.querySelector('#ring-result').textContent), null, { timeout: 10000 });
+    await p.page.waitForFunction(() => /went round/.test(document.querySelector('#ring-result').textContent), null, { timeout: 120000 });
     // The picture shows the ring's tasklets on the page's lane, as the runtime has them.
     const seen = await p.page.evaluate(() => {
       const snap = window.demo.api.slp.snapshot();

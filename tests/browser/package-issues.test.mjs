@@ -10,7 +10,7 @@ test('main code may have several channel operations waiting at once', async () =
   const s = await server();
   const p = await openPage(`${s.base}/tests/browser/fixtures/concurrent-receives.html`);
   try {
-    const r = await p.page.waitForFunction(() => window.result, null, { timeout: 30000 }).then((h) => h.jsonValue());
+    const r = await p.page.waitForFunction(() => window.result, null, { timeout: 120000 }).then((h) => h.jsonValue());
     assert.deepEqual(r.a, ['THREAD(1): Waiting for death of THREAD(2)', 'THREAD(2): Has 1 tasklets in its scheduler',
       'THREAD(1): Death of THREAD(2) detected']);
     assert.deepEqual(r.b, ['SLAVE STARTING', 'SLAVE: ECHO 1', 'SLAVE: ECHO 2', 'SLAVE: ECHO 3', 'SLAVE: QUIT', 'SLAVE ENDING']);
@@ -24,7 +24,7 @@ test('snapshot(): every tasklet of every thread, from slp_snapshot (the picture 
   const s = await server();
   const p = await openPage(s.url);
   try {
-    await p.page.waitForFunction(() => window.demo?.isReady, null, { timeout: 60000 });
+    await p.page.waitForFunction(() => window.demo?.isReady, null, { timeout: 120000 });
     assert.equal(await p.page.evaluate(() => typeof demo.api.slp.snapshot), 'function');
     assert.equal(await p.page.evaluate(() => demo.lastSnapshot.source), 'snapshot');
   } finally {
@@ -36,12 +36,14 @@ test('a C tasklet without C state can be revived on another worker (bind_thread)
   const s = await server();
   const p = await openPage(s.url);
   try {
-    await p.page.waitForFunction(() => window.demo?.isReady, null, { timeout: 60000 });
+    await p.page.waitForFunction(() => window.demo?.isReady, null, { timeout: 120000 });
     // Once it waits (blocked receiving), it has no C state.
-    const restorable = await p.page.waitForFunction(() => {
+    // Wait for the state (its C tasklet blocked), then look: a false
+    // answer fails at once instead of waiting for the timeout.
+    const { restorable } = await p.page.waitForFunction(() => {
       const t = [...demo.api.known.values()].find((k) => k.c)?.tasklet;
-      return t && t.blocked_kind === 1 ? t.restorable : false;
-    }, null, { timeout: 10000 }).then((h) => h.jsonValue()).catch(() => false);
+      return t && t.blocked_kind === 1 ? { restorable: t.restorable } : false;
+    }, null, { timeout: 120000 }).then((h) => h.jsonValue());
     assert.equal(restorable, true, 'demo.echoRestorable keeps its value in the heap, not on the C stack');
   } finally {
     await p.close();

@@ -38,7 +38,7 @@ async function openBundle(dist, isolation, name) {
   p.page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
   try {
     await p.page.goto(s.base + '/');
-    const r = await p.page.waitForFunction(() => window.result, null, { timeout: 30000 }).then((h) => h.jsonValue());
+    const r = await p.page.waitForFunction(() => window.result, null, { timeout: 120000 }).then((h) => h.jsonValue());
     if (name) await screenshot(p.page, name);
     return { r, fetched, problems: p.problems };
   } finally {

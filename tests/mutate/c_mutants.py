@@ -96,6 +96,10 @@ MUTANTS = [
          old="channel_gc(c);", new="",
          why="a released channel whose last waiter is unlinked is never freed"),
 
+    dict(id="chan-release-twice", file="channel.c", line="if (c->urefs == 0) return unlock_ret(SLP_EINVAL);",
+         old="if (c->urefs == 0) return unlock_ret(SLP_EINVAL);", new="",
+         why="releasing a channel more often than it was retained is accepted"),
+
     # ----------------------------------------------------------- handle.c
     dict(id="handle-gen-bump", file="handle.c", line="s->gen = (s->gen + 1u) & SLP__GEN_MASK;",
          old="s->gen = (s->gen + 1u) & SLP__GEN_MASK;", new="",
@@ -116,9 +120,9 @@ MUTANTS = [
     dict(id="task-retain-main", file="tasklet.c", line="if (t->is_main) return unlock_ret(SLP_EINVAL);",
          old="if (t->is_main) return unlock_ret(SLP_EINVAL);", new="",
          why="retain accepts a main tasklet (which release then frees)"),
-    dict(id="task-gc-blocked", file="tasklet.c", line="if (t->urefs || t->has_frame || t->in_ring",
-         old=" || t->blocked", new="",
-         why="an unreferenced blocked tasklet is freed while its channel holds it"),
+    dict(id="task-gc-urefs", file="tasklet.c", line="if (t->urefs || t->has_frame || t->in_ring",
+         old="t->urefs || ", new="",
+         why="a tasklet is freed while a user still holds its handle"),
     dict(id="task-bind-scheduled", file="tasklet.c", line="if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);",
          old="if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);", new="",
          why="bind accepts a scheduled tasklet"),
@@ -146,6 +150,10 @@ MUTANTS = [
     dict(id="task-bind-thread-runnable", file="tasklet.c", line="if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);",
          old="if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);", new="",
          why="bind_thread moves a queued tasklet"),
+
+    dict(id="task-setup-alive", file="tasklet.c", line="if (t->has_frame && t->thread) return unlock_ret(SLP_EALIVE);",
+         old="if (t->has_frame && t->thread) return unlock_ret(SLP_EALIVE);", new="",
+         why="setup of a live tasklet queues it a second time"),
 
     # -------------------------------------------------------- scheduler.c
     dict(id="sched-remove-head", file="scheduler.c", line="if (th->head == t) th->head = t->next;",
@@ -182,6 +190,16 @@ MUTANTS = [
                   "thread (main stays queued) given two run() calls from elsewhere before it "
                   "wakes, whose order no rule of Stackless fixes"),
 
+    dict(id="sched-append-order", file="scheduler.c", line="h->prev->next = t;", swap="h->prev = t;",
+         why="ring_append relinks the old last tasklet after moving the head's back link (swapped order)"),
+    dict(id="sched-innermost-watchdog", file="scheduler.c",
+         line="return th->nwatchdogs ? th->watchdogs[th->nwatchdogs - 1] : th->main;",
+         old="th->watchdogs[th->nwatchdogs - 1]", new="th->watchdogs[0]",
+         why="nested run(): control goes back to the outermost watchdog"),
+    dict(id="sched-schedule-next", file="scheduler.c", line="next = self->in_ring ? self->next : th->head;",
+         old="self->in_ring ? self->next : th->head", new="th->head",
+         why="schedule() picks the current position, i.e. itself"),
+
     # ----------------------------------------------------------- thread.c
     dict(id="thread-getthreads-order", file="thread.c", line="pos = first ? total - n : 0;",
          old="total - n", new="n",
@@ -199,8 +217,15 @@ MUTANTS = [
          old=" || t->in_ring", new="",
          why="thread_waiting() misses queued tasklets"),
 
+    dict(id="thread-find-dead", file="thread.c", line="if (th->id == id && th->state == SLP__TH_ALIVE) return th;",
+         old=" && th->state == SLP__TH_ALIVE", new="",
+         why="a dead thread (not yet joined) is found by id"),
+
     # ------------------------------------------------------ sync_pthread.c
     dict(id="sync-futex-wake", file="sync_pthread.c", line="slp__futex_wake(&th->wake_seq, 0x7fffffff);",
          old="slp__futex_wake(&th->wake_seq, 0x7fffffff);", new="",
          why="a thread sleeping in the kernel is never woken"),
+    dict(id="sync-unlock-wake", file="sync_pthread.c", line="== 2) slp__futex_wake(&big, 1);",
+         old="slp__futex_wake(&big, 1);", new="(void)0;",
+         why="unlock never wakes a thread waiting for the lock in the kernel"),
 ]

@@ -31,8 +31,12 @@ from c_mutants import MUTANTS  # noqa: E402
 TREE = ["CMakeLists.txt", "cmake", "include", "src", "tests", "examples", "bench", "wasm"]
 
 
+REPORT = []
+
+
 def log(msg):
     print(msg, flush=True)
+    REPORT.append(msg)
 
 
 def copy_tree(dst):
@@ -161,7 +165,7 @@ def main():
                 f.write(original)
         dt = time.time() - t1
         if rc != 0:
-            failed = [mt.group(1) for mt in re.finditer(r"Test +#\d+: (\S+) \.*\*\*\*", out)]
+            failed = [mt.group(1) for mt in re.finditer(r"Test +#\d+: (\S+) \.*\*\*\*(?:Failed|Timeout|Exception)", out)]
             first = failed[0] if failed else "(ctest %d)" % rc
             results["caught"].append((m, first))
             note = "  (listed as a survivor: unmark it)" if m.get("survives") else ""
@@ -188,6 +192,8 @@ def main():
         log("  stale %s (%s): %s -- mend its entry in tests/mutate/c_mutants.py" % (m["id"], m["file"], err))
     for m, out in results["invalid"]:
         log("  invalid %s:\n%s" % (m["id"], out))
+    with open(os.path.join(args.build, "report.txt"), "w") as f:
+        f.write("\n".join(REPORT) + "\n")
     ok = True
     if only:
         return 0
