@@ -165,7 +165,8 @@ def main():
                 f.write(original)
         dt = time.time() - t1
         if rc != 0:
-            failed = [mt.group(1) for mt in re.finditer(r"Test +#\d+: (\S+) \.*\*\*\*(?:Failed|Timeout|Exception)", out)]
+            failed = [mt.group(1) + (" (timeout)" if mt.group(2) == "Timeout" else "")
+                      for mt in re.finditer(r"Test +#\d+: (\S+) \.*\*\*\*(Failed|Timeout|Exception)", out)]
             first = failed[0] if failed else "(ctest %d)" % rc
             results["caught"].append((m, first))
             note = "  (listed as a survivor: unmark it)" if m.get("survives") else ""
