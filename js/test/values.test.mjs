@@ -3,9 +3,9 @@
 // shared with a thread) and across threads (a copy there and back).  Only
 // the public API (send/receive), so this holds whatever the encoding is.
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { init, tasklet, channel, run, startThread } from '../index.js';
+import { init, tasklet, channel, run, startThread, DeadlockError, Channel } from '../index.js';
 
 await init();
 const W = new URL('../test-fixtures/threads.mjs', import.meta.url);
@@ -94,22 +94,34 @@ async function viaTasklets(ch, values) {
 }
 
 // Out to a thread and back: copied there, copied again on the way back.
+// One echo thread serves every test of this file (a thread costs far more
+// than the values; Stryker runs this file once per mutant), terminated
+// at the end.
+let echo = null;
 async function viaThread(values) {
-  const out = channel(), back = channel();
-  const th = await startThread(W, 'echo', out, back, values.length);
+  if (!echo) {
+    const out = channel(), back = channel();
+    echo = { out, back, th: await startThread(W, 'echo', out, back, 1e9) };
+  }
   const got = [];
   for (const [, v] of values) {
-    await out.send(v);
-    got.push(await back.receive());
+    await echo.out.send(v);
+    got.push(await echo.back.receive());
   }
-  assert.equal(await th.join(), values.length);
   return got;
 }
+after(async () => {
+  if (!echo) return;
+  await echo.th.terminate();
+});
 
+let sharedCh = null;
 async function shared() { // a channel that has been handed to a thread
-  const ch = channel();
-  await (await startThread(W, 'info', ch)).join();
-  return ch;
+  if (!sharedCh) {
+    sharedCh = channel();
+    await (await startThread(W, 'info', sharedCh)).join();
+  }
+  return sharedCh;
 }
 
 const ALL = () => [...PRIMITIVES, ...LONE_SURROGATES, ...binaries(), ...OBJECTS];
@@ -156,10 +168,39 @@ test('across threads: strings that are not well-formed UTF-16 come back unchange
   LONE_SURROGATES.forEach(([label, v], i) => assertSame(got[i], v, label));
 });
 
-test('across threads: an Error keeps its class and message', async () => {
-  const [e] = await viaThread([['RangeError', new RangeError('out of range')]]);
-  assert.ok(e instanceof RangeError, String(e));
-  assert.equal(e.message, 'out of range');
+test('across threads: an Error keeps its class, name, message and code', async () => {
+  const custom = new Error('mine');
+  custom.name = 'MyError';
+  const coded = Object.assign(new TypeError('with a code'), { code: 'E_X', errno: -5 });
+  const [range, named, withCode, ours] = await viaThread([['RangeError', new RangeError('out of range')],
+    ['custom name', custom], ['code', coded], ['the package\'s', new DeadlockError(-1, 'stuck')]]);
+  assert.ok(range instanceof RangeError, String(range));
+  assert.equal(range.message, 'out of range');
+  assert.ok(named instanceof Error);
+  assert.equal(named.name, 'MyError');
+  assert.equal(named.message, 'mine');
+  assert.ok(withCode instanceof TypeError);
+  assert.equal(withCode.code, 'E_X');
+  assert.equal(withCode.errno, -5);
+  assert.ok(ours instanceof DeadlockError, String(ours));
+  assert.equal(ours.message, 'stuck');
+  assert.equal(ours.code, -1);
+});
+
+test('across threads: a channel, alone or inside an object, comes back usable', async () => {
+  const a = channel(), b = channel();
+  const [gotA, obj] = await viaThread([['channel', a], ['object', { reply: b, n: 1, more: [b] }]]);
+  assert.ok(gotA instanceof Channel);
+  assert.ok(obj.reply instanceof Channel);
+  assert.ok(obj.more[0] instanceof Channel);
+  assert.equal(obj.n, 1);
+  for (const [mine, back] of [[a, gotA], [b, obj.reply], [b, obj.more[0]]]) {
+    let got;
+    tasklet(function* () { got = yield mine.receive(); })();
+    tasklet(function* () { yield back.send('through'); })();
+    await run();
+    assert.equal(got, 'through');
+  }
 });
 
 test('across threads: values are received in order, mixed kinds back to back', async () => {
