@@ -213,3 +213,42 @@ test('across threads: values are received in order, mixed kinds back to back', a
   const got = await viaThread(values);
   values.forEach(([label, v], i) => assertSame(got[i], v, label));
 });
+
+test('across threads: a tasklet comes back as the same tasklet of this thread', async () => {
+  const t = tasklet(function* () {}); // bound, not scheduled: nothing changes it meanwhile
+  const [got] = await viaThread([['tasklet', t]]);
+  assert.equal(typeof got, typeof t);
+  assert.equal(String(got), String(t)); // the same handle
+  assert.equal(got.thread_id, t.thread_id);
+});
+
+test('across threads: a tasklet inside an object comes back too',
+  { todo: 'a tasklet wrapper is callable (typeof "function"): the JSON copy drops it from the object' }, async () => {
+    const t = tasklet(function* () {});
+    const [obj] = await viaThread([['object', { t, also: [t] }]]);
+    assert.equal(String(obj.t), String(t));
+    assert.equal(String(obj.also[0]), String(t));
+  });
+
+test('across threads: a function or a symbol cannot be sent, and says so', async () => {
+  await viaThread([['warm up', 0]]);
+  for (const v of [() => 1, Symbol('s')])
+    await assert.rejects(echo.out.send(v), (e) => e instanceof TypeError && /cannot be sent to another thread/.test(e.message));
+  const [after] = await viaThread([['after', 'still works']]); // nothing was left half sent
+  assert.equal(after, 'still works');
+});
+
+test('across threads: a copied Error keeps its stack, and its fields stay writable', async () => {
+  const e = new RangeError('r');
+  const [got] = await viaThread([['error', e]]);
+  assert.equal(got.stack, e.stack);
+  got.message = 'changed';
+  assert.equal(got.message, 'changed');
+  const named = Object.assign(new Error('n'), { name: 'Custom' });
+  const [n] = await viaThread([['named', named]]);
+  n.name = 'Renamed';
+  assert.equal(n.name, 'Renamed');
+  const [plain] = await viaThread([['no code', new Error('x')]]);
+  assert.equal('code' in plain, false);
+  assert.equal('errno' in plain, false);
+});
