@@ -132,7 +132,8 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
         uint32_t seen;
         if (th->head) return th->head;
         w = watchdog_or_main(th);
-        if (w != self && floating(w)) {
+        if (w != self && floating(w) &&
+            !(th->runflags & SLP_RUN_THREADBLOCK)) {
             slp__ring_append(th, w);
             return w;
         }
@@ -141,6 +142,12 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
             return self;
         }
         if (awake <= 1) {
+            /* Nobody could wake this thread: with threadblock, the first
+             * thread still revives its watchdog (Stackless's rule 3). */
+            if (w != self && floating(w) && th == slp__thread_first()) {
+                slp__ring_append(th, w);
+                return w;
+            }
             undo_block(th, self);
             slp__unlock();
             th->block_err = SLP_EDEADLOCK;
@@ -284,6 +291,12 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
         slp__ring_append(th, w);
         th->current = w;
     }
+    if (slp__hooked()) { /* t is still current for the callback */
+        slp__tasklet *next = th->current;
+        th->current = t;
+        next = slp__switch_hook(th, t, next);
+        th->current = th->head = next;
+    }
     slp__tasklet_gc(t);
     slp__unlock();
 }
@@ -309,7 +322,11 @@ int slp_schedule(void) {
     slp__thread *th = slp__self();
     slp__tasklet *self, *next;
     if (!th) return slp__self_error();
-    if (poll_alone(th)) {
+    if (__builtin_expect(th->interrupt_wd != NULL, 0)) { /* a tick */
+        int err = slp__tick(th);
+        if (err) return err;
+    }
+    if (!slp__hooked() && poll_alone(th)) {
         slp__idle_poll();
         return 0;
     }
@@ -326,7 +343,7 @@ int slp_schedule(void) {
         slp__unlock();
         return SLP_EEXIT;
     }
-    if (next == self) {
+    if (next == self && !slp__hooked()) {
         /* Alone: the caller is polling (often, on a thread that waits for
          * another one).  One critical section, not two: a throw that comes
          * in during the poll is seen at the next call instead. */
@@ -348,6 +365,10 @@ int slp_schedule_remove(void) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *self;
     if (!th) return slp__self_error();
+    if (th->interrupt_wd) { /* a tick */
+        int err = slp__tick(th);
+        if (err) return err;
+    }
     slp__lock();
     self = th->current;
     if (self->exiting) {
@@ -362,53 +383,32 @@ int slp_schedule_remove(void) {
     return slp__block(th, self);
 }
 
-int slp_run(void) {
+/* schedule(retval) and schedule_remove(retval): the value goes through the
+ * caller's tempval, which whoever resumes it may change. */
+static int schedule_value(int remove, void *retval, void **out) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *self;
     int err;
     if (!th) return slp__self_error();
     slp__lock();
     self = th->current;
-    if (th->runcount <= 1 && self->in_ring) { /* nothing else to run */
-        slp__unlock();
-        return 0;
-    }
-    if (th->switch_trap) {
-        slp__unlock();
-        return SLP_ESWITCHTRAP;
-    }
-    if (th->nwatchdogs == th->capwatchdogs) {
-        int cap = th->capwatchdogs ? th->capwatchdogs * 2 : 4;
-        slp__tasklet **w = realloc(th->watchdogs, (size_t)cap * sizeof *w);
-        if (!w) {
-            slp__unlock();
-            return SLP_ENOMEM;
-        }
-        th->watchdogs = w;
-        th->capwatchdogs = cap;
-    }
-    th->watchdogs[th->nwatchdogs++] = self;
-    self->is_watchdog = 1;
-    if (self->in_ring) slp__ring_remove(th, self);
-    err = slp__switch_to(th, th->head ? th->head : self);
-    /* Back: leave the watchdog stack (we may be anywhere in it if we were
-     * revived by an explicit insert). */
-    slp__lock();
-    th = self->thread;
-    if (th) {
-        int i;
-        for (i = th->nwatchdogs - 1; i >= 0; i--) {
-            if (th->watchdogs[i] == self) {
-                for (; i + 1 < th->nwatchdogs; i++)
-                    th->watchdogs[i] = th->watchdogs[i + 1];
-                th->nwatchdogs--;
-                break;
-            }
-        }
-    }
-    self->is_watchdog = 0;
+    self->xfer_value = retval;
     slp__unlock();
+    err = remove ? slp_schedule_remove() : slp_schedule();
+    if (out) {
+        slp__lock();
+        *out = self->xfer_value;
+        slp__unlock();
+    }
     return err;
+}
+
+int slp_schedule_value(void *retval, void **out) {
+    return schedule_value(0, retval, out);
+}
+
+int slp_schedule_remove_value(void *retval, void **out) {
+    return schedule_value(1, retval, out);
 }
 
 slp_tasklet slp_getcurrent(void) {
@@ -441,7 +441,7 @@ int slp_switch_trap(int delta) {
     int old;
     if (!th) return slp__self_error();
     slp__lock();
-    old = th->switch_trap;
+    old = th->switch_trap - th->in_callback; /* a callback's own trap */
     th->switch_trap += delta;
     slp__unlock();
     return old;

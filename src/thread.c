@@ -110,6 +110,7 @@ slp__thread *slp__thread_self(void) {
     if (!th) return NULL;
     slp__tls_set(th);
     if (slp__ctx_thread_init(th) != 0) return NULL;
+    slp__sched_cb_main(th);
     return th;
 }
 
@@ -382,8 +383,12 @@ int slp_thread_mark_dead(int id) {
 
 void slp__thread_main(slp__thread *th) {
     slp__tls_set(th);
-    if (slp__ctx_thread_init(th) == 0) th->start_result = th->start_fn(th->start_arg);
-    else th->start_result = SLP_ENOMEM;
+    if (slp__ctx_thread_init(th) == 0) {
+        slp__sched_cb_main(th);
+        th->start_result = th->start_fn(th->start_arg);
+    } else {
+        th->start_result = SLP_ENOMEM;
+    }
     slp_thread_exit();
 }
 
