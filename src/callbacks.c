@@ -15,8 +15,11 @@
 #include "internal.h"
 
 int slp__hooks;
-static volatile slp_schedule_callback sched_cb;
-volatile slp_channel_callback slp__chan_cb;
+/* Set under the lock, read with or without it: relaxed atomics. */
+static slp_schedule_callback sched_cb;
+slp_channel_callback slp__chan_cb;
+#define LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+#define STORE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 
 static void report(const char *what, int err) {
     fprintf(stderr, "stackless: error in %s callback: %s (%s)\n", what,
@@ -51,7 +54,8 @@ slp__tasklet *slp__switch_hook(slp__thread *th, slp__tasklet *self,
                                slp__tasklet *next) {
     slp_schedule_callback cb;
     if (th->interrupt_wd) next = slp__preempt_at_switch(th, self, next);
-    cb = sched_cb;
+    if (th->wakes_owed && next != self) slp__wakes_flush(th);
+    cb = LOAD(sched_cb);
     if (cb && next != self && !th->in_callback) {
         sched_cb_call(th, cb, self, next);
         /* Another thread may have removed next from this run queue while
@@ -62,7 +66,7 @@ slp__tasklet *slp__switch_hook(slp__thread *th, slp__tasklet *self,
 }
 
 void slp__sched_cb_main(slp__thread *th) {
-    slp_schedule_callback cb = sched_cb;
+    slp_schedule_callback cb = LOAD(sched_cb);
     if (!cb) return;
     slp__lock();
     sched_cb_call(th, cb, NULL, th->main);
@@ -71,7 +75,7 @@ void slp__sched_cb_main(slp__thread *th) {
 
 void slp__chan_cb_call(slp__thread *th, slp_channel ch, slp__tasklet *t,
                        int sending, int willblock) {
-    slp_channel_callback cb = slp__chan_cb;
+    slp_channel_callback cb = LOAD(slp__chan_cb);
     int r;
     if (!cb) return;
     enter(th);
@@ -84,7 +88,7 @@ slp_schedule_callback slp_set_schedule_callback(slp_schedule_callback cb) {
     slp_schedule_callback old;
     slp__lock();
     old = sched_cb;
-    sched_cb = cb;
+    STORE(sched_cb, cb);
     if (!old != !cb)
         __atomic_fetch_add(&slp__hooks, cb ? SLP__HOOK_SCHED_CB : -SLP__HOOK_SCHED_CB,
                            __ATOMIC_RELAXED);
@@ -92,15 +96,19 @@ slp_schedule_callback slp_set_schedule_callback(slp_schedule_callback cb) {
     return old;
 }
 
-slp_schedule_callback slp_get_schedule_callback(void) { return sched_cb; }
+slp_schedule_callback slp_get_schedule_callback(void) {
+    return LOAD(sched_cb);
+}
 
 slp_channel_callback slp_set_channel_callback(slp_channel_callback cb) {
     slp_channel_callback old;
     slp__lock();
     old = slp__chan_cb;
-    slp__chan_cb = cb;
+    STORE(slp__chan_cb, cb);
     slp__unlock();
     return old;
 }
 
-slp_channel_callback slp_get_channel_callback(void) { return slp__chan_cb; }
+slp_channel_callback slp_get_channel_callback(void) {
+    return LOAD(slp__chan_cb);
+}

@@ -172,7 +172,7 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
         th->act_result = result;
         if (owner != th) { /* over there, at the end of its queue */
             slp__ring_append(owner, t);
-            slp__thread_wake(owner);
+            slp__thread_wake_by(owner);
             /* The callback comes after a cross-thread action. */
             if (slp__chan_cb) slp__chan_cb_call(th, h, self, dir > 0, 0);
             goto done;

@@ -178,6 +178,8 @@ struct slp__thread {
     int runflags;
     long ticks, watermark, interval;
     int in_callback;        /* a schedule or channel callback runs */
+    int wakes_owed;         /* an atomic tasklet here deferred wakes */
+    int wake_deferred;      /* a wake of this thread is held back */
     slp__tasklet *bound;    /* tasklets bound to this thread */
     int nbound;
     int switch_trap;
@@ -260,6 +262,10 @@ void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first);
 void slp__loop(slp__thread *th);  /* no lock */
 /* Wake th if it sleeps, counting it awake at once.  Lock held. */
 void slp__thread_wake(slp__thread *th);
+/* The same for a cross-thread action of the calling thread: deferred while
+ * its current tasklet is atomic, until slp__wakes_flush.  Lock held. */
+void slp__thread_wake_by(slp__thread *th);
+void slp__wakes_flush(slp__thread *me);
 void slp__tasklet_ended(slp__thread *th, slp__tasklet *t); /* no lock */
 int slp__awake_adjust(int delta); /* lock held */
 
@@ -281,7 +287,11 @@ static inline int slp__cstate(const slp__tasklet *t) {
 /* Non-zero while a schedule callback is set or some thread runs a timed
  * slp_run: the hot paths (switch, schedule, channel action) test this one
  * word and take the slow, out-of-line way only then. */
-enum { SLP__HOOK_SCHED_CB = 1, SLP__HOOK_PREEMPT = 2 /* per timed run */ };
+enum {
+    SLP__HOOK_SCHED_CB = 1,
+    SLP__HOOK_PREEMPT = 2, /* per timed run */
+    SLP__HOOK_DEFER = 4    /* per thread that owes wakes */
+};
 extern int slp__hooks;
 static inline int slp__hooked(void) {
     return __builtin_expect(SLP__HINT_LOAD(&slp__hooks) != 0, 0);
@@ -301,7 +311,7 @@ int slp__tick(slp__thread *th);
 void slp__sched_cb_main(slp__thread *th);
 /* Channel callback (callbacks.c), lock held on entry and return (released
  * while it runs). */
-extern volatile slp_channel_callback slp__chan_cb;
+extern slp_channel_callback slp__chan_cb; /* read it under the lock */
 void slp__chan_cb_call(slp__thread *th, slp_channel ch, slp__tasklet *t,
                        int sending, int willblock);
 /* The soft interrupt at a channel switch that must not be disturbed: the

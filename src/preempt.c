@@ -197,6 +197,8 @@ int slp_tasklet_set_atomic(slp_tasklet h, int on) {
     old = t->atomic;
     t->atomic = on != 0;
     pending_irq_check(t);
+    if (!on && t->thread && t->thread == slp__tls && t->thread->current == t)
+        slp__wakes_flush(t->thread);
     slp__unlock();
     return old;
 }

@@ -127,6 +127,7 @@ static void undo_block(slp__thread *th, slp__tasklet *self) {
  * local there, or every blocked tasklet would hold a shadow-stack slice. */
 __attribute__((noinline)) slp__tasklet *
 slp__block_slow(slp__thread *th, slp__tasklet *self) {
+    if (th->wakes_owed) slp__wakes_flush(th); /* before it may sleep */
     for (;;) {
         slp__tasklet *w;
         uint32_t seen;
@@ -199,6 +200,39 @@ void slp__thread_wake(slp__thread *th) {
     slp__sync_wake(th);
 }
 
+/* atomic across threads.  Stackless's atomic keeps the GIL, so no other
+ * thread runs until it is cleared (reference §6); here threads run in
+ * parallel, and what atomic holds back is the wakes: a thread woken by a
+ * cross-thread action of an atomic tasklet is woken when atomic is
+ * cleared, or when the caller's thread switches, sleeps or waits.  So the
+ * actions reach an idle thread together, in their order (test_thread
+ * testRunOrder: t2.insert(); t3.insert(); t1.run() runs t1 first). */
+void slp__thread_wake_by(slp__thread *th) {
+    slp__thread *me = slp__tls;
+    if (me && me != th && me->current && me->current->atomic) {
+        th->wake_deferred = 1;
+        if (!me->wakes_owed) {
+            me->wakes_owed = 1;
+            __atomic_fetch_add(&slp__hooks, SLP__HOOK_DEFER, __ATOMIC_RELAXED);
+        }
+        return;
+    }
+    slp__thread_wake(th);
+}
+
+void slp__wakes_flush(slp__thread *me) {
+    slp__thread *th;
+    if (!me->wakes_owed) return;
+    me->wakes_owed = 0;
+    __atomic_fetch_add(&slp__hooks, -SLP__HOOK_DEFER, __ATOMIC_RELAXED);
+    for (th = slp__thread_first(); th; th = th->reg_next) {
+        if (th->wake_deferred) {
+            th->wake_deferred = 0;
+            if (th->state == SLP__TH_ALIVE) slp__thread_wake(th);
+        }
+    }
+}
+
 void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first) {
     if (!t->in_ring) {
         if (first && th->sleeping) {
@@ -211,7 +245,7 @@ void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first) {
             slp__ring_append(th, t);
         }
     }
-    slp__thread_wake(th);
+    slp__thread_wake_by(th);
 }
 
 /* ------------------------------------------------------------------ loop */

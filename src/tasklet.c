@@ -122,6 +122,7 @@ static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     t->fn = fn;
     t->arg = arg;
     t->ended = t->exiting = 0;
+    t->started = 0; /* a new frame (wasm resumes a started one) */
     t->result = t->send_err = 0;
     slp__set_err(t, 0);
     t->xfer_value = NULL;
@@ -145,6 +146,7 @@ int slp_tasklet_setup(slp_tasklet h) {
     if (!t->thread) return unlock_ret(SLP_ENOTHREAD);
     t->has_frame = 1;
     t->ended = 0;
+    t->started = 0; /* a new frame, also after the function ended */
     /* Stackless does not wake the owning thread here (reference §5.5). */
     slp__ring_append(t->thread, t);
     return unlock_ret(0);

@@ -191,6 +191,7 @@ int slp_thread_idle(int begin) {
     if (!th) return slp__self_error();
     slp__lock();
     if (begin) {
+        slp__wakes_flush(th);
         r = th->runcount > 1 || th->deadlocked;
         if (!r && !th->sleeping) {
             th->sleeping = 1;
@@ -321,6 +322,7 @@ int slp_thread_exit(void) {
     if (th->current != th->main) return SLP_EINVAL;
     kill_cstate(th);
     slp__lock();
+    slp__wakes_flush(th);
     orphan_all(th);
     slp__unlock();
     slp__tls_set(NULL);
@@ -431,6 +433,7 @@ int slp_thread_join(int id, int *result) {
         return SLP_EBADTHREAD;
     }
     th->joining = 1;
+    if (self) slp__wakes_flush(self); /* it waits: atomic holds nothing back */
     /* A joiner that will wait cannot wake anybody meanwhile (after shutdown
      * nobody counts; a thread already gone is joined at once). */
     counted = self && self->state == SLP__TH_ALIVE && !shut_down &&

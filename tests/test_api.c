@@ -116,10 +116,13 @@ TEST(tasklet_bind_none_args) {
     ASSERT_EQ(slp_tasklet_paused(t), 1);
     ASSERT_OK(slp_tasklet_insert(t));
     ASSERT_OK(slp_run());
-    ASSERT_OK(slp_tasklet_bind_args(t, NULL, "third")); /* after its end */
+    /* After its end: a new frame (wasm used to resume the old one). */
+    ASSERT_OK(slp_tasklet_bind_args(t, NULL, "third"));
     ASSERT_OK(slp_tasklet_insert(t));
     ASSERT_OK(slp_run());
-    ASSERT_LOG("second third");
+    ASSERT_OK(slp_tasklet_setup(t)); /* again, with the same function */
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("second third third");
     ASSERT_OK(slp_tasklet_bind(t, NULL, NULL)); /* unbound: nothing kept */
     ASSERT_ERR(slp_tasklet_bind_args(t, NULL, "x"), SLP_ENOTBOUND);
     ASSERT_OK(slp_tasklet_release(t));
@@ -717,4 +720,53 @@ TEST(tasklet_nesting_level) {
     ASSERT_EQ(slp_tasklet_nesting_level(slp_getmain()), 0);
     ASSERT_ERR(slp_tasklet_nesting_level(0), SLP_EBADHANDLE);
     ASSERT_OK(slp_channel_send(nl_ch, NULL));
+}
+
+/* ------------------------------------------------- atomic across threads */
+
+static slp_tasklet ro_t[3];
+static slp_channel ro_done;
+static volatile int ro_events[3], ro_n;
+
+static int ro_task(void *arg) {
+    ro_events[__atomic_fetch_add(&ro_n, 1, __ATOMIC_SEQ_CST)] = (int)(intptr_t)arg;
+    return 0;
+}
+
+static int ro_thread(void *arg) {
+    void *v;
+    int i, r;
+    (void)arg;
+    for (i = 0; i < 3; i++) {
+        ASSERT_OK(slp_tasklet_new(&ro_t[i]));
+        ASSERT_OK(slp_tasklet_bind_args(ro_t[i], ro_task, (void *)(intptr_t)i));
+    }
+    /* Sleeps: an idle thread.  When its tasklets end, its blocked main gets
+     * ENOSENDER (reference §2.4) and waits again. */
+    while ((r = slp_channel_receive(ro_done, &v)) == SLP_ENOSENDER) {}
+    return r;
+}
+
+/* test_thread TestRemoteSchedule.testRunOrder: inside atomic, t2.insert(),
+ * t3.insert(), t1.run() on an idle thread's tasklets: t1 runs first.  The
+ * other thread is woken only when atomic is cleared. */
+TEST(atomic_remote_run_order) {
+    slp_tasklet self = slp_getmain();
+    int id;
+    ASSERT_OK(slp_channel_new(&ro_done));
+    ASSERT_OK(slp_thread_start(&id, ro_thread, NULL));
+    while (slp_channel_balance(ro_done) != -1) usleep(1000);
+    ASSERT_EQ(slp_tasklet_set_atomic(self, 1), 0);
+    ASSERT_OK(slp_tasklet_insert(ro_t[1]));
+    usleep(20000); /* time for a wake that should not come */
+    ASSERT_EQ(slp_tasklet_alive(ro_t[1]), 1);
+    ASSERT_OK(slp_tasklet_insert(ro_t[2]));
+    ASSERT_OK(slp_tasklet_run(ro_t[0]));
+    ASSERT_EQ(slp_tasklet_set_atomic(self, 0), 1);
+    while (__atomic_load_n(&ro_n, __ATOMIC_SEQ_CST) < 3) usleep(1000);
+    ASSERT_OK(slp_channel_send(ro_done, NULL));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_EQ(ro_events[0], 0);
+    ASSERT_EQ(ro_events[1], 1);
+    ASSERT_EQ(ro_events[2], 2);
 }
