@@ -359,8 +359,7 @@ int slp_schedule(void) {
     if (__builtin_expect(th->interrupt_wd != NULL, 0)) { /* a tick */
         int err = slp__tick(th);
         if (err) return err;
-    }
-    if (!slp__hooked() && poll_alone(th)) {
+    } else if (poll_alone(th)) { /* (a soft interrupt may want to switch) */
         slp__idle_poll();
         return 0;
     }
@@ -377,7 +376,7 @@ int slp_schedule(void) {
         slp__unlock();
         return SLP_EEXIT;
     }
-    if (next == self && !slp__hooked()) {
+    if (next == self && !th->interrupt_wd) {
         /* Alone: the caller is polling (often, on a thread that waits for
          * another one).  One critical section, not two: a throw that comes
          * in during the poll is seen at the next call instead. */
