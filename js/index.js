@@ -200,7 +200,7 @@ const rt = {
 
 function releaseHandle(isChannel, h) {
   if (isChannel) A.slp_channel_release(h);
-  else A.slp_tasklet_release(h); // main tasklets refuse: they were not retained
+  else A.slp_tasklet_release(h);
 }
 
 function releaseLater({ isChannel, h, m }) {
@@ -951,11 +951,21 @@ function runBlocking() {
     if (r < 0) throw errorFor(r, 0, 0);
     if (A.slp_thread_waiting() === 0) return;
     if (A.slp_getruncount() > 1) continue;
-    // Sleep until another thread queues something here, run it, and
-    // come back when nothing is runnable again.
-    r = A.slp_schedule_remove();
-    if (r === EDEADLOCK) return; // nothing can ever wake them
-    if (r < 0) throw errorFor(r, 0, 0);
+    // Sleep until another thread queues something here, then run it.
+    // (Not schedule_remove(): as in Stackless, main's returns at once when
+    // nothing else can run.)  Counted asleep, so when nothing can ever
+    // wake them the deadlock alarm ends the wait.
+    const H = h32();
+    const seen = Atomics.load(H, wakeIdx);
+    if (A.slp_thread_idle(1) !== 0) {
+      if (A.slp_thread_idle(0)) return;
+      continue;
+    }
+    if (Atomics.load(H, wakeIdx) === seen) {
+      if (!THREADED) { A.slp_thread_idle(0); return; }
+      Atomics.wait(H, wakeIdx, seen);
+    }
+    if (A.slp_thread_idle(0)) return; // the deadlock alarm
   }
 }
 
