@@ -144,6 +144,9 @@ TEST(fidelity_release_paused_cstate_kills) {
     ASSERT_OK(slp_run());
     ASSERT_EQ(slp_tasklet_paused(t), 1);
     cstate = slp_tasklet_restorable(t) == 0;
+#ifdef __wasm__
+    ASSERT(cstate); /* keep(&local) put it on the shadow stack */
+#endif
     ASSERT_OK(slp_tasklet_release(t));
     ASSERT_ERR(slp_tasklet_alive(t), SLP_EBADHANDLE);
     if (cstate) {
@@ -466,6 +469,9 @@ TEST(fidelity_thread_end_kills_under_temporary_main) {
     ASSERT_OK(slp_thread_join(id, NULL));
     ASSERT_EQ(slp_tasklet_thread_id(other_main), -1);
     ASSERT_EQ(slp_tasklet_alive(other_main), 0);
+#ifdef __wasm__
+    ASSERT_EQ(cstate_seen, 1);
+#endif
     if (cstate_seen) {
         ASSERT_LOG("cleanup:SLP_EEXIT");
         ASSERT(temp_main != 0);
