@@ -125,7 +125,8 @@ extern "C" {
     XX(ESTACKDEPTH, -28, "tasklet stack overflow (see SLP_STACK_SIZE)")        \
     XX(EWOULDBLOCK, -29,                                                       \
        "the thread would have to sleep, and this thread may not block")        \
-    XX(ETHREAD, -30, "could not start a thread")
+    XX(ETHREAD, -30, "could not start a thread")                               \
+    XX(ECALLBACK, -31, "Recursive channel call due to callbacks!")
 
 typedef enum {
     SLP_OK = 0,
@@ -174,7 +175,9 @@ int slp_tasklet_retain(slp_tasklet t);
  * Errors, checked in Stackless's order: EBINDCURRENT, ESCHEDULED, ECSTATE,
  * EUNBINDMAIN. */
 int slp_tasklet_bind(slp_tasklet t, slp_func fn, void *arg);
-/* bind(fn, args): bind, then make it alive but paused (not queued). */
+/* bind(fn, args): bind, then make it alive but paused (not queued).
+ * fn == NULL: the function bound before, with the new arg (Stackless's
+ * bind(None, args)); ENOTBOUND if there is none. */
 int slp_tasklet_bind_args(slp_tasklet t, slp_func fn, void *arg);
 /* setup(): make a bound tasklet alive and append it to its own thread's run
  * queue (without waking that thread).  Errors: EALIVE, ENOTBOUND, ENOTHREAD. */
@@ -236,6 +239,31 @@ int slp_tasklet_result(slp_tasklet t);
  * set_block_trap returns the old flag (or EBADHANDLE). */
 int slp_tasklet_block_trap(slp_tasklet t);
 int slp_tasklet_set_block_trap(slp_tasklet t, int on);
+/* tempval, the transfer slot: the value a blocked receiver got, a blocked
+ * sender's value, what slp_schedule_value returns, the value thrown with
+ * an error.  (slp_tasklet_value reads the same slot.)  set: EBADHANDLE. */
+void *slp_tasklet_tempval(slp_tasklet t);
+int slp_tasklet_set_tempval(slp_tasklet t, void *value);
+/* next/prev: t's neighbours in its run queue (a ring through main: the
+ * only other tasklet has next == prev == main) or in the channel queue it
+ * waits in (from slp_channel_queue on; the first's prev and the last's
+ * next are 0).  0 when t is in neither, or a bad handle.  Borrowed. */
+slp_tasklet slp_tasklet_next(slp_tasklet t);
+slp_tasklet slp_tasklet_prev(slp_tasklet t);
+/* atomic: while set, t is not pre-empted (see PRE-EMPTION); set returns
+ * the old flag.  Clearing it with an interrupt pending makes the
+ * interrupt come at the next tick.  Errors: EBADHANDLE. */
+int slp_tasklet_atomic(slp_tasklet t);
+int slp_tasklet_set_atomic(slp_tasklet t, int on);
+/* ignore_nesting: Stackless lets such a tasklet be pre-empted with C
+ * state on its stack; here nothing ever prevents that (every tasklet can
+ * switch from any depth), so the flag is only kept.  set returns the old. */
+int slp_tasklet_ignore_nesting(slp_tasklet t);
+int slp_tasklet_set_ignore_nesting(slp_tasklet t, int on);
+/* nesting_level: 1 if t has C state (a saved slice of its thread's stack
+ * in wasm, or t sits inside slp_run), else 0.  restorable is its negation
+ * (and 0 for a main tasklet, whose stack is the thread's). */
+int slp_tasklet_nesting_level(slp_tasklet t);
 
 /* ------------------------------------------------------------ scheduler */
 
@@ -244,8 +272,46 @@ int slp_tasklet_set_block_trap(slp_tasklet t, int on);
  * another thread counts as not runnable).  Returns 0, or the error of a
  * tasklet that ended with an uncaught error, or the error the last runnable
  * tasklet blocked with (send_throw; that one stays blocked with it).
- * Nests. */
+ * Nests: the innermost caller is woken first; a caller that is woken (or
+ * inserted by hand) while deeper slp_run callers still wait puts those
+ * back in the run queue, so each of them returns in its turn.
+ * Errors: ESWITCHTRAP, ENOMEM. */
 int slp_run(void);
+/* PRE-EMPTION: run(timeout, threadblock, soft, ignore_nesting,
+ * totaltimeout).  A "tick" is one call of slp_tick() -- put it in long
+ * loops of C code, as Go's compiler puts pre-emption checks there -- or of
+ * a call that may switch: slp_schedule(_value), slp_schedule_remove(_value)
+ * and channel send/receive.  Ticks are counted only while a timed run is
+ * active on the thread.  With timeout > 0 the outermost such run is the
+ * interrupt watchdog (an inner one's timeout counts as 0, and its flags
+ * are ignored): when a tasklet has used more than timeout ticks in a row
+ * (since its last switch; with SLP_RUN_TOTALTIMEOUT, since the run
+ * began), it is interrupted at that tick: control goes to the watchdog
+ * (any deeper slp_run callers are put back in the queue) and its run
+ * returns 0 with *interrupted = the victim, taken out of the run queue
+ * (paused) and holding a reference for the caller (insert or kill it,
+ * then release it).  The interrupted tasklet's tick returns when it is
+ * resumed.  SLP_RUN_SOFT: nobody is interrupted; at the next switch away
+ * from the tasklet that timed out the watchdog runs first, and its run
+ * returns 0 with *interrupted = 0.  An interrupt waits while the tasklet
+ * is atomic, a callback runs, or switch_trap is set.
+ * SLP_RUN_THREADBLOCK: when nothing is runnable the thread sleeps until
+ * another thread queues something (instead of returning), as long as some
+ * other thread could do that.  SLP_RUN_IGNORE_NESTING changes nothing here
+ * (no tasklet is ever too nested to be pre-empted).  An uncaught error of
+ * any tasklet is returned by the innermost run.  interrupted may be NULL.
+ * Errors: as slp_run, EINVAL for unknown flags or timeout < 0. */
+enum {
+    SLP_RUN_THREADBLOCK = 1,
+    SLP_RUN_SOFT = 2,
+    SLP_RUN_IGNORE_NESTING = 4,
+    SLP_RUN_TOTALTIMEOUT = 8
+};
+int slp_run_watchdog(long timeout, int flags, slp_tasklet *interrupted);
+/* One tick (see PRE-EMPTION): returns at once unless the caller is
+ * interrupted; then it returns when the caller is resumed, with 0 or an
+ * error thrown into it meanwhile. */
+int slp_tick(void);
 /* Yield: the caller goes to the end of the run queue.  Returns 0 or an error
  * thrown into the caller while it waited. */
 int slp_schedule(void);
@@ -257,6 +323,11 @@ int slp_schedule(void);
  * Errors: ESWITCHTRAP if it would switch (reviving main is a switch; the
  * caller stays queued), EDEADLOCK. */
 int slp_schedule_remove(void);
+/* schedule(retval) / schedule_remove(retval): set the caller's tempval to
+ * retval, yield as above, and on return store its tempval (retval, unless
+ * someone set it meanwhile) in *out (may be NULL).  Returns as the above. */
+int slp_schedule_value(void *retval, void **out);
+int slp_schedule_remove_value(void *retval, void **out);
 slp_tasklet slp_getcurrent(void); /* borrowed */
 slp_tasklet slp_getmain(void);    /* borrowed */
 /* Tasklets in this thread's run queue, the current one included. */
@@ -274,6 +345,28 @@ int slp_switch_trap(int delta);
  * frames). */
 typedef int (*slp_error_handler)(slp_tasklet t, int err);
 slp_error_handler slp_set_error_handler(slp_error_handler handler);
+
+/* CALLBACKS, process-wide like Stackless's; each set call returns the old
+ * one, NULL clears.  They run on the thread that acts, must not switch
+ * (a switch inside one fails with ESWITCHTRAP), and return 0 or an error,
+ * which is reported (stderr) and ignored, as Stackless prints and ignores
+ * an exception in them.
+ * The schedule callback runs at every switch between two different
+ * tasklets, before it: prev is then still current (slp_getcurrent); a
+ * tasklet that ended is prev on its last switch.  It also runs once with
+ * prev == 0 when a thread's main tasklet is created. */
+typedef int (*slp_schedule_callback)(slp_tasklet prev, slp_tasklet next);
+slp_schedule_callback slp_set_schedule_callback(slp_schedule_callback cb);
+slp_schedule_callback slp_get_schedule_callback(void);
+/* The channel callback runs at every send and receive: before the action
+ * when the partner (if any) is on the same thread -- the sender's tempval
+ * is then the value being sent -- and after it when the partner is on
+ * another thread.  sending: 1 or 0; willblock: 1 if no partner waits.  A
+ * channel action inside it fails with ECALLBACK. */
+typedef int (*slp_channel_callback)(slp_channel ch, slp_tasklet t,
+                                    int sending, int willblock);
+slp_channel_callback slp_set_channel_callback(slp_channel_callback cb);
+slp_channel_callback slp_get_channel_callback(void);
 
 /* -------------------------------------------------------------- threads */
 

@@ -164,13 +164,18 @@ static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     LOCKED_GET(t, h);
     if (is_current(t)) return unlock_ret(SLP_EBINDCURRENT);
     if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);
-    if (t->has_frame && slp__ctx_has_cstate(t)) return unlock_ret(SLP_ECSTATE);
+    if (slp__cstate(t)) return unlock_ret(SLP_ECSTATE);
     if (t->is_main) return unlock_ret(SLP_EUNBINDMAIN);
     if (with_args && !t->thread) return unlock_ret(SLP_ENOTHREAD);
+    if (with_args && !fn) { /* bind(None, args): the function bound before */
+        if (!t->fn) return unlock_ret(SLP_ENOTBOUND);
+        fn = t->fn;
+    }
     slp__tasklet_drop_frame(t);
     t->fn = fn;
     t->arg = arg;
     t->ended = t->death_kill = 0;
+    t->started = 0; /* a new frame (wasm resumes a started one) */
     t->result = t->send_err = 0;
     slp__set_err(t, 0);
     t->xfer_value = NULL;
@@ -183,7 +188,6 @@ int slp_tasklet_bind(slp_tasklet t, slp_func fn, void *arg) {
 }
 
 int slp_tasklet_bind_args(slp_tasklet t, slp_func fn, void *arg) {
-    if (!fn) return SLP_EINVAL;
     return do_bind(t, fn, arg, 1);
 }
 
@@ -195,6 +199,7 @@ int slp_tasklet_setup(slp_tasklet h) {
     if (!t->thread) return unlock_ret(SLP_ENOTHREAD);
     t->has_frame = 1;
     t->ended = 0;
+    t->started = 0; /* a new frame, also after the function ended */
     /* Stackless does not wake the owning thread here (reference §5.5). */
     slp__ring_append(t->thread, t);
     return unlock_ret(0);
@@ -337,8 +342,7 @@ int slp_tasklet_bind_thread(slp_tasklet h, int thread_id) {
     target = (thread_id == 0 || thread_id == -1) ? th : NULL;
     if (target && t->thread == target) return unlock_ret(0);
     if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);
-    if (t->is_main || (t->has_frame && slp__ctx_has_cstate(t)))
-        return unlock_ret(SLP_ECSTATE);
+    if (t->is_main || slp__cstate(t)) return unlock_ret(SLP_ECSTATE);
     if (thread_id < -1) return unlock_ret(SLP_EBADTHREAD);
     if (!target) target = slp__thread_find(thread_id);
     if (!target) return unlock_ret(SLP_EBADTHREAD);
@@ -365,7 +369,7 @@ QUERY(paused, t->has_frame && t->thread && !t->in_ring && !t->blocked &&
 QUERY(scheduled, t->in_ring || t->blocked != 0)
 QUERY(is_main, t->is_main && t->thread && t->thread->main == t)
 QUERY(is_current, is_current(t))
-QUERY(restorable, !(t->has_frame && slp__ctx_has_cstate(t)) && !t->is_main)
+QUERY(restorable, !slp__cstate(t) && !t->is_main)
 QUERY(blocked, t->blocked < 0   ? SLP_BLOCKED_RECEIVING
                : t->blocked > 0 ? SLP_BLOCKED_SENDING
                                 : 0)

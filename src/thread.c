@@ -110,6 +110,7 @@ slp__thread *slp__thread_self(void) {
     if (!th) return NULL;
     slp__tls_set(th);
     if (slp__ctx_thread_init(th) != 0) return NULL;
+    slp__sched_cb_main(th);
     return th;
 }
 
@@ -190,6 +191,7 @@ int slp_thread_idle(int begin) {
     if (!th) return slp__self_error();
     slp__lock();
     if (begin) {
+        slp__wakes_flush(th);
         r = th->runcount > 1 || th->deadlocked;
         if (!r && !th->sleeping) {
             th->sleeping = 1;
@@ -262,7 +264,7 @@ static slp_tasklet next_cstate(slp__thread *th) {
     slp__tasklet *t;
     for (t = th->bound; t; t = t->bnext) {
         if (t == th->main || !t->has_frame || t->death_kill) continue;
-        if (t->started && slp__ctx_has_cstate(t)) {
+        if (t->started && slp__cstate(t)) {
             t->death_kill = 1;
             if (t->in_ring) slp__ring_remove(th, t);
             return t->handle;
@@ -283,7 +285,12 @@ static void kill_cstate(slp__thread *th, int main_ended) {
     for (t = th->bound; t; t = t->bnext)
         if (t != th->main && t->in_ring && t != th->current) slp__ring_remove(th, t);
     h = next_cstate(th);
-    if (h && main_ended) temporary_main(th);
+    if (h && main_ended) {
+        temporary_main(th);
+        slp__unlock();
+        slp__sched_cb_main(th); /* (None, main), as for every new main */
+        slp__lock();
+    }
     while (h) {
         slp__unlock();
         if (slp__verbose())
@@ -341,6 +348,7 @@ int slp_thread_exit(void) {
     if (th->current != th->main) return SLP_EINVAL;
     kill_cstate(th, 1);
     slp__lock();
+    slp__wakes_flush(th);
     orphan_all(th);
     slp__unlock();
     slp__tls_set(NULL);
@@ -403,8 +411,12 @@ int slp_thread_mark_dead(int id) {
 
 void slp__thread_main(slp__thread *th) {
     slp__tls_set(th);
-    if (slp__ctx_thread_init(th) == 0) th->start_result = th->start_fn(th->start_arg);
-    else th->start_result = SLP_ENOMEM;
+    if (slp__ctx_thread_init(th) == 0) {
+        slp__sched_cb_main(th);
+        th->start_result = th->start_fn(th->start_arg);
+    } else {
+        th->start_result = SLP_ENOMEM;
+    }
     slp_thread_exit();
 }
 
@@ -447,6 +459,7 @@ int slp_thread_join(int id, int *result) {
         return SLP_EBADTHREAD;
     }
     th->joining = 1;
+    if (self) slp__wakes_flush(self); /* it waits: atomic holds nothing back */
     /* A joiner that will wait cannot wake anybody meanwhile (after shutdown
      * nobody counts; a thread already gone is joined at once). */
     counted = self && self->state == SLP__TH_ALIVE && !shut_down &&

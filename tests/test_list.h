@@ -79,5 +79,27 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(fidelity_threadless_throw_refused, SLP_T_THREADS) \
   X(fidelity_thread_end_kills_under_temporary_main, SLP_T_THREADS) \
   X(fidelity_main_outlives_thread, SLP_T_THREADS) \
-  X(stress_threads_channels, SLP_T_THREADS)
+  X(stress_threads_channels, SLP_T_THREADS) \
+  X(schedule_value_and_tempval, SLP_T_ANY) \
+  X(tasklet_next_prev, SLP_T_ANY) \
+  X(tasklet_bind_none_args, SLP_T_ANY) \
+  X(run_nested_manual_wakeup, SLP_T_ANY) \
+  X(run_inner_gets_error_first, SLP_T_ANY) \
+  X(run_watchdog_refuses_bind, SLP_T_ANY) \
+  X(run_timeout_interrupts, SLP_T_ANY) \
+  X(run_timeout_soft, SLP_T_ANY) \
+  X(run_totaltimeout, SLP_T_ANY) \
+  X(run_timeout_error_surfaces, SLP_T_ANY) \
+  X(run_atomic_defers_interrupt, SLP_T_ANY) \
+  X(run_watchdog_priority_hard, SLP_T_ANY) \
+  X(run_watchdog_priority_soft, SLP_T_ANY) \
+  X(run_schedule_deeper_hard, SLP_T_ANY) \
+  X(run_schedule_deeper_soft, SLP_T_ANY) \
+  X(schedule_callback, SLP_T_ANY) \
+  X(schedule_callback_new_thread_main, SLP_T_THREADS) \
+  X(channel_callback, SLP_T_ANY) \
+  X(channel_callback_cross_thread_after, SLP_T_THREADS) \
+  X(run_threadblock_sleeps, SLP_T_THREADS) \
+  X(tasklet_nesting_level, SLP_T_ANY) \
+  X(atomic_remote_run_order, SLP_T_THREADS)
 #endif
