@@ -16,18 +16,23 @@
  *     - exceptions are negative error codes.  A tasklet's blocking call
  *       (send, receive, schedule, run, switch) returns the code that was
  *       thrown into it; slp_tasklet_kill() throws SLP_EEXIT ("TaskletExit").
- *       Once killed, a tasklet can still hand values to partners that wait,
- *       but every call that would block or yield (a channel action with no
- *       partner, schedule, run, switch) returns SLP_EEXIT at once, so a
- *       killed tasklet ends by returning, as a cancelled libdill coroutine;
+ *       Like any exception it is raised once: a killed tasklet usually ends
+ *       by returning, but one that handles it may go on (block, switch,
+ *       send a last message, stay paused) until it returns or is killed
+ *       again.  A later throw replaces a pending one (a kill included);
+ *       an error thrown into a tasklet that runs on another thread is
+ *       raised at its next blocking call;
  *     - a tasklet function returns 0, or an error: a negative code other than
  *       SLP_EEXIT is an uncaught error that surfaces from the call the thread's
  *       main tasklet (or the innermost slp_run) is suspended in;
  *     - "C state": in the WebAssembly build a suspended tasklet whose saved
  *       slice of the C shadow stack is not empty holds addresses that belong
  *       to its thread; it cannot be bound to another thread
- *       (SLP_ECSTATE) and is killed when its thread ends.  Tasklets whose
- *       slice is empty ("soft") simply stop and can be revived elsewhere.
+ *       (SLP_ECSTATE); it is killed when its thread ends (each once, under
+ *       a temporary main tasklet that replaces the ended one, as in
+ *       Stackless), and when its last reference is released while it is
+ *       paused (so its cleanup code runs).  Tasklets whose slice is empty
+ *       ("soft") simply stop and can be revived elsewhere.
  *       A tasklet stays soft if the functions on its stack while it waits
  *       have no address-taken locals or arrays and make no variadic calls
  *       (receive into a static or heap slot, not into a local);
@@ -40,12 +45,15 @@
  *       canaries there) ends with SLP_ESTACKDEPTH instead of going on.
  *
  * HANDLES
- *   Tasklets and channels are 32-bit handles with a generation count.  A
- *   handle that was released (or never existed) gives SLP_EBADHANDLE, never a
- *   crash.  A handle made by the _new and _create calls holds a reference: release it with
- *   slp_tasklet_release / slp_channel_release.  A running, queued or blocked
- *   tasklet keeps itself alive until it ends, so releasing early is fine.
- *   slp_getcurrent() and friends return borrowed handles.
+ *   Tasklets and channels are 32-bit handles with a generation count; up to
+ *   16M objects may be alive at once.  A handle that was released (or never
+ *   existed) gives SLP_EBADHANDLE, never a crash, also after its slot was
+ *   reused (slots are reused oldest first, and only while 64K are free).
+ *   A handle made by the _new and _create calls holds a reference: release
+ *   it with slp_tasklet_release / slp_channel_release.  A running, queued
+ *   or blocked tasklet keeps itself alive until it ends, so releasing early
+ *   is fine.  slp_getcurrent() and friends return borrowed handles; retain
+ *   one (a main tasklet too) to keep it valid after it ends.
  *
  * ERRORS
  *   Every function that can fail returns 0 (or a count / a boolean) on
@@ -150,10 +158,16 @@ int slp_tasklet_new(slp_tasklet *out);
  * queue, like stackless.tasklet(f)(arg).  Errors: EINVAL, ENOMEM. */
 int slp_tasklet_create(slp_tasklet *out, slp_func fn, void *arg);
 /* Drop the caller's reference.  A tasklet that is still queued or blocked
- * lives on until it ends; a paused one is dropped (warned in verbose mode). */
+ * lives on until it ends.  When the last reference goes, a paused tasklet
+ * without C state is dropped without running anything (warned in verbose
+ * mode); one with C state is killed first, from here (another thread's:
+ * pending), up to 10 times while it stays alive, and kept if it survives
+ * (Stackless's tasklet dealloc).  Errors raised into the caller meanwhile
+ * are lost, as in Stackless.  Errors: EBADHANDLE, EINVAL (no reference). */
 int slp_tasklet_release(slp_tasklet t);
-/* Take one more reference (each holder releases its own).
- * Errors: EBADHANDLE, EINVAL for a main tasklet (never released). */
+/* Take one more reference (each holder releases its own).  Works on a main
+ * tasklet too: it then outlives its thread (thread_id -1, not alive).
+ * Errors: EBADHANDLE. */
 int slp_tasklet_retain(slp_tasklet t);
 
 /* bind(fn): store fn/arg and throw away any suspended state without running
@@ -184,15 +198,19 @@ int slp_tasklet_run(slp_tasklet t);
 /* switch(): like run, but the caller is paused (leaves the run queue).
  * Errors: as run, and EOTHERTHREAD for a tasklet of another thread. */
 int slp_tasklet_switch(slp_tasklet t);
-/* kill(pending): throw SLP_EEXIT into t.  Not alive: no-op.  Blocked: it is
- * taken off its channel first.  Same thread and !pending: t runs now and the
- * call returns when the caller's turn comes.  Another thread: always pending;
- * that thread is woken.  A tasklet of a dead thread just ends.
- * Killing the current tasklet returns SLP_EEXIT to the caller. */
+/* kill(pending): throw SLP_EEXIT into t (raised once, see THE MODEL).  Not
+ * alive: no-op.  Blocked: it is taken off its channel first.  Same thread
+ * and !pending: t runs now and the call returns when the caller's turn
+ * comes.  Another thread: always pending; that thread is woken.  A tasklet
+ * of a dead thread just ends (its frame is dropped: nothing runs).
+ * Killing the current tasklet returns SLP_EEXIT to the caller.
+ * Errors: as throw. */
 int slp_tasklet_kill(slp_tasklet t, int pending);
 /* throw(err, value, pending): as kill, with any error code err < 0; the
  * tasklet's blocking call returns err (value is what slp_tasklet_value then
- * gives).  Errors: EINVAL (err >= 0), ETHROWDEAD, ENOTHREAD, ETHREADINIT. */
+ * gives).  A failed throw changes nothing.  Errors: EINVAL (err >= 0),
+ * ETHROWDEAD (ended; SLP_EEXIT there is a no-op), ENOTHREAD (its thread
+ * died: any err, SLP_EEXIT included -- only kill ends it), ESWITCHTRAP. */
 int slp_tasklet_throw(slp_tasklet t, int err, void *value, int pending);
 /* bind_thread(thread_id): attach t to that thread (0 or -1: the caller's)
  * without queuing it.  Allowed for paused and blocked tasklets and for
@@ -252,10 +270,12 @@ int slp_tasklet_nesting_level(slp_tasklet t);
 /* Run this thread's scheduler: the caller leaves the run queue and the other
  * tasklets run until none is runnable (a tasklet that blocks on a channel of
  * another thread counts as not runnable).  Returns 0, or the error of a
- * tasklet that ended with an uncaught error.  Nests: the innermost caller
- * is woken first; a caller that is woken (or inserted by hand) while
- * deeper slp_run callers still wait puts those back in the run queue, so
- * each of them returns in its turn.  Errors: ESWITCHTRAP, ENOMEM. */
+ * tasklet that ended with an uncaught error, or the error the last runnable
+ * tasklet blocked with (send_throw; that one stays blocked with it).
+ * Nests: the innermost caller is woken first; a caller that is woken (or
+ * inserted by hand) while deeper slp_run callers still wait puts those
+ * back in the run queue, so each of them returns in its turn.
+ * Errors: ESWITCHTRAP, ENOMEM. */
 int slp_run(void);
 /* PRE-EMPTION: run(timeout, threadblock, soft, ignore_nesting,
  * totaltimeout).  A "tick" is one call of slp_tick() -- put it in long
@@ -295,7 +315,13 @@ int slp_tick(void);
 /* Yield: the caller goes to the end of the run queue.  Returns 0 or an error
  * thrown into the caller while it waited. */
 int slp_schedule(void);
-/* Yield and leave the run queue (paused) until someone inserts the caller. */
+/* Yield and leave the run queue (paused) until someone inserts the caller.
+ * With nothing else runnable, main (or the innermost run() caller, the
+ * watchdog) is revived: when that is the caller it returns 0 at once, still
+ * queued.  A revived watchdog returns what the tasklet that blocked last
+ * was sending with send_throw, as slp_run and slp_tasklet_switch do.
+ * Errors: ESWITCHTRAP if it would switch (reviving main is a switch; the
+ * caller stays queued), EDEADLOCK. */
 int slp_schedule_remove(void);
 /* schedule(retval) / schedule_remove(retval): set the caller's tempval to
  * retval, yield as above, and on return store its tempval (retval, unless
@@ -307,7 +333,9 @@ slp_tasklet slp_getmain(void);    /* borrowed */
 /* Tasklets in this thread's run queue, the current one included. */
 int slp_getruncount(void);
 /* switch_trap(delta): add delta to this thread's trap, return the old value.
- * While it is non-zero a switch to another tasklet fails with ESWITCHTRAP. */
+ * While it is non-zero a switch to another tasklet fails with ESWITCHTRAP
+ * and changes nothing.  A block that would deadlock fails with EDEADLOCK
+ * first: there is no switch to refuse. */
 int slp_switch_trap(int delta);
 
 /* An uncaught tasklet error goes to handler first, run in the dying
@@ -363,10 +391,13 @@ int slp_thread_start(int *thread_id, slp_func fn, void *arg);
  * *result.  While waiting, the caller does not count as able to wake
  * anyone (so a deadlock between the others is still reported). */
 int slp_thread_join(int thread_id, int *result);
-/* The calling thread ends its scheduler now: tasklets with C state are
- * killed, the others stop with thread_id -1 (they can be killed, or revived
- * with bind_thread).  Runs by itself when a thread started by the runtime
- * returns, or a pthread that used the runtime exits. */
+/* The calling thread ends its scheduler now: its main tasklet ends (not
+ * alive, thread_id -1; valid while retained); queued tasklets never run;
+ * tasklets with C state are killed, each once, under a temporary main
+ * tasklet (what slp_getmain() gives inside their cleanup); the others stop
+ * with thread_id -1 (they can be killed, or revived with bind_thread).
+ * Runs by itself when a thread started by the runtime returns, or a
+ * pthread that used the runtime exits. */
 int slp_thread_exit(void);
 /* Ending a thread from outside (a Web Worker terminated by its owner) is
  * safe only while it holds nothing of the runtime's.  slp_thread_stop asks
@@ -423,8 +454,10 @@ int slp_channel_release(slp_channel ch);
 int slp_channel_retain(slp_channel ch);
 /* Send value.  With a receiver waiting it is handed over (FIFO) and the
  * preference decides who runs next; otherwise the caller blocks.
- * Errors: ECLOSED, EBLOCKTRAP, EDEADLOCK, ENOTHREAD (the waiting receiver's
- * thread died), ENORECEIVER, an error thrown into the caller. */
+ * Errors: ECLOSED, EBLOCKTRAP, EDEADLOCK, ESWITCHTRAP (it would switch;
+ * a deadlock comes first), ENOTHREAD (the waiting receiver's thread
+ * died), ENORECEIVER, an error thrown into the caller.  A failed action
+ * leaves the channel as it was. */
 int slp_channel_send(slp_channel ch, void *value);
 /* Send an error: the receiver's slp_channel_receive returns err (< 0) and
  * stores value.  Errors: EINVAL if err >= 0, else as send. */

@@ -190,11 +190,11 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
         }
         return ACT_SWITCH;
     }
-    /* Nobody waiting: block, unless killed (it must end, not wait). */
-    th->act_result = self->exiting ? SLP_EEXIT
+    /* Nobody waiting: block.  (switch_trap is slp__block's: a block that
+     * would deadlock fails with EDEADLOCK, there being no switch.) */
+    th->act_result = self->xfer_err  ? slp__take_result(self) /* thrown in */
                      : self->block_trap ? SLP_EBLOCKTRAP
-                     : c->closing  ? SLP_ECLOSED
-                     : th->switch_trap ? SLP_ESWITCHTRAP : 0;
+                     : c->closing  ? SLP_ECLOSED : 0;
     if (th->act_result) goto done;
     self->xfer_value = dir > 0 ? value : NULL;
     if (dir > 0) self->send_err = err;

@@ -101,7 +101,7 @@ struct slp__tasklet {
     uint8_t started;      /* its function was entered */
     uint8_t has_frame;    /* bound with a frame: alive if thread too */
     uint8_t ended;        /* the function returned (or was killed) */
-    uint8_t exiting;      /* killed: blocking calls return SLP_EEXIT */
+    uint8_t death_kill;   /* killed once already by its thread's end */
     uint8_t is_watchdog;  /* sitting in slp_run() */
     uint8_t block_trap;   /* a channel action that would block fails */
     uint8_t atomic;       /* not pre-empted (preempt.c) */
@@ -254,8 +254,8 @@ void slp__ring_remove(slp__thread *th, slp__tasklet *t);
 /* Make t (in th's ring) the one to run, then switch to it.  Unlocks.
  * slp__switch (below) is the same, inline. */
 int slp__switch_to(slp__thread *th, slp__tasklet *t);
-/* slp__block's slow half: nothing else is queued (may sleep; NULL: fail
- * with th->block_err, lock released). */
+/* slp__block's slow half: nothing else is queued, or switch_trap is set
+ * (may sleep; NULL: fail with th->block_err, lock released, undone). */
 slp__tasklet *slp__block_slow(slp__thread *th, slp__tasklet *self);
 /* Queue t in its own thread th from another thread and wake th. */
 void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first);
@@ -372,7 +372,11 @@ slp__switch(slp__thread *th, slp__tasklet *next) {
  * Returns the caller's result when it runs again. */
 static inline __attribute__((always_inline)) int
 slp__block(slp__thread *th, slp__tasklet *self) {
-    slp__tasklet *next = th->head ? th->head : slp__block_slow(th, self);
+    slp__tasklet *next =
+        th->head && !th->switch_trap &&
+                !__atomic_load_n(&self->xfer_err, __ATOMIC_RELAXED)
+            ? th->head
+            : slp__block_slow(th, self);
     return next ? slp__switch(th, next) : th->block_err;
 }
 

@@ -119,51 +119,72 @@ static void undo_block(slp__thread *th, slp__tasklet *self) {
     th->current = self;
 }
 
-/* The slow half of slp__block: nothing else is queued here.  Decides whom
- * to switch to (returned), or fails (NULL, th->block_err set, lock
- * released), or sleeps until another thread queues something.  Kept out of
- * line: every local of a function that switches is saved at each switch
- * (Asyncify), so the switching path stays small; and no address-taken
- * local there, or every blocked tasklet would hold a shadow-stack slice. */
+/* self's block fails with err: undone, so every tasklet is as it was. */
+static slp__tasklet *refuse(slp__thread *th, slp__tasklet *self, int err) {
+    undo_block(th, self);
+    slp__unlock();
+    th->block_err = err;
+    return NULL;
+}
+
+/* §3.3 rule 1: revive the watchdog W -- which may be self (main or a
+ * run() caller in schedule_remove with nothing else to run: it just goes
+ * on, no switch).  Reviving another tasklet is a switch, which the trap
+ * refuses; and W gets the error self blocked with (a send_throw), as
+ * Stackless passes a bomb in tempval. */
+static slp__tasklet *revive(slp__thread *th, slp__tasklet *self,
+                            slp__tasklet *w) {
+    if (w != self) {
+        if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
+        if (self->blocked > 0 && self->send_err) {
+            slp__set_err(w, self->send_err);
+            w->xfer_value = self->xfer_value;
+        }
+    }
+    slp__ring_append(th, w);
+    return w;
+}
+
+/* The slow half of slp__block: nothing else is queued here, or the
+ * switch_trap is set.  Decides whom to switch to (returned), or fails
+ * (NULL, th->block_err set, lock released), or sleeps until another thread
+ * queues something.  Kept out of line: every local of a function that
+ * switches is saved at each switch (Asyncify), so the switching path stays
+ * small; and no address-taken local there, or every blocked tasklet would
+ * hold a shadow-stack slice. */
 __attribute__((noinline)) slp__tasklet *
 slp__block_slow(slp__thread *th, slp__tasklet *self) {
     if (th->wakes_owed) slp__wakes_flush(th); /* before it may sleep */
     for (;;) {
         slp__tasklet *w;
         uint32_t seen;
-        if (th->head) return th->head;
-        w = watchdog_or_main(th);
-        if (w != self && floating(w) &&
-            !(th->runflags & SLP_RUN_THREADBLOCK)) {
-            slp__ring_append(th, w);
-            return w;
-        }
-        if (self->xfer_err) { /* a throw arrived while it was deciding */
+        if (self->xfer_err) {
+            /* Thrown in while it ran (from another thread) or while it was
+             * deciding: raised here instead of blocking. */
             undo_block(th, self);
             return self;
         }
+        if (th->head) {
+            /* self has left the ring: this is a switch (§1 switch_trap) */
+            if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
+            return th->head;
+        }
+        w = watchdog_or_main(th);
+        if (floating(w) && !(th->runflags & SLP_RUN_THREADBLOCK))
+            return revive(th, self, w);
         if (awake <= 1) {
             /* Nobody could wake this thread: with threadblock, the first
-             * thread still revives its watchdog (Stackless's rule 3). */
-            if (w != self && floating(w) && th == slp__thread_first()) {
-                slp__ring_append(th, w);
-                return w;
-            }
-            undo_block(th, self);
-            slp__unlock();
-            th->block_err = SLP_EDEADLOCK;
-            return NULL;
+             * thread still revives its watchdog (Stackless's rule 3).
+             * Deadlock comes before switch_trap: failing is no switch. */
+            if (floating(w) && th == slp__thread_first()) return revive(th, self, w);
+            return refuse(th, self, SLP_EDEADLOCK);
         }
         if (th->nonblocking) {
             /* This thread may not sleep: the call main (or the innermost
              * run) waits in fails with EWOULDBLOCK, so control goes back to
              * the event loop; a tasklet that blocked stays blocked. */
-            if (w == self) {
-                undo_block(th, self);
-                slp__unlock();
-                th->block_err = SLP_EWOULDBLOCK;
-                return NULL;
-            }
+            if (w == self) return refuse(th, self, SLP_EWOULDBLOCK);
+            if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
             if (w->blocked) slp__channel_unlink(w);
             slp__set_err(w, SLP_EWOULDBLOCK);
             slp__ring_append(th, w);
@@ -179,12 +200,7 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
         }
         if (th->deadlocked) {
             th->deadlocked = 0;
-            if (!th->head) {
-                undo_block(th, self);
-                slp__unlock();
-                th->block_err = SLP_EDEADLOCK;
-                return NULL;
-            }
+            if (!th->head) return refuse(th, self, SLP_EDEADLOCK);
         }
     }
 }
@@ -372,10 +388,6 @@ int slp_schedule(void) {
         slp__unlock();
         return SLP_ESWITCHTRAP;
     }
-    if (self->exiting) {
-        slp__unlock();
-        return SLP_EEXIT;
-    }
     if (next == self && !th->interrupt_wd) {
         /* Alone: the caller is polling (often, on a thread that waits for
          * another one).  One critical section, not two: a throw that comes
@@ -404,14 +416,7 @@ int slp_schedule_remove(void) {
     }
     slp__lock();
     self = th->current;
-    if (self->exiting) {
-        slp__unlock();
-        return SLP_EEXIT;
-    }
-    if (th->switch_trap && th->runcount > 1) {
-        slp__unlock();
-        return SLP_ESWITCHTRAP;
-    }
+    /* switch_trap: slp__block refuses a switch to another tasklet */
     if (self->in_ring) slp__ring_remove(th, self);
     return slp__block(th, self);
 }
