@@ -38,6 +38,13 @@
  *       (receive into a static or heap slot, not into a local);
  *       slp_tasklet_restorable() tells.
  *       In the native build every tasklet has its own stack and is soft.
+ *       In every build a non-main tasklet inside slp_run() has C state
+ *       (Stackless nests its interpreter there);
+ *     - pre-emption counts "ticks": calls of slp_tick(), which C code puts
+ *       in its long loops, and the calls that may switch (see PRE-EMPTION
+ *       at slp_run_watchdog); code between two ticks is never interrupted;
+ *     - callbacks (schedule, channel, error handler) are C functions that
+ *       return 0 or an error and must not switch;
  *     - stack size: SLP_STACK_SIZE (environment, bytes; default 256 KiB) is
  *       each tasklet's stack natively and each thread's shared tasklet
  *       region in wasm.  There are no guard pages: a tasklet found inside

@@ -202,7 +202,15 @@ static int wd_runner(void *arg) {
 }
 
 static int wd_binder(void *arg) {
+    slp_tasklet m = 0, cur = 0;
+    int rc = 0;
     (void)arg;
+    /* Both run() callers left the queue (reference §1 get_thread_info). */
+    ASSERT_OK(slp_get_thread_info(-1, &m, &cur, &rc));
+    ASSERT_EQ(m, slp_getmain());
+    ASSERT_EQ(cur, slp_getcurrent());
+    ASSERT_EQ(rc, 1);
+    ASSERT_EQ(slp_getruncount(), 1);
     ASSERT_EQ(slp_tasklet_paused(wd_t), 1);
     ASSERT_EQ(slp_tasklet_nesting_level(wd_t), 1);
     ASSERT_EQ(slp_tasklet_restorable(wd_t), 0);
