@@ -237,6 +237,31 @@ TEST(run_watchdog_refuses_bind) {
     ASSERT_OK(slp_tasklet_release(wd_t));
 }
 
+static int kw_runner(void *arg) {
+    (void)arg;
+    EV("run:%s", slp_err_name(slp_run()));
+    return 0;
+}
+
+static int kw_killer(void *arg) {
+    ASSERT_OK(slp_tasklet_kill(*(slp_tasklet *)arg, 0));
+    EV("killer-back");
+    return 0;
+}
+
+/* A tasklet waiting in run() can be killed: its run returns TaskletExit
+ * and it leaves the watchdog stack (main's run then returns as usual). */
+TEST(run_watchdog_killed) {
+    static slp_tasklet r;
+    r = spawn(kw_runner, NULL);
+    spawn(kw_killer, &r);
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("run:SLP_EEXIT killer-back");
+    ASSERT_EQ(slp_tasklet_alive(r), 0);
+    ASSERT_OK(slp_run());
+    ASSERT_EQ(slp_getruncount(), 1);
+}
+
 /* ---------------------------------------------------------- pre-emption */
 
 static int ticker(void *arg) {

@@ -86,6 +86,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(run_nested_manual_wakeup, SLP_T_ANY) \
   X(run_inner_gets_error_first, SLP_T_ANY) \
   X(run_watchdog_refuses_bind, SLP_T_ANY) \
+  X(run_watchdog_killed, SLP_T_ANY) \
   X(run_timeout_interrupts, SLP_T_ANY) \
   X(run_timeout_soft, SLP_T_ANY) \
   X(run_totaltimeout, SLP_T_ANY) \
