@@ -94,7 +94,6 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(regress_switch_trap_on_handover, SLP_T_ANY) \
   X(regress_error_handler_not_shown_exit, SLP_T_ANY) \
   X(regress_throw_into_lone_poller, SLP_T_THREADS) \
-  X(regress_self_kill_seen_by_poll, SLP_T_ANY) \
   X(regress_getthreads_order, SLP_T_THREADS) \
   X(regress_thread_death_leaks_nothing, SLP_T_THREADS) \
   X(stress_threads_channels, SLP_T_THREADS) \
