@@ -109,7 +109,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--target", type=float, default=90.0)
     ap.add_argument("--tests", default="", help="only the tests matching this regex (ctest -R)")
-    ap.add_argument("--test-timeout", type=int, default=10,
+    ap.add_argument("--test-timeout", type=int, default=30,
                     help="seconds per test: a mutant that hangs a test is caught by it")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
