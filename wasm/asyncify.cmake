@@ -11,6 +11,10 @@
 # It rewrites the target's .wasm in place after every link.
 
 find_program(SLP_WASM_OPT wasm-opt REQUIRED)
+# The tasklet stack check (wasm/stack_check.mjs) edits the module's text.
+find_program(SLP_WASM_DIS wasm-dis REQUIRED)
+find_program(SLP_NODE node REQUIRED)
+set(SLP_STACK_CHECK ${CMAKE_CURRENT_LIST_DIR}/stack_check.mjs)
 
 # slp__ctx_resume starts and resumes tasklets: the unwind must stop there.
 # The others are runtime functions that never switch.  Each reaches an
@@ -57,12 +61,18 @@ function(slp_asyncify target)
     # intrinsic calls do, which keeps the instrumentation small.
     # DWARF goes first (passes that cannot update it would be skipped);
     # -g keeps the function names for profiles and stack traces.
+    # The stack check goes in after --asyncify (it must neither be
+    # instrumented nor make callers instrumented) and before -O2.
     COMMAND ${SLP_WASM_OPT} ${wasm} ${features} -g
             --strip-dwarf
             --asyncify
             --pass-arg=asyncify-removelist@${remove}
             --pass-arg=asyncify-imports@slp.none
-            -O2 -o ${wasm}
+            -o ${wasm}.async.wasm
+    COMMAND ${SLP_WASM_DIS} ${wasm}.async.wasm -o ${wasm}.async.wat
+    COMMAND ${SLP_NODE} ${SLP_STACK_CHECK} ${wasm}.async.wat ${wasm}.check.wat
+    COMMAND ${SLP_WASM_OPT} ${wasm}.check.wat ${features} -g -O2 -o ${wasm}
+    COMMAND ${CMAKE_COMMAND} -E rm -f ${wasm}.async.wasm ${wasm}.async.wat ${wasm}.check.wat
     COMMENT "Asyncify ${target}"
     VERBATIM)
 endfunction()
