@@ -260,7 +260,7 @@ int main(void) {
 #endif
             }
             if (more) {
-                snprintf(name, sizeof name, "%s", buf + 2);
+                snprintf(name, sizeof name, "%.60s", buf + 2);
                 name[strcspn(name, "\n")] = 0;
             }
             len = 0;
