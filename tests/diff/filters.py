@@ -73,7 +73,8 @@ def _issue18_1(p, py, c, i):
     e = same_op(a, b)
     return (bool(e) and e[0][1][0] in ("bind", "unbind")
             and e[0][2] in ("ECSTATE", "ESCHEDULED") and e[1][2] == "ok"
-            and " srun" in p) or (b.startswith("CRASH") and " srun" in p)
+            and " srun" in p) or (b.startswith("CRASH") and " srun" in p
+                                  and ("bind " in p))
 
 
 def _issue18_2(p, py, c, i):
