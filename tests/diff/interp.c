@@ -49,7 +49,7 @@ static void parse_ops(char *s, op_t *ops, int *n) {
 }
 
 static const char *me(void) {
-    static char buf[8];
+    static char buf[16];
     slp_tasklet c = slp_getcurrent();
     if (c == slp_getmain()) return "m";
     for (int i = 0; i < ntask; i++)
@@ -170,7 +170,7 @@ static int script(int sid) {
 
 static int body(void *arg) {
     int sid = (int)(intptr_t)arg;
-    char name[8];
+    char name[16];
     snprintf(name, sizeof name, "%s", me());
     printf("%s start %d\n", name, sid);
     int k = script(sid);
