@@ -36,6 +36,7 @@ function(slp_asyncify target)
     slp__tasklet_gc slp__tasklet_alloc slp__tasklet_drop_frame
     slp__channel_unlink slp__ctx_free slp__ctx_thread_init
     slp__handle_alloc slp__handle_get slp__handle_free
+    slp__switch_hook slp__preempt_at_switch slp__sched_cb_main slp__chan_cb_call
     ${A_REMOVE})
   string(REPLACE ";" "," remove "${remove}")
   set(features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
