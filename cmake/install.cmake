@@ -9,7 +9,7 @@
 #   include/stackless.h
 #   lib/libstackless.a
 #   lib/cmake/stackless-wasm/  stackless-wasmConfig.cmake (+ Version), the
-#                              exported targets, asyncify.cmake,
+#                              exported targets, asyncify.cmake (+ _run),
 #                              asyncify_imports.js, wasi-toolchain.cmake
 #                              and Platform/WASI.cmake
 include(CMakePackageConfigHelpers)
@@ -54,6 +54,7 @@ write_basic_package_version_file(${_slp_cfg}/stackless-wasmConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${_slp_cfg}/stackless-wasmConfig.cmake
               ${_slp_cfg}/stackless-wasmConfigVersion.cmake
-              wasm/asyncify.cmake wasm/asyncify_imports.js cmake/wasi-toolchain.cmake
+              wasm/asyncify.cmake wasm/asyncify_run.cmake wasm/asyncify_imports.js
+              cmake/wasi-toolchain.cmake
         DESTINATION ${SLP_INSTALL_CMAKEDIR})
 install(FILES cmake/Platform/WASI.cmake DESTINATION ${SLP_INSTALL_CMAKEDIR}/Platform)

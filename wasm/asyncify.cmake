@@ -24,11 +24,14 @@ find_program(SLP_WASM_OPT wasm-opt REQUIRED)
 # that takes the lock: that costs on every call, not only at a switch
 # (measured: channel round trip -7% in Node).  Listed here, they are not
 # instrumented and their callers are instrumented only if they switch.
-# A function listed must never be on the stack of a tasklet that switches,
-# and must exist in every build (the pass warns about unknown names).
+# A function listed must never be on the stack of a tasklet that switches.
+# The linker drops those a program does not reach (one without channels has
+# no slp__chan_cb_call), so asyncify_run.cmake passes the pass only the
+# names the module has; names given with REMOVE go as they are (the pass
+# warns about a misspelt one).
 function(slp_asyncify target)
   cmake_parse_arguments(A "THREADS" "" "REMOVE" ${ARGN})
-  set(remove
+  set(runtime
     slp__ctx_resume
     slp__loop slp__tasklet_ended slp__tasklet_prologue slp__tasklet_epilogue
     slp__lock slp__unlock slp__tls_get slp__tls_set slp__thread_self
@@ -36,9 +39,9 @@ function(slp_asyncify target)
     slp__tasklet_gc slp__tasklet_alloc slp__tasklet_drop_frame
     slp__channel_unlink slp__ctx_free slp__ctx_thread_init
     slp__handle_alloc slp__handle_get slp__handle_free
-    slp__switch_hook slp__preempt_at_switch slp__sched_cb_main slp__chan_cb_call
-    ${A_REMOVE})
-  string(REPLACE ";" "," remove "${remove}")
+    slp__switch_hook slp__preempt_at_switch slp__sched_cb_main slp__chan_cb_call)
+  string(REPLACE ";" "," runtime "${runtime}")
+  string(REPLACE ";" "," remove "${A_REMOVE}")
   set(features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
       --enable-nontrapping-float-to-int)
   # Threads: a pthread build's module has atomics and shared memory.  Enabling
@@ -62,18 +65,11 @@ function(slp_asyncify target)
     set_target_properties(${target} PROPERTIES SUFFIX .wasm)
   endif()
   set(wasm "$<TARGET_FILE_DIR:${target}>/$<TARGET_FILE_BASE_NAME:${target}>.wasm")
+  string(REPLACE ";" "," features "${features}")
   add_custom_command(TARGET ${target} POST_BUILD
-    # --asyncify before -O2: inlining would erase the names the lists use.
-    # No import can unwind (asyncify-imports lists none): only our own
-    # intrinsic calls do, which keeps the instrumentation small.
-    # DWARF goes first (passes that cannot update it would be skipped);
-    # -g keeps the function names for profiles and stack traces.
-    COMMAND ${SLP_WASM_OPT} ${wasm} ${features} -g
-            --strip-dwarf
-            --asyncify
-            --pass-arg=asyncify-removelist@${remove}
-            --pass-arg=asyncify-imports@slp.none
-            -O2 -o ${wasm}
+    COMMAND ${CMAKE_COMMAND} -DWASM_OPT=${SLP_WASM_OPT} -DWASM=${wasm} -DFEATURES=${features}
+            -DRUNTIME=${runtime} -DREMOVE=${remove}
+            -P ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/asyncify_run.cmake
     COMMENT "Asyncify ${target}"
     VERBATIM)
 endfunction()
