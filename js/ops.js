@@ -6,7 +6,7 @@ import { A, TID, codec, h32, stepping, bomb } from './state.js';
 import {
   EINVAL, EBADHANDLE, EDEADLOCK, ECLOSED, ENOTHREAD, EOTHERTHREAD, EDEAD, ETHROWDEAD,
   EBADTHREAD, ETHREADINIT, ENOSENDER, ENORECEIVER, EBLOCKTRAP, ESWITCHTRAP, EWOULDBLOCK,
-  E_THROWN, E_UNCAUGHT, StacklessError, makeError,
+  E_THROWN, E_UNCAUGHT, StacklessError, DeadTaskletError, makeError,
 } from './errors.js';
 
 // Codes shared with wasm/js_bridge.c.
@@ -78,4 +78,15 @@ export function errorFor(code, word, self) {
 export function check(r) {
   if (r < 0) throw errorFor(r, 0, 0);
   return r;
+}
+
+// The error of a failed channel call on channel handle ch.  ENOTHREAD: the
+// partner waiting there lost its thread; it stays and blocks the channel
+// (Stackless's rule), so say what to do about it.
+export function channelError(code, word, self, ch) {
+  if (code !== ENOTHREAD) return errorFor(code, word, self);
+  const q = A.slp_channel_queue(ch);
+  return new DeadTaskletError(code, `${makeError(code).message}: the partner waiting in <channel ${ch}>` +
+    `${q ? ` (<tasklet ${q >>> 0}>)` : ''} lost it, its thread ended: kill() it, or bind_thread() it ` +
+    'to a live thread');
 }

@@ -7,7 +7,7 @@ import {
 } from './state.js';
 import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
-  Op, SCHEDULE, made, UNDELIVERED, errorFor, check, OP_DONE, OP_RECEIVE, OP_SCHEDULE,
+  Op, SCHEDULE, made, UNDELIVERED, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN,
 } from './ops.js';
 import { mainCall } from './pump.js';
@@ -38,7 +38,9 @@ export function step(d) {
   let thrown = false, input;
   if (err !== 0) {
     thrown = true;
-    input = errorFor(err, last === OP_RECEIVE ? H[i + 5] : 0, rec.handle);
+    input = last === OP_SEND || last === OP_SEND_THROW || last === OP_RECEIVE
+      ? channelError(err, last === OP_RECEIVE ? H[i + 5] : 0, rec.handle, H[i + 1])
+      : errorFor(err, 0, rec.handle);
     if (rec.deadlocked && err === EEXIT) input = makeError(EDEADLOCK);
     if (rec.sent && UNDELIVERED.has(err)) codec.discard(rec.sent);
   } else if (last === OP_RECEIVE) {

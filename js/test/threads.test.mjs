@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   init, tasklet, channel, run, schedule, getthreads, startThread, startThreadWith,
-  getcurrent, WrongThreadError, DeadTaskletError, Thread,
+  getcurrent, hold, Tasklet, WrongThreadError, DeadTaskletError, DeadlockError, Thread,
 } from '../index.js';
 
 await init();
@@ -43,6 +43,9 @@ test('a channel handed to a thread works from both sides (tasklets here, a taskl
 test('main code awaits a thread without blocking the event loop', async () => {
   const a = channel(), b = channel();
   const th = await startThread(W, 'echo', a, b, 1);
+  // The event loop sends later: hold() counts it as a party meanwhile (else
+  // main's receive and the thread's would be a deadlock).
+  const release = hold();
   let ticks = 0;
   const timer = setInterval(() => ticks++, 1);
   const got = b.receive(); // waits for the thread
@@ -51,6 +54,7 @@ test('main code awaits a thread without blocking the event loop', async () => {
   await a.send('ping');
   assert.equal(await got, 'ping');
   clearInterval(timer);
+  release();
   await th.join();
 });
 
@@ -112,14 +116,18 @@ test('terminate(): the thread is marked dead, its tasklets lose their thread',
   const ch = channel(), ready = channel();
   const th = await startThread(W, 'blockForever', ch, ready);
   const t = await ready.receive();
-  assert.equal(t.blocked, true);
+  // The worker sent t before t ran: wait for the state asserted.
+  while (!t.blocked) await new Promise((ok) => setTimeout(ok, 1));
   await th.terminate();
   assert.equal(th.alive, false);
   assert.equal(t.thread_id, -1);
   assert.equal(t.alive, false);
   assert.ok(!getthreads().includes(th.id));
-  // Its tasklet still sits in ch: a send finds a partner without a thread.
-  await assert.rejects(ch.send(1), DeadTaskletError);
+  // Its tasklet still sits in ch (Stackless's rule): a send finds a partner
+  // without a thread, and the error says what to do.
+  await assert.rejects(ch.send(1), (e) => e instanceof DeadTaskletError &&
+    /its thread ended: kill\(\) it, or bind_thread\(\) it to a live thread/.test(e.message) &&
+    e.message.includes(`<tasklet ${t.h}>`));
   t.kill();
   assert.equal(ch.balance, 0);
 });
@@ -233,6 +241,7 @@ test('a restorable C tasklet revived on another thread after its own was termina
 test('main code blocked for a moment while its own tasklets end still waits for another thread', async () => {
   const chA = channel(), chB = channel(), go = channel();
   const th = await startThread(W, 'waitThenSend', go, chB); // sends on chB what it gets on go
+  const release = hold(); // this event loop sends later: not a deadlock
   const gotA = chA.receive(); // a helper waits in chA
   await new Promise((ok) => setTimeout(ok, 10));
   tasklet(function* () { yield chA.send('a'); })();
@@ -243,5 +252,94 @@ test('main code blocked for a moment while its own tasklets end still waits for 
   assert.equal(await gotA, 'a');
   await go.send('b');
   assert.equal(await gotB, 'b');
+  release();
   assert.equal(await th.join(), 'received (unexpected)');
+});
+
+// ---- issue 12.1: the thread-end rule
+
+test("thread end: its tasklets stop where they are, nothing is thrown in, join() gives the function's result",
+  { timeout: 20_000 }, async () => {
+  const report = channel(), out = channel();
+  const th = await startThread(W, 'leaveTasklets', report, out);
+  const blocked = await out.receive(), ch = await out.receive();
+  const queued = await th.join(); // the function's result: its queued tasklet
+  assert.ok(queued instanceof Tasklet);
+  assert.equal(blocked.thread_id, -1);
+  assert.equal(queued.thread_id, -1);
+  assert.equal(blocked.blocked, true, 'the blocked one stays in its channel');
+  assert.equal(ch.balance, -1);
+  assert.equal(queued.scheduled, false);
+  assert.equal(report.balance, 0, 'neither ran on (a report would wait in the channel)');
+  blocked.kill();
+  queued.kill();
+  assert.equal(ch.balance, 0);
+});
+
+test("thread end of a plain function: its queued tasklet never runs; join() gives the result", { timeout: 20_000 }, async () => {
+  const report = channel();
+  const th = await startThread(W, 'leaveTaskletsPlain', report);
+  assert.equal(await th.join(), 'plain returned');
+  assert.equal(report.balance, 0);
+});
+
+test('terminate() of a thread idle on its event loop ends it at once (not at the timeout)', { timeout: 20_000 }, async () => {
+  const ready = channel();
+  const th = await startThread(W, 'idleForever', ready);
+  assert.equal(await ready.receive(), 'up');
+  await th.terminate({ timeout: 10 * 60_000 }); // the test's own timeout fails first if it waits for that
+  assert.equal(th.alive, false);
+  assert.ok(!getthreads().includes(th.id));
+});
+
+// ---- issue 12.2: main code never waits for ever
+
+test("main code's receive settles with DeadlockError when the thread that could send ends", { timeout: 20_000 }, async () => {
+  const go = channel(), ch = channel();
+  const th = await startThread(W, 'endAfter', go);
+  const p = ch.receive(); // only that thread could send
+  await go.send('end');   // it returns: its thread ends
+  await th.join();
+  await assert.rejects(p, DeadlockError);
+});
+
+test("main code's receive settles with DeadlockError when its partner's thread is terminated", { timeout: 20_000 }, async () => {
+  const ready = channel(), ch = channel();
+  const th = await startThread(W, 'idleForever', ready); // awake: its event loop may act
+  await ready.receive();
+  const p = ch.receive();
+  let settled = false;
+  p.catch(() => {}).finally(() => { settled = true; });
+  await new Promise((ok) => setTimeout(ok, 20));
+  assert.equal(settled, false, 'a thread that may still send: main waits');
+  await th.terminate();
+  await assert.rejects(p, DeadlockError);
+});
+
+test('main code awaiting a channel while every other thread is blocked: DeadlockError (as for joins)', { timeout: 20_000 }, async () => {
+  const a = channel(), b = channel();
+  const th = await startThread(W, 'waitThenSend', a, b); // receives on a first
+  await assert.rejects(b.receive(), DeadlockError);
+  // The whole program deadlocked: the thread's function got it too, and ended.
+  assert.match(await th.join(), /^DeadlockError/);
+});
+
+test('Node: a program whose main code is done while a worker sits blocked exits',
+  { timeout: 60_000, skip: typeof process !== 'object' && 'a Node process' }, async () => {
+  const { execFile } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('../test-fixtures/exit-main.mjs', import.meta.url));
+  const r = await new Promise((ok) => execFile(process.execPath, [script], { timeout: 50_000 },
+    (err, stdout, stderr) => ok({ code: err ? (err.code ?? err.signal) : 0, stdout, stderr })));
+  assert.deepEqual({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'main done\n' }, r.stderr);
+});
+
+// ---- issue 12.12: recursive thread start
+
+test('a module that starts a thread on itself at its top level: refused clearly', { timeout: 20_000 }, async () => {
+  const { started } = await import('../test-fixtures/recursive.mjs');
+  const e = await started;
+  assert.ok(e instanceof Error, `the thread's join is refused, got ${e}`);
+  assert.match(e.message, /while this worker imports .*recursive\.mjs.*recursion/);
+  assert.deepEqual(getthreads(), [1]);
 });
