@@ -87,7 +87,11 @@ export class Channel {
     if (r < -1) check(r);
   }
   get schedule_all() { return check(A.slp_channel_schedule_all(this.h)) === 1; }
-  set schedule_all(f) { check(A.slp_channel_set_schedule_all(this.h, f ? 1 : 0)); }
+  set schedule_all(f) {
+    if (typeof f !== 'number' && typeof f !== 'boolean')
+      throw new TypeError('schedule_all must be set to a boolean or an integer');
+    check(A.slp_channel_set_schedule_all(this.h, f ? 1 : 0));
+  }
   /** From now on, a send or receive that would block throws ChannelClosedError. */
   close() { check(A.slp_channel_close(this.h)); }
   open() { check(A.slp_channel_open(this.h)); }

@@ -65,11 +65,19 @@ export const UNDELIVERED = new Set([EINVAL, EBADHANDLE, EDEADLOCK, ECLOSED, ENOT
   EOTHERTHREAD, EDEAD, ETHROWDEAD, EBADTHREAD, ETHREADINIT, ENOSENDER, ENORECEIVER,
   EBLOCKTRAP, ESWITCHTRAP, EWOULDBLOCK]);
 
+// throw() into JS tasklets of this thread that had not started: { h, w, exc }.
+export const unstartedThrows = [];
+
 // The error a failed blocking call raises.  word: a value that came with it.
 export function errorFor(code, word, self) {
   if (code === E_THROWN) {
     if (!word && self) word = A.slp_tasklet_value(self);
-    return word ? codec.decode(word) : new StacklessError(code, 'an error was thrown');
+    if (word) return codec.decode(word);
+    // A JS tasklet thrown into before it ran ends in C with the error
+    // (its function never starts): the error is the one thrown.
+    const u = unstartedThrows.shift();
+    if (u) { codec.discard(u.w); return u.exc; }
+    return new StacklessError(code, 'an error was thrown');
   }
   if (code === E_UNCAUGHT) return bomb;
   return makeError(code);

@@ -5,9 +5,9 @@ import {
   A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
   finalizer, NEW, setStepping, setBomb,
 } from './state.js';
-import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
+import { EEXIT, EDEADLOCK, EOTHERTHREAD, EBADTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
-  Op, SCHEDULE, made, UNDELIVERED, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
+  Op, SCHEDULE, made, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN,
 } from './ops.js';
 import { mainCall } from './pump.js';
@@ -56,7 +56,11 @@ export function step(d) {
       rec.lastMade = null;
       let res;
       if (rec.gen === null) {
-        if (thrown) throw input;
+        if (thrown) {
+          const k = unstartedThrows.findIndex((u) => u.h === rec.handle);
+          if (k >= 0) unstartedThrows.splice(k, 1); // delivered here after all
+          throw input;
+        }
         const g = rec.fn.apply(undefined, rec.args);
         rec.fn = rec.args = null;
         if (g !== null && typeof g === 'object' && typeof g.next === 'function' &&
@@ -177,6 +181,14 @@ export class Tasklet {
   bind(fn) {
     if (fn !== null && typeof fn !== 'function')
       throw new TypeError('tasklet function must be a callable or None');
+    const kind = fn && Object.prototype.toString.call(fn);
+    if (kind === '[object AsyncGeneratorFunction]' || kind === '[object AsyncFunction]') {
+      // Its awaits would escape the scheduler (and an async generator's
+      // steps are promises, not operations): refused.
+      throw new TypeError(`stackless-wasm: a tasklet cannot be an ${kind === '[object AsyncFunction]' ? 'async function' : 'async generator function'}: ` +
+        'use a generator function and yield the operations (`const v = yield ch.receive()`); ' +
+        'await other promises in main code');
+    }
     check(A.slp_tasklet_bind(this.h, 0, 0));
     this.dropRecord();
     this.fn = fn;
@@ -229,13 +241,20 @@ export class Tasklet {
   }
   /** Raise exc in it (pending: only make it runnable).  Inside a tasklet: yield it. */
   throw(exc, pending = false) {
+    if (exc instanceof TaskletExit) return this.kill(pending); // as in Stackless
     if (stepping) return made(new Op(OP_THROW, this, exc, pending));
     const w = codec.encode(exc, A.slp_tasklet_thread_id(this.h) !== TID);
+    const rec = this.rec;
+    if (rec && records.get(rec.d) === rec && rec.gen === null) unstartedThrows.push({ h: this.h, w, exc });
     return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
   }
   /** Attach it to another thread (default: the calling one).  A JS tasklet's
    * generator lives in the thread that made it: it can only go back there. */
   bind_thread(threadId = -1) {
+    // Thread ids are int32 in C: anything else would wrap (NaN, 1.5 and
+    // 2**53 to the caller's thread), so it is refused here, unchanged.
+    if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
+      throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
     if (this.rec && records.get(this.rec.d) === this.rec) {
       const to = threadId === -1 || threadId === 0 ? TID : threadId;
       if (to !== TID && getthreads().includes(to)) {

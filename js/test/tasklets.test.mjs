@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import stackless, {
   init, tasklet, channel, run, schedule, getcurrent, getmain, getruncount, getthreads,
   Tasklet, TaskletExit, DeadlockError, DeadTaskletError, BadArgumentError, StacklessError,
-  demo,
+  WrongThreadError, demo,
 } from '../index.js';
 
 await init();
@@ -316,4 +316,62 @@ test('block_trap: a channel action that would block throws; one with a partner w
     m.block_trap = false;
   }
   assert.equal(ch.balance, 0);
+});
+
+// ---- issue 12: items 5, 6, 7, 10
+
+test('throw(err) into a tasklet that never ran gives err, at the call and at the next run()', { timeout: 10_000 }, async () => {
+  const err = new RangeError('mine');
+  const t = tasklet(function* () { yield schedule(); })();
+  assert.throws(() => t.throw(err), (e) => e === err);
+  const u = tasklet(function* () { yield schedule(); })();
+  u.throw(err, true); // pending: it surfaces at the next run()
+  await assert.rejects(run(), (e) => e === err);
+  assert.equal(t.alive, false);
+  assert.equal(u.alive, false);
+});
+
+test('throw(new TaskletExit()) acts as kill(); new TaskletExit() is TaskletExit', { timeout: 10_000 }, async () => {
+  const x = new TaskletExit();
+  assert.equal(x.errno, 'SLP_EEXIT');
+  assert.equal(x.code, -4);
+  assert.notEqual(x.message, 'success');
+  let caught = null;
+  const t = tasklet(function* () {
+    try { yield schedule(); } catch (e) { caught = e; throw e; }
+  })();
+  schedule(); // t runs and yields
+  t.throw(new TaskletExit()); // ends quietly, as kill()
+  assert.ok(caught instanceof TaskletExit);
+  assert.equal(t.alive, false);
+  t.throw(new TaskletExit()); // a dead tasklet: a no-op, as kill()
+  await run();
+});
+
+test('bind_thread(id) accepts thread ids only: bad thread, and the tasklet stays where it was', () => {
+  const t = tasklet(function* () {})();
+  t.remove();
+  for (const bad of [NaN, 1.5, 2 ** 53, 2 ** 32 + 1, -2, '1', Infinity]) {
+    assert.throws(() => t.bind_thread(bad), (e) => e instanceof WrongThreadError && /^bad thread/.test(e.message), String(bad));
+    assert.equal(t.thread_id, 1);
+    assert.equal(t.paused, true);
+  }
+  t.kill();
+});
+
+test("ch.schedule_all is type-checked as preference is", () => {
+  const ch = channel();
+  assert.throws(() => { ch.schedule_all = 'x'; }, TypeError);
+  assert.throws(() => { ch.schedule_all = {}; }, TypeError);
+  assert.equal(ch.schedule_all, false);
+  ch.schedule_all = true;
+  assert.equal(ch.schedule_all, true);
+  ch.schedule_all = 0;
+  assert.equal(ch.schedule_all, false);
+});
+
+test('tasklet() refuses async functions and async generator functions with a clear TypeError', () => {
+  assert.throws(() => tasklet(async function* () {}), (e) => e instanceof TypeError && /async generator function/.test(e.message));
+  assert.throws(() => tasklet(async () => {}), (e) => e instanceof TypeError && /async function/.test(e.message));
+  assert.throws(() => tasklet().bind(async () => {}), TypeError);
 });
