@@ -343,3 +343,72 @@ test('a module that starts a thread on itself at its top level: refused clearly'
   assert.match(e.message, /while this worker imports .*recursive\.mjs.*recursion/);
   assert.deepEqual(getthreads(), [1]);
 });
+
+// ---- issue 12.4 and 12.13: values crossing threads follow structured clone
+
+test('values crossing threads follow the structured clone algorithm, channels and tasklets anywhere inside', { timeout: 20_000 }, async () => {
+  const inp = channel(), out = channel();
+  const th = await startThread(W, 'bounce', inp, out, 1);
+  const t = tasklet(function* () {});
+  const cyc = { name: 'cycle' };
+  cyc.self = cyc;
+  const err = new RangeError('bad range');
+  const v = {
+    map: new Map([[1, 'one'], ['k', new Set([2, 3])]]), date: new Date(86400000), re: /a+b/gi,
+    big: 2n ** 70n, nums: [NaN, -0, Infinity, -Infinity, undefined, 1.5],
+    nested: { f64: new Float64Array([NaN, -0.5]), u8: new Uint8Array([1, 255]), big64: new BigInt64Array([-5n]) },
+    cyc, err, deadlock: new DeadlockError(), inside: [inp, { t }],
+  };
+  await inp.send(v);
+  const got = await out.receive();
+  assert.notEqual(got, v);
+  assert.ok(got.map instanceof Map && got.map.get(1) === 'one' && got.map.get('k') instanceof Set);
+  assert.deepEqual([...got.map.get('k')], [2, 3]);
+  assert.ok(got.date instanceof Date && got.date.getTime() === 86400000);
+  assert.ok(got.re instanceof RegExp && got.re.source === 'a+b' && got.re.flags === 'gi');
+  assert.equal(got.big, 2n ** 70n);
+  assert.ok(Number.isNaN(got.nums[0]) && Object.is(got.nums[1], -0));
+  assert.deepEqual(got.nums.slice(2), [Infinity, -Infinity, undefined, 1.5]);
+  assert.equal(got.nums.length, 6);
+  assert.ok(got.nested.f64 instanceof Float64Array && Number.isNaN(got.nested.f64[0]) && got.nested.f64[1] === -0.5);
+  assert.ok(got.nested.u8 instanceof Uint8Array);
+  assert.deepEqual([...got.nested.u8], [1, 255]);
+  assert.deepEqual([...got.nested.big64], [-5n]);
+  assert.equal(got.cyc.self, got.cyc);
+  assert.ok(got.err instanceof RangeError && got.err.message === 'bad range' && got.err.stack === err.stack);
+  assert.ok(got.deadlock instanceof DeadlockError && got.deadlock.code === -5);
+  assert.equal(got.inside[0], inp, 'a channel inside arrives as itself');
+  assert.equal(got.inside[1].t, t, 'a tasklet inside arrives as itself');
+  assert.equal(await th.join(), 1);
+  t.kill();
+});
+
+test('startThread arguments: tasklets and channels nested in arrays and objects arrive', { timeout: 20_000 }, async () => {
+  const ch = channel();
+  const t = tasklet(function* () {});
+  const th = await startThread(W, 'args', [ch, t], { deep: { t } });
+  const [a, b] = await th.join();
+  assert.equal(a[0], ch);
+  assert.equal(a[1], t);
+  assert.equal(b.deep.t, t);
+});
+
+test('what structured clone refuses throws DataCloneError at send(), in the sender, nothing lost', { timeout: 20_000 }, async () => {
+  const { DataCloneError } = await import('../index.js');
+  const inp = channel(), out = channel();
+  const th = await startThread(W, 'bounce', inp, out, 1);
+  for (const bad of [{ f() {} }, [Symbol('s')], () => 1]) {
+    await assert.rejects(inp.send(bad), (e) => e instanceof DataCloneError && e.name === 'DataCloneError');
+  }
+  // Inside a tasklet, at the yield; the tasklet goes on.
+  let caught = null;
+  tasklet(function* () {
+    try { yield inp.send({ f() {} }); } catch (e) { caught = e; }
+    yield inp.send('after');
+  })();
+  assert.equal(await out.receive(), 'after');
+  await run();
+  assert.ok(caught instanceof DataCloneError);
+  assert.equal(inp.balance, 0);
+  assert.equal(await th.join(), 1);
+});
