@@ -31,7 +31,9 @@ export class Channel {
   /** Send v.  Inside a tasklet: `yield ch.send(v)`; outside: `await ch.send(v)`. */
   send(v) {
     if (stepping) {
-      // One Op per channel, reused: a send or receive allocates nothing.
+      // One Op per channel, reused: a send or receive allocates nothing
+      // (made() first, so that an Op not yielded keeps its value).
+      if (stepping.made > 0) made(null);
       const op = this.sendOp ??= new Op(OP_SEND, this);
       op.value = v;
       return made(op);

@@ -55,8 +55,35 @@ export const SCHEDULE = Object.freeze({ code: OP_SCHEDULE });
 
 // Count the ops made during a step (each must be the one yielded).
 export function made(op) {
-  if (stepping !== null) { stepping.made++; stepping.lastMade = op; }
+  if (stepping !== null) {
+    if (stepping.made > 0) throw notYielded(stepping);
+    stepping.made++;
+    stepping.lastMade = op;
+  }
   return op;
+}
+
+const OP_CALLS = { [OP_SEND]: 'ch.send(v)', [OP_SEND_THROW]: 'ch.send_throw(e)', [OP_RECEIVE]: 'ch.receive()',
+  [OP_SCHEDULE_REMOVE]: 'schedule_remove()', [OP_RUN]: 'run()', [OP_TASKLET_RUN]: 't.run()',
+  [OP_TASKLET_SWITCH]: 't.switch()', [OP_KILL]: 't.kill()', [OP_THROW]: 't.throw(e)' };
+
+// A blocking call inside a tasklet whose Op was not yielded, seen at the
+// tasklet's next call of the runtime (this error is thrown there, so its
+// stack is the tasklet's own, just after the call not yielded) or at its
+// next yield.  The Op is dropped: the value it carried is err.value (never
+// lost; nothing was sent).
+export function notYielded(rec, where = 'at the next call') {
+  const op = rec.lastMade;
+  rec.made = 0;
+  rec.lastMade = null;
+  const call = OP_CALLS[op?.code] ?? 'a blocking call';
+  const target = op?.target ? ` on ${op.target}` : '';
+  const e = new TypeError(`stackless-wasm: inside a tasklet, blocking calls must be yielded ` +
+    `(\`yield ch.send(v)\`, \`const v = yield ch.receive()\`): ${call}${target} was not (seen ${where}); ` +
+    'it was not performed' + (op && 'value' in op && op.value !== undefined ? ', its value is this error\'s .value' : ''));
+  e.op = op;
+  if (op && op.value !== undefined) e.value = op.value;
+  return e;
 }
 
 // Errors after which a sent value surely was not delivered.

@@ -7,7 +7,7 @@ import {
 } from './state.js';
 import { EEXIT, EDEADLOCK, EOTHERTHREAD, EBADTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
-  Op, SCHEDULE, made, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
+  Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN,
 } from './ops.js';
 import { mainCall } from './pump.js';
@@ -74,10 +74,7 @@ export function step(d) {
         res = thrown ? rec.gen.throw(input) : rec.gen.next(input);
       }
       if (res.done) {
-        if (rec.made > 0) {
-          return finish(rec, i, true, new TypeError('stackless-wasm: inside a tasklet, blocking ' +
-            'calls must be yielded (`yield t.kill()`): one was not, before the tasklet returned'));
-        }
+        if (rec.made > 0) return finish(rec, i, true, notYielded(rec, 'when the tasklet returned'));
         return finish(rec, i, false, res.value);
       }
       let op = res.value;
@@ -89,10 +86,9 @@ export function step(d) {
           (typeof op?.next === 'function' ? ' (a generator, such as send_sequence(): delegate with yield*)' : ''));
         continue;
       }
-      if (rec.made > 1 || (rec.made === 1 && op !== rec.lastMade)) {
+      if (rec.made === 1 && op !== rec.lastMade) {
         thrown = true;
-        input = new TypeError('stackless-wasm: inside a tasklet, blocking calls must be ' +
-          'yielded (`yield ch.send(v)`, `const v = yield ch.receive()`): one was not');
+        input = notYielded(rec, 'at the next yield');
         continue;
       }
       H = h32();

@@ -375,3 +375,35 @@ test('tasklet() refuses async functions and async generator functions with a cle
   assert.throws(() => tasklet(async () => {}), (e) => e instanceof TypeError && /async function/.test(e.message));
   assert.throws(() => tasklet().bind(async () => {}), TypeError);
 });
+
+// ---- issue 12.14: a forgotten yield
+test('a forgotten yield before ch.send(v): reported at the next call, in the tasklet, with the value kept', { timeout: 10_000 }, async () => {
+  const ch = channel();
+  const got = [];
+  let caught = null, atCall = false;
+  tasklet(function* () { for (;;) got.push(yield ch.receive()); })();
+  tasklet(function* () {
+    ch.send('lost?'); // the yield forgotten
+    let op;
+    try {
+      op = ch.send('next');
+    } catch (e) {
+      caught = e;
+      atCall = true;
+    }
+    if (caught) yield ch.send(caught.value); // resent: nothing lost
+    else yield op;
+  })();
+  await run();
+  assert.equal(atCall, true, 'thrown at the next call of the runtime');
+  assert.ok(caught instanceof TypeError && /ch\.send\(v\) on <channel \d+> was not/.test(caught.message));
+  assert.match(caught.stack, /tasklets\.test\.mjs/, "the tasklet's own stack");
+  assert.deepEqual(got, ['lost?']);
+  // Before the tasklet returns, too: the error carries the value.
+  let err = null;
+  const t = tasklet(function* () { ch.send(42); });
+  t();
+  await assert.rejects(run(), (e) => { err = e; return e instanceof TypeError; });
+  assert.equal(err.value, 42);
+  assert.match(err.message, /when the tasklet returned/);
+});
