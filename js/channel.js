@@ -1,7 +1,7 @@
 // channel.js -- Stackless channels: the Channel wrapper of a runtime handle.
 // Inside a tasklet its calls return Ops to yield; in main code they act
 // at once or give promises (pump.js).
-import { A, M, h32, ready, scratch, stepping, channels, finalizer, NEW } from './state.js';
+import { A, M, h32, ready, scratch, stepping, channels, finalizer, NEW, remember } from './state.js';
 import { EBADHANDLE, BALANCE_BADHANDLE, makeError } from './errors.js';
 import { Op, made, check, OP_SEND, OP_SEND_THROW, OP_RECEIVE } from './ops.js';
 import { mainChannelOp } from './pump.js';
@@ -25,7 +25,7 @@ export class Channel {
     if (key !== NEW) throw new TypeError('use channel() to make a channel');
     this.h = h;
     this.shared = false; // may have a party on another thread
-    channels.set(h, new WeakRef(this));
+    remember(channels, h, this);
     if (finalizer) finalizer.register(this, { isChannel: true, h, m: M }, this);
   }
   /** Send v.  Inside a tasklet: `yield ch.send(v)`; outside: `await ch.send(v)`. */

@@ -68,6 +68,16 @@ function releaseLater({ isChannel, h, m }) {
   if (m === M && A) releaseHandle(isChannel, h);
 }
 
+// The handle -> wrapper maps drop an entry once its wrapper is collected
+// (else every tasklet ever made would keep one).
+const forget = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ map, h, ref }) => { if (map.get(h) === ref) map.delete(h); }) : null;
+export function remember(map, h, wrapper) {
+  const ref = new WeakRef(wrapper);
+  map.set(h, ref);
+  forget?.register(wrapper, { map, h, ref });
+}
+
 // This thread's module instance: fresh state for it.
 export function attach(mod, opts, makeCodec, step) {
   M = mod;

@@ -3,7 +3,7 @@
 // and the Tasklet wrapper of a runtime handle.
 import {
   A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
-  finalizer, NEW, setStepping, setBomb,
+  finalizer, NEW, setStepping, setBomb, remember,
 } from './state.js';
 import { EEXIT, EDEADLOCK, EOTHERTHREAD, EBADTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
@@ -169,7 +169,7 @@ export class Tasklet {
     self.shared = false;
     self.rec = null; // this thread's record, for a JS tasklet made here
     self.fn = null;
-    tasklets.set(h, new WeakRef(self));
+    remember(tasklets, h, self);
     if (owned && finalizer) finalizer.register(self, { isChannel: false, h, m: M }, self);
     return self;
   }
@@ -216,6 +216,15 @@ export class Tasklet {
       A.free(rec.d);
     }
   }
+  // A record whose tasklet ended in C before its generator started.
+  dropIfDead() {
+    const rec = this.rec;
+    if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
+      this.rec = null;
+      records.delete(rec.d);
+      A.free(rec.d);
+    }
+  }
   /** Append to its thread's run queue (paused -> scheduled). */
   insert() { check(A.slp_tasklet_insert(this.h)); localWakeNow(); return this; }
   /** Take it out of the run queue (scheduled -> paused). */
@@ -233,7 +242,11 @@ export class Tasklet {
   /** Raise TaskletExit in it.  Inside a tasklet: yield it. */
   kill(pending = false) {
     if (stepping) return made(new Op(OP_KILL, this, undefined, pending));
-    return mainCall(() => A.slp_tasklet_kill(this.h, pending ? 1 : 0));
+    try {
+      return mainCall(() => A.slp_tasklet_kill(this.h, pending ? 1 : 0));
+    } finally {
+      this.dropIfDead(); // killed before it ran: its generator never will
+    }
   }
   /** Raise exc in it (pending: only make it runnable).  Inside a tasklet: yield it. */
   throw(exc, pending = false) {
@@ -242,7 +255,11 @@ export class Tasklet {
     const w = codec.encode(exc, A.slp_tasklet_thread_id(this.h) !== TID);
     const rec = this.rec;
     if (rec && records.get(rec.d) === rec && rec.gen === null) unstartedThrows.push({ h: this.h, w, exc });
-    return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
+    try {
+      return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
+    } finally {
+      this.dropIfDead();
+    }
   }
   /** Attach it to another thread (default: the calling one).  A JS tasklet's
    * generator lives in the thread that made it: it can only go back there. */

@@ -407,3 +407,25 @@ test('a forgotten yield before ch.send(v): reported at the next call, in the tas
   assert.equal(err.value, 42);
   assert.match(err.message, /when the tasklet returned/);
 });
+
+// ---- issue 12.8: memory
+test('tasklets killed or thrown into before they ran leave no record; the handle maps forget collected wrappers', { timeout: 60_000 }, async () => {
+  const S = await import('../state.js');
+  const records = S.records.size;
+  for (let i = 0; i < 200; i++) {
+    const t = tasklet(function* () {})();
+    if (i % 2) t.kill(); else assert.throws(() => t.throw(new Error('x')));
+  }
+  assert.equal(S.records.size, records);
+  const { setFlagsFromString } = await import('node:v8').catch(() => ({}));
+  if (!setFlagsFromString) return; // (a browser: no gc() to call)
+  setFlagsFromString('--expose-gc');
+  const gc = (await import('node:vm')).runInNewContext('gc');
+  const before = S.tasklets.size;
+  (() => { for (let i = 0; i < 1000; i++) tasklet(function* () {}).release(); })();
+  assert.ok(S.tasklets.size >= before + 1000);
+  while (S.tasklets.size > before + 10) { // FinalizationRegistry runs after a GC, in a later task
+    gc();
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+});
