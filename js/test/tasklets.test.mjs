@@ -417,8 +417,8 @@ test('tasklets killed or thrown into before they ran leave no record; the handle
     if (i % 2) t.kill(); else assert.throws(() => t.throw(new Error('x')));
   }
   assert.equal(S.records.size, records);
-  const { setFlagsFromString } = await import('node:v8').catch(() => ({}));
-  if (!setFlagsFromString) return; // (a browser: no gc() to call)
+  if (typeof process !== 'object') return; // (a browser: no gc() to call)
+  const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--expose-gc');
   const gc = (await import('node:vm')).runInNewContext('gc');
   const before = S.tasklets.size;
