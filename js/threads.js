@@ -278,10 +278,11 @@ async function runAsTasklet(fn, args) {
       if (out !== null || !t.alive) break;
       if (A.slp_getruncount() > 1) continue;
       let dead;
-      if (blocking) { // sleep until another thread queues something here
-        r = A.slp_schedule_remove();
-        if (r < 0 && r !== EDEADLOCK) throw errorFor(r, 0, 0);
-        dead = r === EDEADLOCK;
+      if (blocking) { // sleep until another thread queues something here (as runBlocking)
+        const H = h32();
+        const seen2 = Atomics.load(H, wakeIdx);
+        if (A.slp_thread_idle(1) === 0 && Atomics.load(H, wakeIdx) === seen2) Atomics.wait(H, wakeIdx, seen2);
+        dead = A.slp_thread_idle(0) !== 0; // the deadlock alarm
       } else {
         setDeadFlag(0);
         dead = await waitForWake(seen, true);
