@@ -131,13 +131,14 @@ const frames = [];     // timestamps of recent frames
 const rate = [];       // [time, messages] posted by workers
 let totalMessages = 0;
 
-// The page's own work, from Long Animation Frames: a frame (reported when it
-// took 50 ms or more) whose scripts ran 50 ms or more was held up by the
-// page.  A frame stretched by something else (the OS giving the CPU to
-// another process, the browser's own work) is not the page's doing.  Counted
-// from the end of start-up (compiling the runtime is not the tour's work).
-export const STALL_MS = 50;
-export function scriptTime(e) { return (e.scripts ?? []).reduce((s, x) => s + x.duration, 0); }
+// Frames (Long Animation Frames: those of 50 ms or more) whose scripts ran
+// 50 ms or more, from the end of start-up (compiling the runtime is not the
+// tour's work): demo.stalls, for diagnosis.  Not shown: script time is
+// measured by the clock, and on a busy machine the OS stretches it (a 12 ms
+// frame callback was seen as 146 ms), which would read as the page's fault.
+// tests/browser/demo.test.mjs checks them against the thread's CPU time.
+const STALL_MS = 50;
+function scriptTime(e) { return (e.scripts ?? []).reduce((s, x) => s + x.duration, 0); }
 let stallsFrom = Infinity;
 if (typeof PerformanceObserver === 'function' &&
     PerformanceObserver.supportedEntryTypes?.includes('long-animation-frame')) {
@@ -149,8 +150,6 @@ if (typeof PerformanceObserver === 'function' &&
         blocking: e.blockingDuration, scripts: e.scripts.map((x) => `${x.invoker} ${x.duration.toFixed(0)} ms`) });
     }
   }).observe({ type: 'long-animation-frame', buffered: true });
-} else {
-  $('#work-li').hidden = true;
 }
 
 const stats = new BroadcastChannel('stackless-demo-stats');
@@ -181,11 +180,6 @@ function figures(now) {
   const mps = rate.reduce((s, [, n]) => s + n, 0);
   $('#fps').textContent = `${frames.length} fps`;
   $('#mps').textContent = `${mps.toLocaleString('en')} msg/s`;
-  const w = stallsFrom === Infinity ? '–' : demo.stalls.length
-    ? `${demo.stalls.length} stall${demo.stalls.length > 1 ? 's' : ''} (${Math.max(...demo.stalls.map((x) => x.script)).toFixed(0)} ms)`
-    : `under ${STALL_MS} ms`;
-  if ($('#work').textContent !== w) $('#work').textContent = w;
-  $('#work').classList.toggle('bad', demo.stalls.length > 0);
   demo.fps = frames.length;
   demo.messagesPerSecond = mps;
   demo.totalMessages = totalMessages;
@@ -771,6 +765,7 @@ function setupTour() {
     },
     seedVerdict: (which) => {
       const r = demo.seed?.[which];
+      if (runtimeUp && !slp.hasThreads()) return { text: 'The seed\u2019s own example needs workers, hence cross-origin isolation.', cls: 'bad' };
       return !r ? { text: 'The seed\u2019s own example is running in two workers…', cls: '' }
         : r.ok ? { text: '\u2713 The seed\u2019s own example ran in two workers: the same lines as documented.', cls: 'ok' }
           : { text: '\u2717 The seed\u2019s own example printed other lines than documented.', cls: 'bad' };
@@ -827,6 +822,9 @@ async function main() {
   $('#snapshot-note').hidden = hasSnapshot(slp);
   if (!slp.hasThreads()) {
     stallsFrom = performance.now();
+    // No workers: the tour cannot run; what can (a ring of tasklets on the
+    // page's own thread) is in All controls.
+    $('.more-controls').open = true;
     for (const v of document.querySelectorAll('#seed .verdict, #deadlock .verdict'))
       v.textContent = 'needs workers, hence cross-origin isolation (see above)';
     return;

@@ -50,13 +50,15 @@ function steps(ctx) {
         (<span class="key s-blocked_recv">↓</span>). Send a job: the page's main tasklet sends a number, the
         first waiter receives it, then blocks sending its square on <em>results</em>
         (<span class="key s-blocked_send">↑</span>) until the page takes it. Each message is drawn as it
-        passes, from lane to lane.</p>`,
+        passes, from lane to lane.</p>
+        <p>Then stream 100,000 numbers from a producer through a stage to a consumer, every hop from one
+        worker to the other, while the page keeps drawing.</p>`,
       actions: [
         { id: 'tour-send', label: 'Send a job', run: () => ctx.sendJob() },
         { id: 'tour-take', label: 'Take the result',
           why: () => (ctx.balance('results') > 0 ? '' : 'no waiter is sending on results: send a job first'),
           run: () => ctx.takeResult() },
-        { id: 'tour-pipeline', label: 'Stream 100,000 messages through the workers', secondary: true,
+        { id: 'tour-pipeline', label: 'Stream 100,000 messages', secondary: true,
           why: () => (ctx.pipelineRunning() ? 'one run at a time' : ''), run: () => ctx.pipeline(100000) },
       ],
       seed: 'channels',
