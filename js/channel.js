@@ -1,0 +1,121 @@
+// channel.js -- Stackless channels: the Channel wrapper of a runtime handle.
+// Inside a tasklet its calls return Ops to yield; in main code they act
+// at once or give promises (pump.js).
+import { A, M, h32, ready, scratch, stepping, channels, finalizer, NEW } from './state.js';
+import { EBADHANDLE, BALANCE_BADHANDLE, makeError } from './errors.js';
+import { Op, made, check, OP_SEND, OP_SEND_THROW, OP_RECEIVE } from './ops.js';
+import { mainChannelOp } from './pump.js';
+import { borrowTasklet } from './tasklet.js';
+
+export function wrapChannel(h, adopted, shared) {
+  const old = channels.get(h)?.deref();
+  if (old) {
+    if (adopted) A.slp_channel_release(h);
+    if (shared) old.shared = true;
+    return old;
+  }
+  const c = new Channel(NEW, h);
+  c.shared = !!shared;
+  return c;
+}
+
+/** A Stackless channel: send and receive hand a value over, blocking the side that comes first. */
+export class Channel {
+  constructor(key, h) {
+    if (key !== NEW) throw new TypeError('use channel() to make a channel');
+    this.h = h;
+    this.shared = false; // may have a party on another thread
+    channels.set(h, new WeakRef(this));
+    if (finalizer) finalizer.register(this, { isChannel: true, h, m: M }, this);
+  }
+  /** Send v.  Inside a tasklet: `yield ch.send(v)`; outside: `await ch.send(v)`. */
+  send(v) {
+    if (stepping) {
+      // One Op per channel, reused: a send or receive allocates nothing.
+      const op = this.sendOp ??= new Op(OP_SEND, this);
+      op.value = v;
+      return made(op);
+    }
+    return mainChannelOp(OP_SEND, this, v);
+  }
+  /** Send an error: the receiver's receive() throws it. */
+  send_throw(exc) {
+    if (stepping) return made(new Op(OP_SEND_THROW, this, exc));
+    return mainChannelOp(OP_SEND_THROW, this, exc);
+  }
+  /** Receive a value.  Inside a tasklet: `yield ch.receive()`; outside: `await ch.receive()`. */
+  receive() {
+    if (stepping) return made(this.recvOp ??= new Op(OP_RECEIVE, this));
+    return mainChannelOp(OP_RECEIVE, this);
+  }
+  /**
+   * Send every value of an iterable, in order; gives how many were sent.
+   * Inside a tasklet it is a delegation: `const n = yield* ch.send_sequence(seq)`;
+   * outside: `await ch.send_sequence(seq)`.
+   */
+  send_sequence(seq) {
+    if (stepping) return sendEach(this, seq);
+    return (async () => {
+      let n = 0;
+      for (const v of seq) { await this.send(v); n++; }
+      return n;
+    })();
+  }
+  /** Main code: `for await (const v of ch)` receives until the channel is
+   * closing with no sender waiting (Stackless's iteration: close() does not
+   * wake a receive that already waits, so the sender closes before the
+   * receiver comes back, e.g. with preference 1). */
+  async *[Symbol.asyncIterator]() {
+    while (!(this.closing && this.balance <= 0)) yield await this.receive();
+  }
+  /** > 0: senders waiting; < 0: receivers waiting. */
+  get balance() {
+    // Any int is a balance: a bad handle gives INT_MIN (SLP_BALANCE_BADHANDLE).
+    const b = A.slp_channel_balance(this.h);
+    if (b === BALANCE_BADHANDLE) throw makeError(EBADHANDLE);
+    return b;
+  }
+  /** -1 prefer the receiver (default), 1 the sender, 0 neither. */
+  get preference() {
+    const r = A.slp_channel_preference(this.h);
+    return r < -1 ? check(r) : r;
+  }
+  set preference(p) {
+    if (typeof p !== 'number' && typeof p !== 'boolean')
+      throw new TypeError('preference must be set to an integer');
+    const r = A.slp_channel_set_preference(this.h, Math.sign(+p));
+    if (r < -1) check(r);
+  }
+  get schedule_all() { return check(A.slp_channel_schedule_all(this.h)) === 1; }
+  set schedule_all(f) { check(A.slp_channel_set_schedule_all(this.h, f ? 1 : 0)); }
+  /** From now on, a send or receive that would block throws ChannelClosedError. */
+  close() { check(A.slp_channel_close(this.h)); }
+  open() { check(A.slp_channel_open(this.h)); }
+  get closing() { return check(A.slp_channel_closing(this.h)) === 1; }
+  get closed() { return check(A.slp_channel_closed(this.h)) === 1; }
+  /** The first blocked tasklet, or null. */
+  get queue() { return borrowTasklet(A.slp_channel_queue(this.h)); }
+  /** Drop this wrapper's reference (blocked tasklets keep the channel). */
+  release() {
+    if (this.h === 0) return;
+    finalizer?.unregister(this);
+    A.slp_channel_release(this.h);
+    channels.delete(this.h);
+    this.h = 0;
+  }
+  [Symbol.dispose]() { this.release(); }
+  toString() { return `<channel ${this.h}>`; }
+}
+
+function* sendEach(ch, seq) {
+  let n = 0;
+  for (const v of seq) { yield ch.send(v); n++; }
+  return n;
+}
+
+/** A new channel. */
+export function channel() {
+  ready();
+  check(A.slp_channel_new(scratch));
+  return new Channel(NEW, h32()[scratch >> 2]);
+}

@@ -1,0 +1,81 @@
+// ops.js -- the Op protocol: what a blocking call made inside a tasklet
+// returns, to be yielded, and how it is written into the tasklet's
+// slp_js_task for wasm/js_bridge.c to perform; and the error a failed call
+// raises.
+import { A, TID, codec, h32, stepping, bomb } from './state.js';
+import {
+  EINVAL, EBADHANDLE, EDEADLOCK, ECLOSED, ENOTHREAD, EOTHERTHREAD, EDEAD, ETHROWDEAD,
+  EBADTHREAD, ETHREADINIT, ENOSENDER, ENORECEIVER, EBLOCKTRAP, ESWITCHTRAP, EWOULDBLOCK,
+  E_THROWN, E_UNCAUGHT, StacklessError, makeError,
+} from './errors.js';
+
+// Codes shared with wasm/js_bridge.c.
+export const OP_DONE = 0, OP_SEND = 1, OP_SEND_THROW = 2, OP_RECEIVE = 3, OP_SCHEDULE = 4,
+      OP_SCHEDULE_REMOVE = 5, OP_RUN = 6, OP_TASKLET_RUN = 7, OP_TASKLET_SWITCH = 8,
+      OP_KILL = 9, OP_THROW = 10, OP_FOREIGN = 99;
+
+/** What a blocking call returns inside a tasklet: yield it. */
+export class Op {
+  constructor(code, target, value, flag) {
+    this.code = code;
+    this.target = target; // Channel or Tasklet
+    this.value = value;
+    this.flag = flag;
+  }
+  // Into the tasklet's slp_js_task (i: its int32 index).
+  write(H, i, rec) {
+    const c = this.code;
+    H[i] = c;
+    switch (c) {
+      case OP_SEND: case OP_SEND_THROW: {
+        const ch = this.target;
+        H[i + 1] = ch.h;
+        H[i + 2] = E_THROWN;
+        const w = codec.encode(this.value, ch.shared);
+        h32()[i + 5] = w;
+        rec.sent = w;
+        break;
+      }
+      case OP_RECEIVE: H[i + 1] = this.target.h; H[i + 5] = 0; break;
+      case OP_TASKLET_RUN: case OP_TASKLET_SWITCH: H[i + 1] = this.target.h; break;
+      case OP_KILL: H[i + 1] = this.target.h; H[i + 3] = this.flag ? 1 : 0; break;
+      case OP_THROW: {
+        const t = this.target;
+        H[i + 1] = t.h; H[i + 2] = E_THROWN; H[i + 3] = this.flag ? 1 : 0;
+        const w = codec.encode(this.value, A.slp_tasklet_thread_id(t.h) !== TID);
+        h32()[i + 5] = w;
+        rec.sent = w;
+        break;
+      }
+    }
+    return c;
+  }
+}
+export const SCHEDULE = Object.freeze({ code: OP_SCHEDULE });
+
+// Count the ops made during a step (each must be the one yielded).
+export function made(op) {
+  if (stepping !== null) { stepping.made++; stepping.lastMade = op; }
+  return op;
+}
+
+// Errors after which a sent value surely was not delivered.
+export const MAIN_ALONE = new Set([EDEADLOCK, ENOSENDER, ENORECEIVER]);
+export const UNDELIVERED = new Set([EINVAL, EBADHANDLE, EDEADLOCK, ECLOSED, ENOTHREAD,
+  EOTHERTHREAD, EDEAD, ETHROWDEAD, EBADTHREAD, ETHREADINIT, ENOSENDER, ENORECEIVER,
+  EBLOCKTRAP, ESWITCHTRAP, EWOULDBLOCK]);
+
+// The error a failed blocking call raises.  word: a value that came with it.
+export function errorFor(code, word, self) {
+  if (code === E_THROWN) {
+    if (!word && self) word = A.slp_tasklet_value(self);
+    return word ? codec.decode(word) : new StacklessError(code, 'an error was thrown');
+  }
+  if (code === E_UNCAUGHT) return bomb;
+  return makeError(code);
+}
+
+export function check(r) {
+  if (r < 0) throw errorFor(r, 0, 0);
+  return r;
+}

@@ -1,0 +1,236 @@
+// pump.js -- main code's calls into the scheduler: those that act at once
+// (mainCall), channel calls that may have to wait for another thread (a
+// helper tasklet waits in the channel for main code), and the pump that
+// drives this thread's scheduler while main code awaits run() or a helper.
+import {
+  A, TID, codec, h32, ready, scratch, stepping, blocking, records, wakeIdx, runWaiters,
+  helpers, pumping, setPumping, setDeadFlag,
+} from './state.js';
+import { EDEADLOCK, ENOSENDER, ENORECEIVER, EWOULDBLOCK, E_THROWN } from './errors.js';
+import {
+  Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, check, OP_RECEIVE, OP_SEND,
+  OP_RUN, OP_SCHEDULE_REMOVE,
+} from './ops.js';
+import { newRecord } from './tasklet.js';
+import { endIdle, waitForWake, kickIdlers, localWakeNow, holdProcess } from './wait.js';
+
+// A call from outside any tasklet, into the scheduler.  A thread waiting
+// for its wake word is counted awake first.
+export function enter() {
+  ready();
+  endIdle();
+  drainBoxes();
+  localWakeNow();
+}
+
+function drainBoxes() {
+  const p = A.slp_js_box_take(TID);
+  if (p) codec.drainReturned(p);
+}
+
+// A switching call of main code that never waits for other threads.
+export function mainCall(f, sent = 0) {
+  enter();
+  const r = f();
+  if (r < 0) {
+    if (sent && UNDELIVERED.has(r)) codec.discard(sent);
+    throw errorFor(r, 0, A.slp_getcurrent());
+  }
+  return undefined;
+}
+
+// send / send_throw / receive from main code: at once if that completes
+// them; else (the thread may not sleep, and a partner may come from another
+// thread) a helper tasklet waits in the channel, and the pump drives this
+// thread's scheduler until it is done.
+export function mainChannelOp(code, ch, v) {
+  try {
+    enter();
+    let r, w = 0;
+    // Stackless's rule: main, blocked while the last runnable tasklet here
+    // ends, gets ENOSENDER/ENORECEIVER and leaves the channel.  With other
+    // threads a partner may still come: block again (a thread that may
+    // sleep then sleeps in C; one that may not gets EWOULDBLOCK below).
+    for (let tries = 0; ; tries++) {
+      if (code === OP_RECEIVE) {
+        h32()[scratch >> 2] = 0;
+        r = A.slp_channel_receive(ch.h, scratch);
+        if (r === 0) return Promise.resolve(codec.decode(h32()[scratch >> 2]));
+        w = h32()[scratch >> 2];
+      } else {
+        w = codec.encode(v, ch.shared);
+        r = code === OP_SEND ? A.slp_channel_send(ch.h, w)
+          : A.slp_channel_send_throw(ch.h, E_THROWN, w);
+        if (r === 0) return Promise.resolve();
+        if (UNDELIVERED.has(r)) codec.discard(w);
+        w = 0;
+      }
+      if (!(r === ENOSENDER || r === ENORECEIVER) || tries === 100 || A.slp_getthreads(0, 0) < 2) break;
+    }
+    // Would sleep (EWOULDBLOCK), or nothing else here could ever act but
+    // other threads exist: main code waits in a helper tasklet, and the
+    // event loop counts as able to act meanwhile (it may send itself).  A
+    // thread alone gets Stackless's DeadlockError.
+    if (r === EWOULDBLOCK || (MAIN_ALONE.has(r) && A.slp_getthreads(0, 0) > 1))
+      return viaHelper(new Op(code, ch, v));
+    return Promise.reject(errorFor(r, w, A.slp_getcurrent()));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+export function viaHelper(op) {
+  return new Promise((resolve, reject) => {
+    check(A.slp_tasklet_new(scratch));
+    const h = h32()[scratch >> 2];
+    const rec = newRecord(function* () { return yield op; }, [], h, { resolve, reject });
+    let r = A.slp_tasklet_bind(h, A.slp_js_tasklet_func(), rec.d);
+    if (r === 0) r = A.slp_tasklet_setup(h);
+    A.slp_tasklet_release(h); // alive while queued or blocked
+    if (r < 0) {
+      records.delete(rec.d);
+      A.free(rec.d);
+      reject(errorFor(r, 0, 0));
+      return;
+    }
+    helpers.add(rec);
+    pump();
+  });
+}
+
+// ---------------------------------------------------------- scheduler
+
+/**
+ * Run this thread's scheduler until none of its tasklets is alive, or none
+ * can ever run again.  While they wait for other threads it awaits (the
+ * event loop stays free).  Rejects with the uncaught error of a tasklet.
+ * Inside a tasklet: `yield run()` (a nested run, as in Stackless).
+ */
+export function run() {
+  if (stepping) return made(new Op(OP_RUN));
+  try {
+    ready();
+    if (blocking) {
+      runBlocking();
+      return Promise.resolve();
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return new Promise((resolve, reject) => {
+    runWaiters.push({ resolve, reject });
+    pump();
+  });
+}
+
+// A thread that may sleep (a worker by default): the C scheduler sleeps.
+function runBlocking() {
+  for (;;) {
+    enter();
+    let r = A.slp_run();
+    if (r < 0) throw errorFor(r, 0, 0);
+    if (A.slp_thread_waiting() === 0) return;
+    if (A.slp_getruncount() > 1) continue;
+    // Sleep until another thread queues something here, run it, and
+    // come back when nothing is runnable again.
+    r = A.slp_schedule_remove();
+    if (r === EDEADLOCK) return; // nothing can ever wake them
+    if (r < 0) throw errorFor(r, 0, 0);
+  }
+}
+
+function pump() {
+  if (pumping) {
+    localWakeNow(); // it may be waiting: something may run here now
+    return;
+  }
+  setPumping(true);
+  pumpLoop();
+}
+
+// Drives this thread's scheduler while main code waits (run() or a helper).
+// `pumping` is cleared in the same microtask that settles the last waiter,
+// so a run() called right after it starts a new pump.
+async function pumpLoop() {
+  holdProcess(true);
+  setDeadFlag(0);
+  try {
+    while (runWaiters.length || helpers.size) {
+      const seen = Atomics.load(h32(), wakeIdx);
+      enter();
+      const r = A.slp_run();
+      if (r < 0) { deliverError(errorFor(r, 0, 0)); continue; }
+      if (A.slp_thread_waiting() === 0) {
+        for (const w of runWaiters.splice(0)) w.resolve();
+        continue;
+      }
+      if (!runWaiters.length && !helpers.size) break;
+      if (A.slp_getruncount() > 1) continue;
+      // Only run() waits count this thread asleep: main code awaiting a
+      // channel is an event loop that may still act.
+      if (await waitForWake(seen, helpers.size === 0)) onDeadlock();
+    }
+  } catch (e) {
+    for (const w of runWaiters.splice(0)) w.reject(e);
+    for (const rec of helpers) rec.settle.reject(e);
+    helpers.clear();
+  } finally {
+    setPumping(false);
+    holdProcess(false);
+    kickIdlers(); // joins that stayed awake for the helpers may idle now
+  }
+}
+
+// Main code gets a tasklet's uncaught error where it waits (Stackless: the
+// call main is suspended in): run() calls, or else the oldest helper.
+function deliverError(e) {
+  if (runWaiters.length) {
+    for (const w of runWaiters.splice(0)) w.reject(e);
+    return;
+  }
+  const rec = helpers.values().next().value;
+  if (!rec) throw e;
+  const settle = rec.settle;
+  rec.settle = { resolve() {}, reject() {} };
+  helpers.delete(rec);
+  settle.reject(e);
+  A.slp_tasklet_kill(rec.handle, 1);
+}
+
+// Nothing on this thread can ever run again: run() returns (Stackless's
+// run() would have returned at once), helpers fail with DeadlockError.
+function onDeadlock() {
+  for (const w of runWaiters.splice(0)) w.resolve();
+  for (const rec of helpers) {
+    rec.deadlocked = true;
+    A.slp_tasklet_kill(rec.handle, 1);
+  }
+}
+
+/** Yield to the next tasklet.  Inside a tasklet: `yield schedule()`. */
+export function schedule() {
+  if (stepping) return SCHEDULE;
+  return mainCall(() => A.slp_schedule());
+}
+
+/** Yield and leave the run queue until someone inserts the caller.  Inside a tasklet only. */
+export function schedule_remove() {
+  if (stepping) return made(new Op(OP_SCHEDULE_REMOVE));
+  throw new TypeError('schedule_remove() is for tasklets: `yield schedule_remove()`');
+}
+
+/**
+ * Count this program's event loop as a possible sender (so threads waiting
+ * on its channels are not deadlocked while it holds).  Returns release().
+ */
+export function hold() {
+  ready();
+  A.slp_external_hold(1);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    A.slp_external_hold(-1);
+    localWakeNow(); // a pump waiting on it may now find the deadlock
+  };
+}

@@ -1,0 +1,99 @@
+// state.js -- this thread's share of the runtime: one instance of the
+// package runs in each thread (its own JS realm), and these are that
+// thread's.  Every other module reads them as live bindings; they change
+// only through the setters below (an ES module's bindings are read-only
+// to importers).
+export const IS_NODE = typeof process === 'object' && !!process.versions?.node;
+// Node's modules, imported past bundlers: a literal import('node:fs') gets
+// Vite's preload helper, which makes a worker run the app's entry chunk
+// (and fail on `document`).  Browsers never take this path.
+export const nodeImport = (m) => import(/* @vite-ignore */ /* webpackIgnore: true */ m);
+
+export let M = null;        // the Emscripten module instance of this thread
+export let A = null;        // its wasm exports
+let mem = null, buf = null, H32 = null, HU8 = null;
+export let TID = 0;         // this thread's runtime id
+export let THREADED = true; // the module has threads (else: stackless-st, no shared memory)
+export let whySingle = '';  // why init() loaded the single-thread module (for errors)
+export let entryURL = null; // the package's index.js, which a new thread's worker imports
+export let blocking = false; // this thread's C may sleep (workers); else await
+export let codec = null;
+export let scratch = 0;     // 8 bytes of heap for out-parameters
+export let wakeIdx = 0;     // index of this thread's wake word in H32
+export let records = new Map(); // slp_js_task pointer -> JS tasklet record
+export let stepping = null; // the record whose generator is running
+export let bomb;            // the last uncaught error of a JS tasklet here
+export let channels = new Map(), tasklets = new Map(); // handle -> WeakRef(wrapper)
+export let idle = false, deadFlag = 0; // awaiting the wake word (slp_thread_idle)
+export let pumping = false; // a pump is running (nonblocking threads)
+export let runWaiters = []; // run() calls waiting
+export let helpers = new Set(); // records of helper tasklets (main ops that wait)
+export let spinMs = 0.05;
+
+export const NEW = Symbol('new'); // the key of the wrappers' constructors
+
+export const finalizer = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(releaseLater) : null;
+
+function refresh() {
+  buf = mem.buffer;
+  H32 = new Int32Array(buf);
+  HU8 = new Uint8Array(buf);
+}
+// The views are not checked on each use (for shared memory, reading
+// mem.buffer makes a new object: too slow for every step).  Memory grows
+// only inside malloc: malloc() below refreshes them, and so does ensure()
+// for addresses another thread allocated (values.js).
+export function h32() { return H32; }
+export function hu8() { return HU8; }
+export function ensure(end) { if (end > HU8.length) refresh(); }
+export function malloc(n) {
+  const p = A.malloc(n);
+  if (p + n > HU8.length) refresh();
+  return p;
+}
+
+export function ready() {
+  if (!A) throw new Error('stackless-wasm: call `await init()` first');
+}
+
+export function releaseHandle(isChannel, h) {
+  if (isChannel) A.slp_channel_release(h);
+  else A.slp_tasklet_release(h); // main tasklets refuse: they were not retained
+}
+
+function releaseLater({ isChannel, h, m }) {
+  if (m === M && A) releaseHandle(isChannel, h);
+}
+
+// This thread's module instance: fresh state for it.
+export function attach(mod, opts, makeCodec, step) {
+  M = mod;
+  A = mod.asm;
+  mem = mod.wasmMemory ?? mod.asm.memory; // (the single-thread module exports its memory)
+  refresh();
+  records = new Map(); channels = new Map(); tasklets = new Map();
+  stepping = null; bomb = undefined; idle = false; deadFlag = 0;
+  pumping = false; runWaiters = []; helpers = new Set();
+  TID = A.slp_thread_id();
+  codec = makeCodec();
+  scratch = malloc(8);
+  wakeIdx = A.slp_thread_wake_word() >> 2;
+  setBlocking(!!opts.blocking);
+  if (opts.spinMicros !== undefined) spinMs = opts.spinMicros / 1000;
+  mod.slpStep = step;
+}
+// This thread's runtime is over (a thread's worker, at its end).
+export function detach() { A = null; }
+
+export function setBlocking(b) {
+  blocking = b;
+  A.slp_thread_set_nonblocking(b ? 0 : 1);
+}
+export function setStepping(rec) { stepping = rec; }
+export function setBomb(e) { bomb = e; }
+export function setIdle(on) { idle = on; }
+export function setDeadFlag(f) { deadFlag = f; }
+export function setPumping(on) { pumping = on; }
+export function setThreaded(threaded, why) { THREADED = threaded; whySingle = why; }
+export function setEntryURL(u) { entryURL = u; }

@@ -1,0 +1,281 @@
+// tasklet.js -- JS tasklets: the record of each generator, the step that
+// C (js_tasklet in wasm/js_bridge.c) calls to advance one by one yield,
+// and the Tasklet wrapper of a runtime handle.
+import {
+  A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
+  finalizer, NEW, setStepping, setBomb,
+} from './state.js';
+import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
+import {
+  Op, SCHEDULE, made, UNDELIVERED, errorFor, check, OP_DONE, OP_RECEIVE, OP_SCHEDULE,
+  OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN,
+} from './ops.js';
+import { mainCall } from './pump.js';
+import { localWakeNow } from './wait.js';
+import { getthreads } from './introspect.js';
+
+// A JS tasklet's record: fn/args until it starts, then its generator.
+export function newRecord(fn, args, handle, settle) {
+  const d = malloc(24);
+  h32().fill(0, d >> 2, (d >> 2) + 6);
+  const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
+                settle, deadlocked: false };
+  records.set(d, rec);
+  return rec;
+}
+
+// Called by C (js_tasklet) for every step of every JS tasklet of this thread.
+export function step(d) {
+  const rec = records.get(d);
+  let H = h32();
+  const i = d >> 2;
+  if (rec === undefined) { // bound to another thread: its generator is not here
+    H[i + 4] = EOTHERTHREAD;
+    return OP_FOREIGN;
+  }
+  const err = H[i + 4];
+  const last = rec.op;
+  let thrown = false, input;
+  if (err !== 0) {
+    thrown = true;
+    input = errorFor(err, last === OP_RECEIVE ? H[i + 5] : 0, rec.handle);
+    if (rec.deadlocked && err === EEXIT) input = makeError(EDEADLOCK);
+    if (rec.sent && UNDELIVERED.has(err)) codec.discard(rec.sent);
+  } else if (last === OP_RECEIVE) {
+    try { input = codec.decode(H[i + 5]); } catch (e) { thrown = true; input = e; }
+  }
+  rec.sent = 0;
+  rec.op = 0;
+  const outer = stepping;
+  setStepping(rec);
+  try {
+    for (;;) {
+      rec.made = 0;
+      rec.lastMade = null;
+      let res;
+      if (rec.gen === null) {
+        if (thrown) throw input;
+        const g = rec.fn.apply(undefined, rec.args);
+        rec.fn = rec.args = null;
+        if (g !== null && typeof g === 'object' && typeof g.next === 'function' &&
+            typeof g.throw === 'function') {
+          rec.gen = g;
+          res = g.next();
+        } else {
+          res = { done: true, value: g };
+        }
+      } else {
+        res = thrown ? rec.gen.throw(input) : rec.gen.next(input);
+      }
+      if (res.done) {
+        if (rec.made > 0) {
+          return finish(rec, i, true, new TypeError('stackless-wasm: inside a tasklet, blocking ' +
+            'calls must be yielded (`yield t.kill()`): one was not, before the tasklet returned'));
+        }
+        return finish(rec, i, false, res.value);
+      }
+      let op = res.value;
+      if (op === undefined && rec.made === 0) op = SCHEDULE;
+      if (!(op instanceof Op) && op !== SCHEDULE) {
+        thrown = true;
+        input = new TypeError('stackless-wasm: a tasklet may only yield the operations of ' +
+          'this package (yield ch.receive(), yield schedule()...), not ' + describe(op) +
+          (typeof op?.next === 'function' ? ' (a generator, such as send_sequence(): delegate with yield*)' : ''));
+        continue;
+      }
+      if (rec.made > 1 || (rec.made === 1 && op !== rec.lastMade)) {
+        thrown = true;
+        input = new TypeError('stackless-wasm: inside a tasklet, blocking calls must be ' +
+          'yielded (`yield ch.send(v)`, `const v = yield ch.receive()`): one was not');
+        continue;
+      }
+      H = h32();
+      if (op === SCHEDULE) { H[i] = OP_SCHEDULE; rec.op = OP_SCHEDULE; return OP_SCHEDULE; }
+      try {
+        rec.op = op.write(H, i, rec);
+      } catch (e) { // the value could not be encoded: thrown back in
+        thrown = true;
+        input = e;
+        continue;
+      }
+      return rec.op;
+    }
+  } catch (e) {
+    return finish(rec, i, true, e);
+  } finally {
+    setStepping(outer);
+  }
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'Object'})`;
+  return `${typeof v} ${String(v).slice(0, 40)}`;
+}
+
+// The generator ended: tell C the tasklet's result (js_tasklet frees d).
+export function finish(rec, i, failed, value) {
+  records.delete(rec.d);
+  const H = h32();
+  let result = 0;
+  if (rec.settle) {
+    helpers.delete(rec);
+    if (failed) rec.settle.reject(rec.deadlocked && value instanceof TaskletExit
+      ? makeError(EDEADLOCK) : value);
+    else rec.settle.resolve(value);
+  } else if (failed && !(value instanceof TaskletExit)) {
+    setBomb(value); // surfaces in this thread's main (or innermost run())
+    result = E_UNCAUGHT;
+  }
+  H[i] = OP_DONE;
+  H[i + 4] = result;
+  return OP_DONE;
+}
+
+export function wrapTasklet(h, adopted) {
+  const old = tasklets.get(h)?.deref();
+  if (old) {
+    if (adopted && old.owned) A.slp_tasklet_release(h);
+    return old;
+  }
+  const t = new Tasklet(NEW, h, adopted);
+  return t;
+}
+
+// A borrowed handle (getcurrent(), queue...): take our own reference.
+export function borrowTasklet(h) {
+  if (!h) return null;
+  const old = tasklets.get(h)?.deref();
+  if (old) return old;
+  const owned = A.slp_tasklet_retain(h) === 0;
+  return new Tasklet(NEW, h, owned);
+}
+
+
+/**
+ * A tasklet.  tasklet(fn) makes one bound to fn, and calling it (t(...args),
+ * or t.setup(...args)) schedules it, as in Stackless.
+ */
+export class Tasklet {
+  constructor(key, h, owned) {
+    if (key !== NEW) throw new TypeError('use tasklet(fn) to make a tasklet');
+    // Callable: t(...args) is t.setup(...args).
+    const self = function (...args) { return self.setup(...args); };
+    Object.setPrototypeOf(self, new.target.prototype);
+    self.h = h;
+    self.owned = owned;
+    self.shared = false;
+    self.rec = null; // this thread's record, for a JS tasklet made here
+    self.fn = null;
+    tasklets.set(h, new WeakRef(self));
+    if (owned && finalizer) finalizer.register(self, { isChannel: false, h, m: M }, self);
+    return self;
+  }
+  /** Bind to fn (a generator function, or a plain function that runs at once when scheduled). null unbinds. */
+  bind(fn) {
+    if (fn !== null && typeof fn !== 'function')
+      throw new TypeError('tasklet function must be a callable or None');
+    check(A.slp_tasklet_bind(this.h, 0, 0));
+    this.dropRecord();
+    this.fn = fn;
+    return this;
+  }
+  /** Make it alive and append it to its thread's run queue, with these arguments. */
+  setup(...args) {
+    if (A.slp_tasklet_alive(this.h) === 1) throw makeError(-18 /* EALIVE */);
+    if (!this.fn) throw makeError(-19 /* ENOTBOUND */);
+    this.dropRecord();
+    const rec = newRecord(this.fn, args, this.h, null);
+    let r = A.slp_tasklet_bind(this.h, A.slp_js_tasklet_func(), rec.d);
+    if (r === 0) r = A.slp_tasklet_setup(this.h);
+    localWakeNow();
+    if (r < 0) {
+      records.delete(rec.d);
+      A.free(rec.d);
+      throw errorFor(r, 0, 0);
+    }
+    this.rec = rec;
+    return this;
+  }
+  // A record whose tasklet will never run again (rebound) is dropped here.
+  dropRecord() {
+    const rec = this.rec;
+    this.rec = null;
+    if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
+      records.delete(rec.d);
+      A.free(rec.d);
+    }
+  }
+  /** Append to its thread's run queue (paused -> scheduled). */
+  insert() { check(A.slp_tasklet_insert(this.h)); localWakeNow(); return this; }
+  /** Take it out of the run queue (scheduled -> paused). */
+  remove() { check(A.slp_tasklet_remove(this.h)); return this; }
+  /** Switch to it now; the caller stays queued.  Inside a tasklet: yield it. */
+  run() {
+    if (stepping) return made(new Op(OP_TASKLET_RUN, this));
+    return mainCall(() => A.slp_tasklet_run(this.h));
+  }
+  /** Switch to it now; the caller is paused.  Inside a tasklet: yield it. */
+  switch() {
+    if (stepping) return made(new Op(OP_TASKLET_SWITCH, this));
+    return mainCall(() => A.slp_tasklet_switch(this.h));
+  }
+  /** Raise TaskletExit in it.  Inside a tasklet: yield it. */
+  kill(pending = false) {
+    if (stepping) return made(new Op(OP_KILL, this, undefined, pending));
+    return mainCall(() => A.slp_tasklet_kill(this.h, pending ? 1 : 0));
+  }
+  /** Raise exc in it (pending: only make it runnable).  Inside a tasklet: yield it. */
+  throw(exc, pending = false) {
+    if (stepping) return made(new Op(OP_THROW, this, exc, pending));
+    const w = codec.encode(exc, A.slp_tasklet_thread_id(this.h) !== TID);
+    return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
+  }
+  /** Attach it to another thread (default: the calling one).  A JS tasklet's
+   * generator lives in the thread that made it: it can only go back there. */
+  bind_thread(threadId = -1) {
+    if (this.rec && records.get(this.rec.d) === this.rec) {
+      const to = threadId === -1 || threadId === 0 ? TID : threadId;
+      if (to !== TID && getthreads().includes(to)) {
+        throw new WrongThreadError(EOTHERTHREAD,
+          'a JS tasklet cannot move to another thread: its generator lives in this one');
+      }
+    }
+    check(A.slp_tasklet_bind_thread(this.h, threadId));
+    return this;
+  }
+  get alive() { return check(A.slp_tasklet_alive(this.h)) === 1; }
+  get paused() { return check(A.slp_tasklet_paused(this.h)) === 1; }
+  get blocked() { return check(A.slp_tasklet_blocked(this.h)) !== 0; }
+  /** 0 not blocked, 1 blocked receiving, 2 blocked sending. */
+  get blocked_kind() { return check(A.slp_tasklet_blocked(this.h)); }
+  get scheduled() { return check(A.slp_tasklet_scheduled(this.h)) === 1; }
+  get is_main() { return check(A.slp_tasklet_is_main(this.h)) === 1; }
+  get is_current() { return check(A.slp_tasklet_is_current(this.h)) === 1; }
+  get restorable() { return check(A.slp_tasklet_restorable(this.h)) === 1; }
+  /** While true, a channel action of this tasklet that would block throws
+   * StacklessError (EBLOCKTRAP) instead; one that finds a partner works. */
+  get block_trap() { return check(A.slp_tasklet_block_trap(this.h)) === 1; }
+  set block_trap(on) { check(A.slp_tasklet_set_block_trap(this.h, on ? 1 : 0)); }
+  /** Id of its thread; -1 once that thread died. */
+  get thread_id() { const r = A.slp_tasklet_thread_id(this.h); return r < -1 ? check(r) : r; }
+  /** Drop this wrapper's reference (a queued or blocked tasklet lives on). */
+  release() {
+    if (!this.owned) return;
+    this.owned = false;
+    finalizer?.unregister(this);
+    A.slp_tasklet_release(this.h);
+  }
+  [Symbol.dispose]() { this.release(); }
+  toString() { return `<tasklet ${this.h}>`; }
+}
+
+/** Make a tasklet bound to fn; call the result with fn's arguments to schedule it. */
+export function tasklet(fn) {
+  ready();
+  check(A.slp_tasklet_new(scratch));
+  const t = new Tasklet(NEW, h32()[scratch >> 2], true);
+  if (fn !== undefined) t.bind(fn);
+  return t;
+}
+
