@@ -748,7 +748,9 @@ function setupTour() {
       ? 'needs workers, hence cross-origin isolation (see above)' : 'starting the workers…'),
     worker: (n) => workers.find((w) => w.n === n),
     count: (pred) => (demo.lastSnapshot?.tasklets ?? []).filter(pred).length,
-    balance: (name) => { const c = chans.find((x) => x.name === name); return c ? balanceOf(c.ch) : 0; },
+    // As the picture counted it (asking the runtime takes its lock).
+    balance: (name) => Number([...document.querySelectorAll('#channels tr[data-channel]')]
+      .find((tr) => tr.querySelector('th').textContent === name)?.dataset.balance ?? 0),
     busy, sendJob, takeResult,
     pipeline: (n) => startPipeline(n),
     pipelineRunning: () => pipelineRunning,

@@ -170,6 +170,14 @@ export class Tour {
       body.append(panel);
       this.panels.push({ panel, status, seed: panel.querySelector('.seed-verdict'), tab });
     });
+    // Arrow keys move between the steps' tabs (the tablist pattern).
+    list.addEventListener('keydown', (e) => {
+      const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (!d) return;
+      e.preventDefault();
+      this.show(this.index + d);
+      this.panels[this.index].tab.focus();
+    });
     prev.addEventListener('click', () => this.show(this.index - 1));
     next.addEventListener('click', () => this.show(this.index + 1));
     this.show(0);

@@ -86,6 +86,13 @@ test('first view: isolated, no error, the seed examples print their documented o
     await page.waitForFunction(() => !document.querySelector('#tour-busy').disabled, null, WAIT);
     assert.equal(await page.getAttribute('#tab-schedulers', 'aria-selected'), 'true');
     assert.match(await page.textContent('#step-schedulers .seed-verdict'), /same lines as documented/);
+    // The steps are tabs: arrow keys move between them.
+    await page.focus('#tab-schedulers');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => demo.step === 'channels' && document.activeElement.id === 'tab-channels');
+    assert.equal(await page.isVisible('#step-schedulers'), false);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => demo.step === 'schedulers');
     await screenshot(page, 'demo-desktop');
     assert.deepEqual(p.problems, []);
     assert.deepEqual(await page.evaluate(() => demo.errors), []);
