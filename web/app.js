@@ -774,7 +774,8 @@ function setupTour() {
     },
     jobBlocked: () => !$('#job-note').hidden && !!demo.jobBlocked && orphans().some((o) => o.channel === jobs?.h),
     onStep: (id) => { demo.step = id; },
-    reveal: () => $('#counts').scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' }),
+    // At once, not smoothly: the step's effect is being drawn now.
+    reveal: () => $('#counts').scrollIntoView({ block: 'start', behavior: 'instant' }),
   };
   tour = new Tour({ list: $('#tour .steps'), body: $('#step-body'), prev: $('#prev'), next: $('#next'), of: $('#step-of') }, ctx);
   demo.tour = tour;
