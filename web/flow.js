@@ -104,8 +104,9 @@ export class Flow {
       r.path.setAttribute('d', `M${a.x.toFixed(1)},${a.y.toFixed(1)} Q${c.x.toFixed(1)},${c.y.toFixed(1)} ${b.x.toFixed(1)},${b.y.toFixed(1)}`);
       const at = (t) => ({ x: (1 - t) * (1 - t) * a.x + 2 * (1 - t) * t * c.x + t * t * b.x,
         y: (1 - t) * (1 - t) * a.y + 2 * (1 - t) * t * c.y + t * t * b.y });
-      // The label beyond the arc's apex, away from its chord.
-      const mid = at(0.5), nx = -(dy / len), ny = dx / len;
+      // The label outside the arc, nearer its end (two opposite arcs between
+      // the same chips then label different ends).
+      const mid = at(0.68), nx = -(dy / len), ny = dx / len;
       r.text.setAttribute('x', (mid.x + nx * 12).toFixed(1));
       r.text.setAttribute('y', (mid.y + ny * 12 + 4).toFixed(1));
       const t = `${r.label} ×${r.count.toLocaleString('en')}`;
