@@ -16,23 +16,35 @@
  *     - exceptions are negative error codes.  A tasklet's blocking call
  *       (send, receive, schedule, run, switch) returns the code that was
  *       thrown into it; slp_tasklet_kill() throws SLP_EEXIT ("TaskletExit").
- *       Once killed, a tasklet can still hand values to partners that wait,
- *       but every call that would block or yield (a channel action with no
- *       partner, schedule, run, switch) returns SLP_EEXIT at once, so a
- *       killed tasklet ends by returning, as a cancelled libdill coroutine;
+ *       Like any exception it is raised once: a killed tasklet usually ends
+ *       by returning, but one that handles it may go on (block, switch,
+ *       send a last message, stay paused) until it returns or is killed
+ *       again.  A later throw replaces a pending one (a kill included);
+ *       an error thrown into a tasklet that runs on another thread is
+ *       raised at its next blocking call;
  *     - a tasklet function returns 0, or an error: a negative code other than
  *       SLP_EEXIT is an uncaught error that surfaces from the call the thread's
  *       main tasklet (or the innermost slp_run) is suspended in;
  *     - "C state": in the WebAssembly build a suspended tasklet whose saved
  *       slice of the C shadow stack is not empty holds addresses that belong
  *       to its thread; it cannot be bound to another thread
- *       (SLP_ECSTATE) and is killed when its thread ends.  Tasklets whose
- *       slice is empty ("soft") simply stop and can be revived elsewhere.
+ *       (SLP_ECSTATE); it is killed when its thread ends (each once, under
+ *       a temporary main tasklet that replaces the ended one, as in
+ *       Stackless), and when its last reference is released while it is
+ *       paused (so its cleanup code runs).  Tasklets whose slice is empty
+ *       ("soft") simply stop and can be revived elsewhere.
  *       A tasklet stays soft if the functions on its stack while it waits
  *       have no address-taken locals or arrays and make no variadic calls
  *       (receive into a static or heap slot, not into a local);
  *       slp_tasklet_restorable() tells.
  *       In the native build every tasklet has its own stack and is soft.
+ *       In every build a non-main tasklet inside slp_run() has C state
+ *       (Stackless nests its interpreter there);
+ *     - pre-emption counts "ticks": calls of slp_tick(), which C code puts
+ *       in its long loops, and the calls that may switch (see PRE-EMPTION
+ *       at slp_run_watchdog); code between two ticks is never interrupted;
+ *     - callbacks (schedule, channel, error handler) are C functions that
+ *       return 0 or an error and must not switch;
  *     - stack size: SLP_STACK_SIZE (environment, bytes; default 256 KiB) is
  *       each tasklet's stack natively and each thread's shared tasklet
  *       region in wasm.  There are no guard pages: a tasklet found inside
@@ -40,12 +52,15 @@
  *       canaries there) ends with SLP_ESTACKDEPTH instead of going on.
  *
  * HANDLES
- *   Tasklets and channels are 32-bit handles with a generation count.  A
- *   handle that was released (or never existed) gives SLP_EBADHANDLE, never a
- *   crash.  A handle made by the _new and _create calls holds a reference: release it with
- *   slp_tasklet_release / slp_channel_release.  A running, queued or blocked
- *   tasklet keeps itself alive until it ends, so releasing early is fine.
- *   slp_getcurrent() and friends return borrowed handles.
+ *   Tasklets and channels are 32-bit handles with a generation count; up to
+ *   16M objects may be alive at once.  A handle that was released (or never
+ *   existed) gives SLP_EBADHANDLE, never a crash, also after its slot was
+ *   reused (slots are reused oldest first, and only while 64K are free).
+ *   A handle made by the _new and _create calls holds a reference: release
+ *   it with slp_tasklet_release / slp_channel_release.  A running, queued
+ *   or blocked tasklet keeps itself alive until it ends, so releasing early
+ *   is fine.  slp_getcurrent() and friends return borrowed handles; retain
+ *   one (a main tasklet too) to keep it valid after it ends.
  *
  * ERRORS
  *   Every function that can fail returns 0 (or a count / a boolean) on
@@ -117,7 +132,8 @@ extern "C" {
     XX(ESTACKDEPTH, -28, "tasklet stack overflow (see SLP_STACK_SIZE)")        \
     XX(EWOULDBLOCK, -29,                                                       \
        "the thread would have to sleep, and this thread may not block")        \
-    XX(ETHREAD, -30, "could not start a thread")
+    XX(ETHREAD, -30, "could not start a thread")                               \
+    XX(ECALLBACK, -31, "Recursive channel call due to callbacks!")
 
 typedef enum {
     SLP_OK = 0,
@@ -149,10 +165,16 @@ int slp_tasklet_new(slp_tasklet *out);
  * queue, like stackless.tasklet(f)(arg).  Errors: EINVAL, ENOMEM. */
 int slp_tasklet_create(slp_tasklet *out, slp_func fn, void *arg);
 /* Drop the caller's reference.  A tasklet that is still queued or blocked
- * lives on until it ends; a paused one is dropped (warned in verbose mode). */
+ * lives on until it ends.  When the last reference goes, a paused tasklet
+ * without C state is dropped without running anything (warned in verbose
+ * mode); one with C state is killed first, from here (another thread's:
+ * pending), up to 10 times while it stays alive, and kept if it survives
+ * (Stackless's tasklet dealloc).  Errors raised into the caller meanwhile
+ * are lost, as in Stackless.  Errors: EBADHANDLE, EINVAL (no reference). */
 int slp_tasklet_release(slp_tasklet t);
-/* Take one more reference (each holder releases its own).
- * Errors: EBADHANDLE, EINVAL for a main tasklet (never released). */
+/* Take one more reference (each holder releases its own).  Works on a main
+ * tasklet too: it then outlives its thread (thread_id -1, not alive).
+ * Errors: EBADHANDLE. */
 int slp_tasklet_retain(slp_tasklet t);
 
 /* bind(fn): store fn/arg and throw away any suspended state without running
@@ -160,7 +182,9 @@ int slp_tasklet_retain(slp_tasklet t);
  * Errors, checked in Stackless's order: EBINDCURRENT, ESCHEDULED, ECSTATE,
  * EUNBINDMAIN. */
 int slp_tasklet_bind(slp_tasklet t, slp_func fn, void *arg);
-/* bind(fn, args): bind, then make it alive but paused (not queued). */
+/* bind(fn, args): bind, then make it alive but paused (not queued).
+ * fn == NULL: the function bound before, with the new arg (Stackless's
+ * bind(None, args)); ENOTBOUND if there is none. */
 int slp_tasklet_bind_args(slp_tasklet t, slp_func fn, void *arg);
 /* setup(): make a bound tasklet alive and append it to its own thread's run
  * queue (without waking that thread).  Errors: EALIVE, ENOTBOUND, ENOTHREAD. */
@@ -181,15 +205,19 @@ int slp_tasklet_run(slp_tasklet t);
 /* switch(): like run, but the caller is paused (leaves the run queue).
  * Errors: as run, and EOTHERTHREAD for a tasklet of another thread. */
 int slp_tasklet_switch(slp_tasklet t);
-/* kill(pending): throw SLP_EEXIT into t.  Not alive: no-op.  Blocked: it is
- * taken off its channel first.  Same thread and !pending: t runs now and the
- * call returns when the caller's turn comes.  Another thread: always pending;
- * that thread is woken.  A tasklet of a dead thread just ends.
- * Killing the current tasklet returns SLP_EEXIT to the caller. */
+/* kill(pending): throw SLP_EEXIT into t (raised once, see THE MODEL).  Not
+ * alive: no-op.  Blocked: it is taken off its channel first.  Same thread
+ * and !pending: t runs now and the call returns when the caller's turn
+ * comes.  Another thread: always pending; that thread is woken.  A tasklet
+ * of a dead thread just ends (its frame is dropped: nothing runs).
+ * Killing the current tasklet returns SLP_EEXIT to the caller.
+ * Errors: as throw. */
 int slp_tasklet_kill(slp_tasklet t, int pending);
 /* throw(err, value, pending): as kill, with any error code err < 0; the
  * tasklet's blocking call returns err (value is what slp_tasklet_value then
- * gives).  Errors: EINVAL (err >= 0), ETHROWDEAD, ENOTHREAD, ETHREADINIT. */
+ * gives).  A failed throw changes nothing.  Errors: EINVAL (err >= 0),
+ * ETHROWDEAD (ended; SLP_EEXIT there is a no-op), ENOTHREAD (its thread
+ * died: any err, SLP_EEXIT included -- only kill ends it), ESWITCHTRAP. */
 int slp_tasklet_throw(slp_tasklet t, int err, void *value, int pending);
 /* bind_thread(thread_id): attach t to that thread (0 or -1: the caller's)
  * without queuing it.  Allowed for paused and blocked tasklets and for
@@ -218,25 +246,103 @@ int slp_tasklet_result(slp_tasklet t);
  * set_block_trap returns the old flag (or EBADHANDLE). */
 int slp_tasklet_block_trap(slp_tasklet t);
 int slp_tasklet_set_block_trap(slp_tasklet t, int on);
+/* tempval, the transfer slot: the value a blocked receiver got, a blocked
+ * sender's value, what slp_schedule_value returns, the value thrown with
+ * an error.  (slp_tasklet_value reads the same slot.)  set: EBADHANDLE. */
+void *slp_tasklet_tempval(slp_tasklet t);
+int slp_tasklet_set_tempval(slp_tasklet t, void *value);
+/* next/prev: t's neighbours in its run queue (a ring through main: the
+ * only other tasklet has next == prev == main) or in the channel queue it
+ * waits in (from slp_channel_queue on; the first's prev and the last's
+ * next are 0).  0 when t is in neither, or a bad handle.  Borrowed. */
+slp_tasklet slp_tasklet_next(slp_tasklet t);
+slp_tasklet slp_tasklet_prev(slp_tasklet t);
+/* atomic: while set, t is not pre-empted (see PRE-EMPTION); set returns
+ * the old flag.  Clearing it with an interrupt pending makes the
+ * interrupt come at the next tick.  Errors: EBADHANDLE. */
+int slp_tasklet_atomic(slp_tasklet t);
+int slp_tasklet_set_atomic(slp_tasklet t, int on);
+/* ignore_nesting: Stackless lets such a tasklet be pre-empted with C
+ * state on its stack; here nothing ever prevents that (every tasklet can
+ * switch from any depth), so the flag is only kept.  set returns the old. */
+int slp_tasklet_ignore_nesting(slp_tasklet t);
+int slp_tasklet_set_ignore_nesting(slp_tasklet t, int on);
+/* nesting_level: 1 if t has C state (a saved slice of its thread's stack
+ * in wasm, or t sits inside slp_run), else 0.  restorable is its negation
+ * (and 0 for a main tasklet, whose stack is the thread's). */
+int slp_tasklet_nesting_level(slp_tasklet t);
 
 /* ------------------------------------------------------------ scheduler */
 
 /* Run this thread's scheduler: the caller leaves the run queue and the other
  * tasklets run until none is runnable (a tasklet that blocks on a channel of
  * another thread counts as not runnable).  Returns 0, or the error of a
- * tasklet that ended with an uncaught error.  Nests. */
+ * tasklet that ended with an uncaught error, or the error the last runnable
+ * tasklet blocked with (send_throw; that one stays blocked with it).
+ * Nests: the innermost caller is woken first; a caller that is woken (or
+ * inserted by hand) while deeper slp_run callers still wait puts those
+ * back in the run queue, so each of them returns in its turn.
+ * Errors: ESWITCHTRAP, ENOMEM. */
 int slp_run(void);
+/* PRE-EMPTION: run(timeout, threadblock, soft, ignore_nesting,
+ * totaltimeout).  A "tick" is one call of slp_tick() -- put it in long
+ * loops of C code, as Go's compiler puts pre-emption checks there -- or of
+ * a call that may switch: slp_schedule(_value), slp_schedule_remove(_value)
+ * and channel send/receive.  Ticks are counted only while a timed run is
+ * active on the thread.  With timeout > 0 the outermost such run is the
+ * interrupt watchdog (an inner one's timeout counts as 0, and its flags
+ * are ignored): when a tasklet has used more than timeout ticks in a row
+ * (since its last switch; with SLP_RUN_TOTALTIMEOUT, since the run
+ * began), it is interrupted at that tick: control goes to the watchdog
+ * (any deeper slp_run callers are put back in the queue) and its run
+ * returns 0 with *interrupted = the victim, taken out of the run queue
+ * (paused) and holding a reference for the caller (insert or kill it,
+ * then release it).  The interrupted tasklet's tick returns when it is
+ * resumed.  SLP_RUN_SOFT: nobody is interrupted; at the next switch away
+ * from the tasklet that timed out the watchdog runs first, and its run
+ * returns 0 with *interrupted = 0.  An interrupt waits while the tasklet
+ * is atomic, a callback runs, or switch_trap is set.
+ * SLP_RUN_THREADBLOCK: when nothing is runnable the thread sleeps until
+ * another thread queues something (instead of returning), as long as some
+ * other thread could do that.  SLP_RUN_IGNORE_NESTING changes nothing here
+ * (no tasklet is ever too nested to be pre-empted).  An uncaught error of
+ * any tasklet is returned by the innermost run.  interrupted may be NULL.
+ * Errors: as slp_run, EINVAL for unknown flags or timeout < 0. */
+enum {
+    SLP_RUN_THREADBLOCK = 1,
+    SLP_RUN_SOFT = 2,
+    SLP_RUN_IGNORE_NESTING = 4,
+    SLP_RUN_TOTALTIMEOUT = 8
+};
+int slp_run_watchdog(long timeout, int flags, slp_tasklet *interrupted);
+/* One tick (see PRE-EMPTION): returns at once unless the caller is
+ * interrupted; then it returns when the caller is resumed, with 0 or an
+ * error thrown into it meanwhile. */
+int slp_tick(void);
 /* Yield: the caller goes to the end of the run queue.  Returns 0 or an error
  * thrown into the caller while it waited. */
 int slp_schedule(void);
-/* Yield and leave the run queue (paused) until someone inserts the caller. */
+/* Yield and leave the run queue (paused) until someone inserts the caller.
+ * With nothing else runnable, main (or the innermost run() caller, the
+ * watchdog) is revived: when that is the caller it returns 0 at once, still
+ * queued.  A revived watchdog returns what the tasklet that blocked last
+ * was sending with send_throw, as slp_run and slp_tasklet_switch do.
+ * Errors: ESWITCHTRAP if it would switch (reviving main is a switch; the
+ * caller stays queued), EDEADLOCK. */
 int slp_schedule_remove(void);
+/* schedule(retval) / schedule_remove(retval): set the caller's tempval to
+ * retval, yield as above, and on return store its tempval (retval, unless
+ * someone set it meanwhile) in *out (may be NULL).  Returns as the above. */
+int slp_schedule_value(void *retval, void **out);
+int slp_schedule_remove_value(void *retval, void **out);
 slp_tasklet slp_getcurrent(void); /* borrowed */
 slp_tasklet slp_getmain(void);    /* borrowed */
 /* Tasklets in this thread's run queue, the current one included. */
 int slp_getruncount(void);
 /* switch_trap(delta): add delta to this thread's trap, return the old value.
- * While it is non-zero a switch to another tasklet fails with ESWITCHTRAP. */
+ * While it is non-zero a switch to another tasklet fails with ESWITCHTRAP
+ * and changes nothing.  A block that would deadlock fails with EDEADLOCK
+ * first: there is no switch to refuse. */
 int slp_switch_trap(int delta);
 
 /* An uncaught tasklet error goes to handler first, run in the dying
@@ -246,6 +352,28 @@ int slp_switch_trap(int delta);
  * frames). */
 typedef int (*slp_error_handler)(slp_tasklet t, int err);
 slp_error_handler slp_set_error_handler(slp_error_handler handler);
+
+/* CALLBACKS, process-wide like Stackless's; each set call returns the old
+ * one, NULL clears.  They run on the thread that acts, must not switch
+ * (a switch inside one fails with ESWITCHTRAP), and return 0 or an error,
+ * which is reported (stderr) and ignored, as Stackless prints and ignores
+ * an exception in them.
+ * The schedule callback runs at every switch between two different
+ * tasklets, before it: prev is then still current (slp_getcurrent); a
+ * tasklet that ended is prev on its last switch.  It also runs once with
+ * prev == 0 when a thread's main tasklet is created. */
+typedef int (*slp_schedule_callback)(slp_tasklet prev, slp_tasklet next);
+slp_schedule_callback slp_set_schedule_callback(slp_schedule_callback cb);
+slp_schedule_callback slp_get_schedule_callback(void);
+/* The channel callback runs at every send and receive: before the action
+ * when the partner (if any) is on the same thread -- the sender's tempval
+ * is then the value being sent -- and after it when the partner is on
+ * another thread.  sending: 1 or 0; willblock: 1 if no partner waits.  A
+ * channel action inside it fails with ECALLBACK. */
+typedef int (*slp_channel_callback)(slp_channel ch, slp_tasklet t,
+                                    int sending, int willblock);
+slp_channel_callback slp_set_channel_callback(slp_channel_callback cb);
+slp_channel_callback slp_get_channel_callback(void);
 
 /* -------------------------------------------------------------- threads */
 
@@ -270,10 +398,13 @@ int slp_thread_start(int *thread_id, slp_func fn, void *arg);
  * *result.  While waiting, the caller does not count as able to wake
  * anyone (so a deadlock between the others is still reported). */
 int slp_thread_join(int thread_id, int *result);
-/* The calling thread ends its scheduler now: tasklets with C state are
- * killed, the others stop with thread_id -1 (they can be killed, or revived
- * with bind_thread).  Runs by itself when a thread started by the runtime
- * returns, or a pthread that used the runtime exits. */
+/* The calling thread ends its scheduler now: its main tasklet ends (not
+ * alive, thread_id -1; valid while retained); queued tasklets never run;
+ * tasklets with C state are killed, each once, under a temporary main
+ * tasklet (what slp_getmain() gives inside their cleanup); the others stop
+ * with thread_id -1 (they can be killed, or revived with bind_thread).
+ * Runs by itself when a thread started by the runtime returns, or a
+ * pthread that used the runtime exits. */
 int slp_thread_exit(void);
 /* Ending a thread from outside (a Web Worker terminated by its owner) is
  * safe only while it holds nothing of the runtime's.  slp_thread_stop asks
@@ -330,8 +461,10 @@ int slp_channel_release(slp_channel ch);
 int slp_channel_retain(slp_channel ch);
 /* Send value.  With a receiver waiting it is handed over (FIFO) and the
  * preference decides who runs next; otherwise the caller blocks.
- * Errors: ECLOSED, EBLOCKTRAP, EDEADLOCK, ENOTHREAD (the waiting receiver's
- * thread died), ENORECEIVER, an error thrown into the caller. */
+ * Errors: ECLOSED, EBLOCKTRAP, EDEADLOCK, ESWITCHTRAP (it would switch;
+ * a deadlock comes first), ENOTHREAD (the waiting receiver's thread
+ * died), ENORECEIVER, an error thrown into the caller.  A failed action
+ * leaves the channel as it was. */
 int slp_channel_send(slp_channel ch, void *value);
 /* Send an error: the receiver's slp_channel_receive returns err (< 0) and
  * stores value.  Errors: EINVAL if err >= 0, else as send. */

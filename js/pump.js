@@ -3,10 +3,10 @@
 // helper tasklet waits in the channel for main code), and the pump that
 // drives this thread's scheduler while main code awaits run() or a helper.
 import {
-  A, TID, codec, h32, ready, scratch, stepping, blocking, records, wakeIdx, runWaiters,
+  A, TID, THREADED, codec, h32, ready, scratch, stepping, blocking, records, wakeIdx, runWaiters,
   helpers, pumping, setPumping, setDeadFlag,
 } from './state.js';
-import { EDEADLOCK, ENOSENDER, ENORECEIVER, EWOULDBLOCK, E_THROWN } from './errors.js';
+import { ENOSENDER, ENORECEIVER, EWOULDBLOCK, E_THROWN } from './errors.js';
 import {
   Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, check, OP_RECEIVE, OP_SEND,
   OP_RUN, OP_SCHEDULE_REMOVE,
@@ -131,11 +131,21 @@ function runBlocking() {
     if (r < 0) throw errorFor(r, 0, 0);
     if (A.slp_thread_waiting() === 0) return;
     if (A.slp_getruncount() > 1) continue;
-    // Sleep until another thread queues something here, run it, and
-    // come back when nothing is runnable again.
-    r = A.slp_schedule_remove();
-    if (r === EDEADLOCK) return; // nothing can ever wake them
-    if (r < 0) throw errorFor(r, 0, 0);
+    // Sleep until another thread queues something here, then run it.
+    // (Not schedule_remove(): as in Stackless, main's returns at once when
+    // nothing else can run.)  Counted asleep, so when nothing can ever
+    // wake them the deadlock alarm ends the wait.
+    const H = h32();
+    const seen = Atomics.load(H, wakeIdx);
+    if (A.slp_thread_idle(1) !== 0) {
+      if (A.slp_thread_idle(0)) return;
+      continue;
+    }
+    if (Atomics.load(H, wakeIdx) === seen) {
+      if (!THREADED) { A.slp_thread_idle(0); return; }
+      Atomics.wait(H, wakeIdx, seen);
+    }
+    if (A.slp_thread_idle(0)) return; // the deadlock alarm
   }
 }
 

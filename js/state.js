@@ -59,7 +59,7 @@ export function ready() {
 
 export function releaseHandle(isChannel, h) {
   if (isChannel) A.slp_channel_release(h);
-  else A.slp_tasklet_release(h); // main tasklets refuse: they were not retained
+  else A.slp_tasklet_release(h);
 }
 
 function releaseLater({ isChannel, h, m }) {

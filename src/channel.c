@@ -102,6 +102,26 @@ void slp__channel_unlink(slp__tasklet *t) {
     channel_gc(c);
 }
 
+/* The channel callback before an action whose partner (if any) is on this
+ * thread; a channel action inside a callback fails.  Lock held; returns
+ * non-zero (th->act_result set) to fail the action. */
+static __attribute__((noinline)) int
+chan_cb_before(slp__thread *th, slp_channel h, int dir, void *value) {
+    slp__channel *c = slp__handle_get(h, SLP__HK_CHANNEL);
+    slp__tasklet *self = th->current, *t = c->head;
+    int cando = t && t->blocked == -dir;
+    void *old;
+    th->act_result = SLP_ECALLBACK;
+    if (th->in_callback) return 1;
+    if (cando && t->thread != th) return 0; /* called after the action */
+    /* Meanwhile the sender's tempval is the value it sends. */
+    old = self->xfer_value;
+    self->xfer_value = dir > 0 ? value : NULL;
+    slp__chan_cb_call(th, h, self, dir > 0, !cando);
+    self->xfer_value = old;
+    return 0;
+}
+
 /* What action_prepare decided. */
 enum { ACT_DONE, ACT_SWITCH, ACT_BLOCK };
 
@@ -121,6 +141,13 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
     if (!c) goto done;
     self = th->current;
     t = c->head;
+    if (slp__chan_cb) {
+        if (chan_cb_before(th, h, dir, value) != 0) goto done;
+        c = slp__handle_get(h, SLP__HK_CHANNEL); /* the callback may release it */
+        th->act_result = SLP_EBADHANDLE;
+        if (!c) goto done;
+        t = c->head;
+    }
     if (t && t->blocked == -dir) {
         slp__thread *owner = t->thread;
         int run_partner, sched_all = c->schedule_all;
@@ -145,12 +172,17 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
         th->act_result = result;
         if (owner != th) { /* over there, at the end of its queue */
             slp__ring_append(owner, t);
-            slp__thread_wake(owner);
+            slp__thread_wake_by(owner);
+            /* The callback comes after a cross-thread action. */
+            if (slp__chan_cb) slp__chan_cb_call(th, h, self, dir > 0, 0);
             goto done;
         }
         if (run_partner) {
             slp__ring_insert_after(th, self, t);
             th->act_next = t;
+            /* A pending soft interrupt does not disturb this handover: it
+             * moves on to the partner (Stackless's NO_SOFT_IRQ). */
+            slp__soft_irq_pass(self, t);
         } else {
             slp__ring_append(th, t);
             if (!sched_all) goto done;
@@ -158,11 +190,11 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
         }
         return ACT_SWITCH;
     }
-    /* Nobody waiting: block, unless killed (it must end, not wait). */
-    th->act_result = self->exiting ? SLP_EEXIT
+    /* Nobody waiting: block.  (switch_trap is slp__block's: a block that
+     * would deadlock fails with EDEADLOCK, there being no switch.) */
+    th->act_result = self->xfer_err  ? slp__take_result(self) /* thrown in */
                      : self->block_trap ? SLP_EBLOCKTRAP
-                     : c->closing  ? SLP_ECLOSED
-                     : th->switch_trap ? SLP_ESWITCHTRAP : 0;
+                     : c->closing  ? SLP_ECLOSED : 0;
     if (th->act_result) goto done;
     self->xfer_value = dir > 0 ? value : NULL;
     if (dir > 0) self->send_err = err;
@@ -181,6 +213,10 @@ action(slp_channel h, int dir, void *value, int err, void **out) {
     slp__tasklet *self;
     int r, result;
     if (!th) return slp__self_error();
+    if (__builtin_expect(th->interrupt_wd != NULL, 0)) { /* a tick */
+        r = slp__tick(th);
+        if (r) return r;
+    }
     switch (action_prepare(th, h, dir, value, err, out)) {
     case ACT_DONE:
         return th->act_result;

@@ -4,27 +4,37 @@
  * A handle is (generation << SLP__IDX_BITS) | index.  Slots live in chunks
  * that never move, so a stale handle reads a slot whose generation or kind
  * no longer matches instead of freed memory.  All calls hold slp__lock.
+ *
+ * 24 index bits: 16M objects alive at once, more than a 32-bit wasm memory
+ * holds (a tasklet costs ~130 bytes, a channel ~50).  That leaves 8 bits of
+ * generation, so slots are reused in FIFO order and only while more than
+ * SLP__RESERVE are free: a stale handle could only match again after its
+ * slot went round 255 times, i.e. after some 16M allocations since it was
+ * released (with a LIFO list one slot freed and taken again in a loop
+ * would wrap after 255).
  */
 #include <stdlib.h>
 
 #include "internal.h"
 
-#define SLP__IDX_BITS 21u /* 2M live objects */
+#define SLP__IDX_BITS 24u
 #define SLP__IDX_MASK ((1u << SLP__IDX_BITS) - 1u)
 #define SLP__GEN_MASK ((1u << (32u - SLP__IDX_BITS)) - 1u)
 #define SLP__CHUNK_BITS 12u
 #define SLP__CHUNK (1u << SLP__CHUNK_BITS)
 #define SLP__NCHUNKS ((SLP__IDX_MASK + 1u) / SLP__CHUNK)
+#define SLP__RESERVE (1u << 16) /* free slots kept aside (12-16 bytes each) */
 
 typedef struct {
-    void *obj;
+    void *obj;     /* the object; when free, the index of the next free slot */
     uint32_t gen;  /* bumped at every free; never 0 for a live handle */
-    uint32_t kind; /* SLP__HK_*; doubles as the free-list link when free */
+    uint32_t kind; /* SLP__HK_* (SLP__HK_FREE when free) */
 } slp__slot;
 
 static slp__slot *chunks[SLP__NCHUNKS];
 static uint32_t nslots = 1; /* index 0 is never used: handle 0 is "none" */
-static uint32_t free_head;  /* index of the first free slot, 0 if none */
+static uint32_t free_head, free_tail; /* FIFO of free slots, 0 if none */
+static uint32_t nfree;
 
 static slp__slot *slot_at(uint32_t idx) {
     slp__slot *c = chunks[idx >> SLP__CHUNK_BITS];
@@ -34,10 +44,12 @@ static slp__slot *slot_at(uint32_t idx) {
 uint32_t slp__handle_alloc(void *obj, int kind) {
     uint32_t idx;
     slp__slot *s;
-    if (free_head) {
+    if (free_head && (nfree > SLP__RESERVE || nslots > SLP__IDX_MASK)) {
         idx = free_head;
         s = slot_at(idx);
         free_head = (uint32_t)(uintptr_t)s->obj;
+        if (!free_head) free_tail = 0;
+        nfree--;
     } else {
         if (nslots > SLP__IDX_MASK) return 0;
         idx = nslots;
@@ -70,8 +82,13 @@ void slp__handle_free(uint32_t h) {
     s->kind = SLP__HK_FREE;
     s->gen = (s->gen + 1u) & SLP__GEN_MASK;
     if (s->gen == 0) s->gen = 1;
-    s->obj = (void *)(uintptr_t)free_head;
-    free_head = idx;
+    s->obj = NULL; /* end of the list */
+    if (free_tail)
+        slot_at(free_tail)->obj = (void *)(uintptr_t)idx;
+    else
+        free_head = idx;
+    free_tail = idx;
+    nfree++;
 }
 
 void slp__handle_each(int kind, void (*fn)(void *obj, void *ud), void *ud) {

@@ -101,9 +101,12 @@ struct slp__tasklet {
     uint8_t started;      /* its function was entered */
     uint8_t has_frame;    /* bound with a frame: alive if thread too */
     uint8_t ended;        /* the function returned (or was killed) */
-    uint8_t exiting;      /* killed: blocking calls return SLP_EEXIT */
+    uint8_t death_kill;   /* killed once already by its thread's end */
     uint8_t is_watchdog;  /* sitting in slp_run() */
     uint8_t block_trap;   /* a channel action that would block fails */
+    uint8_t atomic;       /* not pre-empted (preempt.c) */
+    uint8_t ignore_nesting; /* stored for Stackless parity (preempt.c) */
+    uint8_t pending_irq;  /* an interrupt waits for it (preempt.c) */
     volatile int in_flight; /* being suspended: not resumable yet */
     slp_func fn;
     void *arg;
@@ -167,6 +170,16 @@ struct slp__thread {
     uint32_t poll_seq;
     slp__tasklet **watchdogs; /* tasklets inside slp_run(), innermost last */
     int nwatchdogs, capwatchdogs;
+    /* Pre-emption (preempt.c): the interrupt watchdog (Stackless's slot 0
+     * of the watchdog list: the outermost slp_run with a timeout) and its
+     * run flags; ticks are counted only while it exists. */
+    slp__tasklet *interrupt_wd;
+    slp__tasklet *interrupted; /* the victim, for interrupt_wd's run */
+    int runflags;
+    long ticks, watermark, interval;
+    int in_callback;        /* a schedule or channel callback runs */
+    int wakes_owed;         /* an atomic tasklet here deferred wakes */
+    int wake_deferred;      /* a wake of this thread is held back */
     slp__tasklet *bound;    /* tasklets bound to this thread */
     int nbound;
     int switch_trap;
@@ -241,19 +254,74 @@ void slp__ring_remove(slp__thread *th, slp__tasklet *t);
 /* Make t (in th's ring) the one to run, then switch to it.  Unlocks.
  * slp__switch (below) is the same, inline. */
 int slp__switch_to(slp__thread *th, slp__tasklet *t);
-/* slp__block's slow half: nothing else is queued (may sleep; NULL: fail
- * with th->block_err, lock released). */
+/* slp__block's slow half: nothing else is queued, or switch_trap is set
+ * (may sleep; NULL: fail with th->block_err, lock released, undone). */
 slp__tasklet *slp__block_slow(slp__thread *th, slp__tasklet *self);
 /* Queue t in its own thread th from another thread and wake th. */
 void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first);
 void slp__loop(slp__thread *th);  /* no lock */
 /* Wake th if it sleeps, counting it awake at once.  Lock held. */
 void slp__thread_wake(slp__thread *th);
+/* The same for a cross-thread action of the calling thread: deferred while
+ * its current tasklet is atomic, until slp__wakes_flush.  Lock held. */
+void slp__thread_wake_by(slp__thread *th);
+void slp__wakes_flush(slp__thread *me);
 void slp__tasklet_ended(slp__thread *th, slp__tasklet *t); /* no lock */
 int slp__awake_adjust(int delta); /* lock held */
 
 /* channel.c */
 void slp__channel_unlink(slp__tasklet *t); /* lock held: undo a block */
+
+/* A tasklet with C state: a saved slice of its thread's stack (wasm), or
+ * a non-main tasklet sitting inside slp_run() (a watchdog: Stackless
+ * nests the interpreter there, but not for main).  bind and bind_thread
+ * refuse it (ECSTATE).  Lock held. */
+static inline int slp__cstate(const slp__tasklet *t) {
+    return (t->is_watchdog && !t->is_main) ||
+           (t->has_frame && slp__ctx_has_cstate(t));
+}
+
+/* ------------------------------------------------- hooks (callbacks.c,
+ * preempt.c) */
+
+/* Non-zero while a schedule callback is set or some thread runs a timed
+ * slp_run: the hot paths (switch, schedule, channel action) test this one
+ * word and take the slow, out-of-line way only then. */
+enum {
+    SLP__HOOK_SCHED_CB = 1,
+    SLP__HOOK_PREEMPT = 2, /* per timed run */
+    SLP__HOOK_DEFER = 4    /* per thread that owes wakes */
+};
+extern int slp__hooks;
+static inline int slp__hooked(void) {
+    return __builtin_expect(SLP__HINT_LOAD(&slp__hooks) != 0, 0);
+}
+/* At a switch from self to next (lock held): the soft interrupt, the
+ * timeslice, the schedule callback (which runs without the lock).
+ * Returns the tasklet to switch to instead of next. */
+slp__tasklet *slp__switch_hook(slp__thread *th, slp__tasklet *self,
+                               slp__tasklet *next);
+/* preempt.c: the part of slp__switch_hook for a timed run.  Lock held. */
+slp__tasklet *slp__preempt_at_switch(slp__thread *th, slp__tasklet *self,
+                                     slp__tasklet *next);
+/* A tick (no lock): may pre-empt the caller.  Returns an error thrown into
+ * it while it was pre-empted, or 0. */
+int slp__tick(slp__thread *th);
+/* A thread's main tasklet was created: the schedule callback's (0, main). */
+void slp__sched_cb_main(slp__thread *th);
+/* Channel callback (callbacks.c), lock held on entry and return (released
+ * while it runs). */
+extern slp_channel_callback slp__chan_cb; /* read it under the lock */
+void slp__chan_cb_call(slp__thread *th, slp_channel ch, slp__tasklet *t,
+                       int sending, int willblock);
+/* The soft interrupt at a channel switch that must not be disturbed: the
+ * flag moves on to next.  Lock held. */
+static inline void slp__soft_irq_pass(slp__tasklet *self, slp__tasklet *next) {
+    if (self->pending_irq) {
+        self->pending_irq = 0;
+        next->pending_irq = 1;
+    }
+}
 
 /* ------------------------------------------------------- the switch */
 
@@ -275,6 +343,7 @@ static inline __attribute__((always_inline)) int
 slp__switch(slp__thread *th, slp__tasklet *next) {
     slp__tasklet *self = th->current;
     int err;
+    if (slp__hooked()) next = slp__switch_hook(th, self, next);
     if (next == self) {
         th->head = self;
         err = slp__take_result(self);
@@ -303,7 +372,11 @@ slp__switch(slp__thread *th, slp__tasklet *next) {
  * Returns the caller's result when it runs again. */
 static inline __attribute__((always_inline)) int
 slp__block(slp__thread *th, slp__tasklet *self) {
-    slp__tasklet *next = th->head ? th->head : slp__block_slow(th, self);
+    slp__tasklet *next =
+        th->head && !th->switch_trap &&
+                !__atomic_load_n(&self->xfer_err, __ATOMIC_RELAXED)
+            ? th->head
+            : slp__block_slow(th, self);
     return next ? slp__switch(th, next) : th->block_err;
 }
 

@@ -119,43 +119,72 @@ static void undo_block(slp__thread *th, slp__tasklet *self) {
     th->current = self;
 }
 
-/* The slow half of slp__block: nothing else is queued here.  Decides whom
- * to switch to (returned), or fails (NULL, th->block_err set, lock
- * released), or sleeps until another thread queues something.  Kept out of
- * line: every local of a function that switches is saved at each switch
- * (Asyncify), so the switching path stays small; and no address-taken
- * local there, or every blocked tasklet would hold a shadow-stack slice. */
+/* self's block fails with err: undone, so every tasklet is as it was. */
+static slp__tasklet *refuse(slp__thread *th, slp__tasklet *self, int err) {
+    undo_block(th, self);
+    slp__unlock();
+    th->block_err = err;
+    return NULL;
+}
+
+/* §3.3 rule 1: revive the watchdog W -- which may be self (main or a
+ * run() caller in schedule_remove with nothing else to run: it just goes
+ * on, no switch).  Reviving another tasklet is a switch, which the trap
+ * refuses; and W gets the error self blocked with (a send_throw), as
+ * Stackless passes a bomb in tempval. */
+static slp__tasklet *revive(slp__thread *th, slp__tasklet *self,
+                            slp__tasklet *w) {
+    if (w != self) {
+        if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
+        if (self->blocked > 0 && self->send_err) {
+            slp__set_err(w, self->send_err);
+            w->xfer_value = self->xfer_value;
+        }
+    }
+    slp__ring_append(th, w);
+    return w;
+}
+
+/* The slow half of slp__block: nothing else is queued here, or the
+ * switch_trap is set.  Decides whom to switch to (returned), or fails
+ * (NULL, th->block_err set, lock released), or sleeps until another thread
+ * queues something.  Kept out of line: every local of a function that
+ * switches is saved at each switch (Asyncify), so the switching path stays
+ * small; and no address-taken local there, or every blocked tasklet would
+ * hold a shadow-stack slice. */
 __attribute__((noinline)) slp__tasklet *
 slp__block_slow(slp__thread *th, slp__tasklet *self) {
+    if (th->wakes_owed) slp__wakes_flush(th); /* before it may sleep */
     for (;;) {
         slp__tasklet *w;
         uint32_t seen;
-        if (th->head) return th->head;
-        w = watchdog_or_main(th);
-        if (w != self && floating(w)) {
-            slp__ring_append(th, w);
-            return w;
-        }
-        if (self->xfer_err) { /* a throw arrived while it was deciding */
+        if (self->xfer_err) {
+            /* Thrown in while it ran (from another thread) or while it was
+             * deciding: raised here instead of blocking. */
             undo_block(th, self);
             return self;
         }
+        if (th->head) {
+            /* self has left the ring: this is a switch (§1 switch_trap) */
+            if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
+            return th->head;
+        }
+        w = watchdog_or_main(th);
+        if (floating(w) && !(th->runflags & SLP_RUN_THREADBLOCK))
+            return revive(th, self, w);
         if (awake <= 1) {
-            undo_block(th, self);
-            slp__unlock();
-            th->block_err = SLP_EDEADLOCK;
-            return NULL;
+            /* Nobody could wake this thread: with threadblock, the first
+             * thread still revives its watchdog (Stackless's rule 3).
+             * Deadlock comes before switch_trap: failing is no switch. */
+            if (floating(w) && th == slp__thread_first()) return revive(th, self, w);
+            return refuse(th, self, SLP_EDEADLOCK);
         }
         if (th->nonblocking) {
             /* This thread may not sleep: the call main (or the innermost
              * run) waits in fails with EWOULDBLOCK, so control goes back to
              * the event loop; a tasklet that blocked stays blocked. */
-            if (w == self) {
-                undo_block(th, self);
-                slp__unlock();
-                th->block_err = SLP_EWOULDBLOCK;
-                return NULL;
-            }
+            if (w == self) return refuse(th, self, SLP_EWOULDBLOCK);
+            if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
             if (w->blocked) slp__channel_unlink(w);
             slp__set_err(w, SLP_EWOULDBLOCK);
             slp__ring_append(th, w);
@@ -171,12 +200,7 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
         }
         if (th->deadlocked) {
             th->deadlocked = 0;
-            if (!th->head) {
-                undo_block(th, self);
-                slp__unlock();
-                th->block_err = SLP_EDEADLOCK;
-                return NULL;
-            }
+            if (!th->head) return refuse(th, self, SLP_EDEADLOCK);
         }
     }
 }
@@ -192,6 +216,39 @@ void slp__thread_wake(slp__thread *th) {
     slp__sync_wake(th);
 }
 
+/* atomic across threads.  Stackless's atomic keeps the GIL, so no other
+ * thread runs until it is cleared (reference §6); here threads run in
+ * parallel, and what atomic holds back is the wakes: a thread woken by a
+ * cross-thread action of an atomic tasklet is woken when atomic is
+ * cleared, or when the caller's thread switches, sleeps or waits.  So the
+ * actions reach an idle thread together, in their order (test_thread
+ * testRunOrder: t2.insert(); t3.insert(); t1.run() runs t1 first). */
+void slp__thread_wake_by(slp__thread *th) {
+    slp__thread *me = slp__tls;
+    if (me && me != th && me->current && me->current->atomic) {
+        th->wake_deferred = 1;
+        if (!me->wakes_owed) {
+            me->wakes_owed = 1;
+            __atomic_fetch_add(&slp__hooks, SLP__HOOK_DEFER, __ATOMIC_RELAXED);
+        }
+        return;
+    }
+    slp__thread_wake(th);
+}
+
+void slp__wakes_flush(slp__thread *me) {
+    slp__thread *th;
+    if (!me->wakes_owed) return;
+    me->wakes_owed = 0;
+    __atomic_fetch_add(&slp__hooks, -SLP__HOOK_DEFER, __ATOMIC_RELAXED);
+    for (th = slp__thread_first(); th; th = th->reg_next) {
+        if (th->wake_deferred) {
+            th->wake_deferred = 0;
+            if (th->state == SLP__TH_ALIVE) slp__thread_wake(th);
+        }
+    }
+}
+
 void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first) {
     if (!t->in_ring) {
         if (first && th->sleeping) {
@@ -204,7 +261,7 @@ void slp__remote_insert(slp__thread *th, slp__tasklet *t, int first) {
             slp__ring_append(th, t);
         }
     }
-    slp__thread_wake(th);
+    slp__thread_wake_by(th);
 }
 
 /* ------------------------------------------------------------------ loop */
@@ -284,6 +341,12 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
         slp__ring_append(th, w);
         th->current = w;
     }
+    if (slp__hooked()) { /* t is still current for the callback */
+        slp__tasklet *next = th->current;
+        th->current = t;
+        next = slp__switch_hook(th, t, next);
+        th->current = th->head = next;
+    }
     slp__tasklet_gc(t);
     slp__unlock();
 }
@@ -309,7 +372,10 @@ int slp_schedule(void) {
     slp__thread *th = slp__self();
     slp__tasklet *self, *next;
     if (!th) return slp__self_error();
-    if (poll_alone(th)) {
+    if (__builtin_expect(th->interrupt_wd != NULL, 0)) { /* a tick */
+        int err = slp__tick(th);
+        if (err) return err;
+    } else if (poll_alone(th)) { /* (a soft interrupt may want to switch) */
         slp__idle_poll();
         return 0;
     }
@@ -322,11 +388,7 @@ int slp_schedule(void) {
         slp__unlock();
         return SLP_ESWITCHTRAP;
     }
-    if (self->exiting) {
-        slp__unlock();
-        return SLP_EEXIT;
-    }
-    if (next == self) {
+    if (next == self && !th->interrupt_wd) {
         /* Alone: the caller is polling (often, on a thread that waits for
          * another one).  One critical section, not two: a throw that comes
          * in during the poll is seen at the next call instead. */
@@ -348,67 +410,43 @@ int slp_schedule_remove(void) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *self;
     if (!th) return slp__self_error();
+    if (th->interrupt_wd) { /* a tick */
+        int err = slp__tick(th);
+        if (err) return err;
+    }
     slp__lock();
     self = th->current;
-    if (self->exiting) {
-        slp__unlock();
-        return SLP_EEXIT;
-    }
-    if (th->switch_trap && th->runcount > 1) {
-        slp__unlock();
-        return SLP_ESWITCHTRAP;
-    }
+    /* switch_trap: slp__block refuses a switch to another tasklet */
     if (self->in_ring) slp__ring_remove(th, self);
     return slp__block(th, self);
 }
 
-int slp_run(void) {
+/* schedule(retval) and schedule_remove(retval): the value goes through the
+ * caller's tempval, which whoever resumes it may change. */
+static int schedule_value(int remove, void *retval, void **out) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *self;
     int err;
     if (!th) return slp__self_error();
     slp__lock();
     self = th->current;
-    if (th->runcount <= 1 && self->in_ring) { /* nothing else to run */
-        slp__unlock();
-        return 0;
-    }
-    if (th->switch_trap) {
-        slp__unlock();
-        return SLP_ESWITCHTRAP;
-    }
-    if (th->nwatchdogs == th->capwatchdogs) {
-        int cap = th->capwatchdogs ? th->capwatchdogs * 2 : 4;
-        slp__tasklet **w = realloc(th->watchdogs, (size_t)cap * sizeof *w);
-        if (!w) {
-            slp__unlock();
-            return SLP_ENOMEM;
-        }
-        th->watchdogs = w;
-        th->capwatchdogs = cap;
-    }
-    th->watchdogs[th->nwatchdogs++] = self;
-    self->is_watchdog = 1;
-    if (self->in_ring) slp__ring_remove(th, self);
-    err = slp__switch_to(th, th->head ? th->head : self);
-    /* Back: leave the watchdog stack (we may be anywhere in it if we were
-     * revived by an explicit insert). */
-    slp__lock();
-    th = self->thread;
-    if (th) {
-        int i;
-        for (i = th->nwatchdogs - 1; i >= 0; i--) {
-            if (th->watchdogs[i] == self) {
-                for (; i + 1 < th->nwatchdogs; i++)
-                    th->watchdogs[i] = th->watchdogs[i + 1];
-                th->nwatchdogs--;
-                break;
-            }
-        }
-    }
-    self->is_watchdog = 0;
+    self->xfer_value = retval;
     slp__unlock();
+    err = remove ? slp_schedule_remove() : slp_schedule();
+    if (out) {
+        slp__lock();
+        *out = self->xfer_value;
+        slp__unlock();
+    }
     return err;
+}
+
+int slp_schedule_value(void *retval, void **out) {
+    return schedule_value(0, retval, out);
+}
+
+int slp_schedule_remove_value(void *retval, void **out) {
+    return schedule_value(1, retval, out);
 }
 
 slp_tasklet slp_getcurrent(void) {
@@ -441,7 +479,7 @@ int slp_switch_trap(int delta) {
     int old;
     if (!th) return slp__self_error();
     slp__lock();
-    old = th->switch_trap;
+    old = th->switch_trap - th->in_callback; /* a callback's own trap */
     th->switch_trap += delta;
     slp__unlock();
     return old;

@@ -84,16 +84,70 @@ int slp_tasklet_create(slp_tasklet *out, slp_func fn, void *arg) {
     return r;
 }
 
+/* Nobody can reach t once its last reference goes: alive but paused (in no
+ * queue, not running, not sitting in run()). */
+static int unreachable_paused(const slp__tasklet *t) {
+    return t->has_frame && !t->in_ring && !t->blocked && !is_current(t) &&
+           !t->is_watchdog && !t->is_main;
+}
+
+/* Stackless's tasklet dealloc (§5.4 point 5): a paused tasklet with C state
+ * that loses its last reference is killed, so the code after its
+ * suspension point (its cleanup) runs, up to 10 times while it stays alive
+ * on this thread; one of another thread is killed there (pending).  One
+ * that still lives after that is kept, as Stackless keeps it in
+ * gc.garbage.  The caller's reference is held meanwhile, and dropped
+ * after.  Errors raised into the caller meanwhile are lost, as in
+ * Stackless's __del__. */
+static int release_killing(slp_tasklet h, slp__thread *th) {
+    slp__tasklet *t;
+    int i;
+    for (i = 0; i < 10; i++) {
+        slp__thread *owner;
+        slp__lock();
+        t = slp__handle_get(h, SLP__HK_TASKLET);
+        owner = t->has_frame ? t->thread : NULL;
+        slp__unlock();
+        if (!owner) break;
+        if (owner != th) {
+            slp_tasklet_kill(h, 1);
+            break;
+        }
+        if (slp_tasklet_kill(h, 0) == SLP_ESWITCHTRAP) break;
+    }
+    slp__lock();
+    t = slp__handle_get(h, SLP__HK_TASKLET);
+    t->urefs--;
+    if (t->urefs == 0 && unreachable_paused(t)) {
+        if (t->started && slp__ctx_has_cstate(t)) {
+            if (slp__verbose())
+                fprintf(stderr, "stackless: tasklet %u with C state survived "
+                        "its kills; kept\n", (unsigned)t->handle);
+        } else {
+            slp__tasklet_drop_frame(t);
+        }
+    }
+    slp__tasklet_gc(t);
+    return unlock_ret(0);
+}
+
 int slp_tasklet_release(slp_tasklet h) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
-    if (t->urefs == 0 || t->is_main) return unlock_ret(SLP_EINVAL);
+    if (t->urefs == 0) return unlock_ret(SLP_EINVAL);
+    if (t->urefs == 1 && unreachable_paused(t) && t->thread &&
+        t->started && slp__ctx_has_cstate(t)) {
+        slp__thread *th;
+        slp__unlock();
+        th = slp__thread_self();
+        if (th) return release_killing(h, th);
+        slp__lock();
+    }
     t->urefs--;
     /* Nobody can reach a paused tasklet (or one whose thread died) any more:
-     * drop it, as Stackless's collector does. */
-    if (t->urefs == 0 && !t->in_ring && !t->blocked && !is_current(t) &&
-        !t->is_watchdog)
-        slp__tasklet_drop_frame(t);
+     * drop it without running anything, as Stackless's collector does with
+     * a tasklet that has no C state. */
+    if (t->urefs == 0 && unreachable_paused(t)) slp__tasklet_drop_frame(t);
     slp__tasklet_gc(t);
     return unlock_ret(0);
 }
@@ -101,8 +155,7 @@ int slp_tasklet_release(slp_tasklet h) {
 int slp_tasklet_retain(slp_tasklet h) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
-    if (t->is_main) return unlock_ret(SLP_EINVAL);
-    t->urefs++;
+    t->urefs++; /* a main tasklet too: it then outlives its thread */
     return unlock_ret(0);
 }
 
@@ -111,13 +164,18 @@ static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     LOCKED_GET(t, h);
     if (is_current(t)) return unlock_ret(SLP_EBINDCURRENT);
     if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);
-    if (t->has_frame && slp__ctx_has_cstate(t)) return unlock_ret(SLP_ECSTATE);
+    if (slp__cstate(t)) return unlock_ret(SLP_ECSTATE);
     if (t->is_main) return unlock_ret(SLP_EUNBINDMAIN);
     if (with_args && !t->thread) return unlock_ret(SLP_ENOTHREAD);
+    if (with_args && !fn) { /* bind(None, args): the function bound before */
+        if (!t->fn) return unlock_ret(SLP_ENOTBOUND);
+        fn = t->fn;
+    }
     slp__tasklet_drop_frame(t);
     t->fn = fn;
     t->arg = arg;
-    t->ended = t->exiting = 0;
+    t->ended = t->death_kill = 0;
+    t->started = 0; /* a new frame (wasm resumes a started one) */
     t->result = t->send_err = 0;
     slp__set_err(t, 0);
     t->xfer_value = NULL;
@@ -130,7 +188,6 @@ int slp_tasklet_bind(slp_tasklet t, slp_func fn, void *arg) {
 }
 
 int slp_tasklet_bind_args(slp_tasklet t, slp_func fn, void *arg) {
-    if (!fn) return SLP_EINVAL;
     return do_bind(t, fn, arg, 1);
 }
 
@@ -142,6 +199,7 @@ int slp_tasklet_setup(slp_tasklet h) {
     if (!t->thread) return unlock_ret(SLP_ENOTHREAD);
     t->has_frame = 1;
     t->ended = 0;
+    t->started = 0; /* a new frame, also after the function ended */
     /* Stackless does not wake the owning thread here (reference §5.5). */
     slp__ring_append(t->thread, t);
     return unlock_ret(0);
@@ -196,7 +254,6 @@ int slp_tasklet_run(slp_tasklet h) {
     self = th->current;
     if (t == self) return unlock_ret(0);
     if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
-    if (self->exiting) return unlock_ret(SLP_EEXIT);
     if (!t->in_ring) slp__ring_append(th, t);
     return slp__switch_to(th, t);
 }
@@ -213,55 +270,54 @@ int slp_tasklet_switch(slp_tasklet h) {
     self = th->current;
     if (t == self) return unlock_ret(0);
     if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
-    if (self->exiting) return unlock_ret(SLP_EEXIT);
     if (!t->in_ring) slp__ring_append(th, t);
     slp__ring_remove(th, self); /* the caller is paused */
     return slp__switch_to(th, t);
 }
 
-/* throw / kill (reference §2.1 throw, §5.5). */
-static int deliver(slp_tasklet h, int err, void *value, int pending) {
+/* throw / kill (reference §2.1 throw and kill, §5.4, §5.5).  A kill is a
+ * throw of SLP_EEXIT, raised once: the tasklet may handle it and go on. */
+static int deliver(slp_tasklet h, int err, void *value, int pending, int kill) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *t, *self;
     slp__thread *owner;
-    int kill = err == SLP_EEXIT;
     if (!th) return slp__self_error();
     LOCKED_GET(t, h);
     owner = t->thread;
     if (!owner) {
-        if (!kill) return unlock_ret(t->has_frame ? SLP_ENOTHREAD
-                                                  : SLP_ETHROWDEAD);
-        /* A tasklet of a dead thread just ends. */
+        /* Its thread died: only kill() ends it, by dropping its frame
+         * first; any throw, SLP_EEXIT included, finds no thread and
+         * changes nothing (test_miscell _test_kill_without_thread_state). */
+        if (kill && t->has_frame) {
+            t->ended = 1;
+            slp__tasklet_drop_frame(t);
+        }
+        if (err != SLP_EEXIT || t->has_frame) return unlock_ret(SLP_ENOTHREAD);
         if (t->blocked) slp__channel_unlink(t);
-        if (t->has_frame) t->ended = 1;
-        slp__tasklet_drop_frame(t);
         slp__tasklet_gc(t);
         return unlock_ret(0);
     }
-    if (!t->has_frame) return unlock_ret(kill ? 0 : SLP_ETHROWDEAD);
+    if (!t->has_frame) return unlock_ret(err == SLP_EEXIT ? 0 : SLP_ETHROWDEAD);
     self = th->current;
-    /* A kill keeps the transfer slot: a value already handed to t is still
-     * there for its receive to return beside SLP_EEXIT (so it can be freed). */
-    if (!kill) t->xfer_value = value;
     if (t == self) { /* raised at once in the caller */
-        if (kill) {
-            t->exiting = 1;
-            th->poll_self = NULL; /* schedule() must see it */
-        }
+        if (err != SLP_EEXIT) t->xfer_value = value;
         return unlock_ret(err);
     }
+    /* A refused throw changes nothing (the target's send value stays). */
+    if (owner == th && !pending && th->switch_trap)
+        return unlock_ret(SLP_ESWITCHTRAP);
+    /* A kill keeps the transfer slot: a value already handed to t is still
+     * there for its receive to return beside SLP_EEXIT (so it can be freed).
+     * A later throw replaces an earlier pending one, kill or not. */
+    if (err != SLP_EEXIT) t->xfer_value = value;
+    slp__set_err(t, err);
     if (owner != th) {
-        if (kill) t->exiting = 1;
-        slp__set_err(t, err);
         if (t == owner->current && t->in_ring)
             return unlock_ret(0); /* running there: seen at its next switch */
         if (t->blocked) slp__channel_unlink(t);
         slp__remote_insert(owner, t, 0);
         return unlock_ret(0);
     }
-    if (!pending && th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
-    if (kill) t->exiting = 1;
-    slp__set_err(t, err);
     if (t->blocked) slp__channel_unlink(t);
     if (!t->in_ring) slp__ring_append(th, t);
     if (pending) return unlock_ret(0);
@@ -269,12 +325,12 @@ static int deliver(slp_tasklet h, int err, void *value, int pending) {
 }
 
 int slp_tasklet_kill(slp_tasklet t, int pending) {
-    return deliver(t, SLP_EEXIT, NULL, pending);
+    return deliver(t, SLP_EEXIT, NULL, pending, 1);
 }
 
 int slp_tasklet_throw(slp_tasklet t, int err, void *value, int pending) {
     if (err >= 0) return SLP_EINVAL;
-    return deliver(t, err, value, pending);
+    return deliver(t, err, value, pending, 0);
 }
 
 int slp_tasklet_bind_thread(slp_tasklet h, int thread_id) {
@@ -286,8 +342,7 @@ int slp_tasklet_bind_thread(slp_tasklet h, int thread_id) {
     target = (thread_id == 0 || thread_id == -1) ? th : NULL;
     if (target && t->thread == target) return unlock_ret(0);
     if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);
-    if (t->is_main || (t->has_frame && slp__ctx_has_cstate(t)))
-        return unlock_ret(SLP_ECSTATE);
+    if (t->is_main || slp__cstate(t)) return unlock_ret(SLP_ECSTATE);
     if (thread_id < -1) return unlock_ret(SLP_EBADTHREAD);
     if (!target) target = slp__thread_find(thread_id);
     if (!target) return unlock_ret(SLP_EBADTHREAD);
@@ -314,7 +369,7 @@ QUERY(paused, t->has_frame && t->thread && !t->in_ring && !t->blocked &&
 QUERY(scheduled, t->in_ring || t->blocked != 0)
 QUERY(is_main, t->is_main && t->thread && t->thread->main == t)
 QUERY(is_current, is_current(t))
-QUERY(restorable, !(t->has_frame && slp__ctx_has_cstate(t)) && !t->is_main)
+QUERY(restorable, !slp__cstate(t) && !t->is_main)
 QUERY(blocked, t->blocked < 0   ? SLP_BLOCKED_RECEIVING
                : t->blocked > 0 ? SLP_BLOCKED_SENDING
                                 : 0)

@@ -110,6 +110,7 @@ slp__thread *slp__thread_self(void) {
     if (!th) return NULL;
     slp__tls_set(th);
     if (slp__ctx_thread_init(th) != 0) return NULL;
+    slp__sched_cb_main(th);
     return th;
 }
 
@@ -190,6 +191,7 @@ int slp_thread_idle(int begin) {
     if (!th) return slp__self_error();
     slp__lock();
     if (begin) {
+        slp__wakes_flush(th);
         r = th->runcount > 1 || th->deadlocked;
         if (!r && !th->sleeping) {
             th->sleeping = 1;
@@ -232,47 +234,73 @@ int slp_thread_pending(void) { return count_bound(0); }
  * again (reference §5.5).  Lock held. */
 static void kill_pending(slp__thread *th, slp__tasklet *t) {
     if (!t || !t->has_frame || t->ended) return;
-    t->exiting = 1;
     slp__set_err(t, SLP_EEXIT);
     if (t == th->current && t->in_ring) return; /* running: seen at its next switch */
     if (t->blocked) slp__channel_unlink(t);
     slp__remote_insert(th, t, 0);
 }
 
-/* The calling thread kills its tasklets that have C state, running them to
- * their end on this thread (Stackless runs them under a temporary main; our
- * main is still here to do it).  The others are taken off the run queue:
- * queued tasklets never run. */
-static void kill_cstate(slp__thread *th) {
-    slp__tasklet *t, *next;
-    int any = 0;
-    slp__lock();
-    for (t = th->bound; t; t = next) {
-        next = t->bnext;
-        if (t == th->main || !t->has_frame) continue;
-        if (t->started && slp__ctx_has_cstate(t)) {
-            if (slp__verbose())
-                fprintf(stderr, "stackless: killing tasklet %u with C state\n",
-                        (unsigned)t->handle);
-            t->exiting = 1;
-            slp__set_err(t, SLP_EEXIT);
-            if (t->blocked) slp__channel_unlink(t);
-            if (!t->in_ring) slp__ring_append(th, t);
-            any = 1;
-        } else if (t->in_ring) {
-            slp__ring_remove(th, t);
+/* The thread's main has ended: a fresh main takes its place in the ring
+ * for the killing that follows, as Stackless's slp_kill_tasks_with_stacks
+ * runs under a new main (test_shutdown TestThreadShutdown).  The old main
+ * is not alive any more; it lives on while someone holds it.  Lock held. */
+static void temporary_main(slp__thread *th) {
+    slp__tasklet *old = th->main, *m = slp__tasklet_alloc(th);
+    if (!m) return; /* no memory: the old main does the killing */
+    m->is_main = 1;
+    m->has_frame = 1;
+    m->started = 1;
+    slp__ring_insert_after(th, old, m);
+    slp__ring_remove(th, old);
+    th->main = th->current = th->head = m;
+    old->has_frame = 0;
+    old->ended = 1;
+    slp__tasklet_gc(old);
+}
+
+/* The first tasklet of th with C state not killed yet; its handle, or 0.
+ * Lock held. */
+static slp_tasklet next_cstate(slp__thread *th) {
+    slp__tasklet *t;
+    for (t = th->bound; t; t = t->bnext) {
+        if (t == th->main || !t->has_frame || t->death_kill) continue;
+        if (t->started && slp__cstate(t)) {
+            t->death_kill = 1;
+            if (t->in_ring) slp__ring_remove(th, t);
+            return t->handle;
         }
     }
-    slp__unlock();
-    while (any) {
-        slp_run();
-        slp__lock();
-        any = th->runcount > 1;
-        for (t = th->bound; t && any; t = t->bnext)
-            if (t != th->main && t->in_ring && !t->exiting) slp__ring_remove(th, t);
-        any = th->runcount > 1;
+    return 0;
+}
+
+/* The calling thread kills its tasklets that have C state (§5.4), each
+ * once, one after the other, with a kill() from its main (a temporary one
+ * if its own has ended): each runs on this thread until it ends, or blocks
+ * or yields again (then it stays so, with C state, never collected).  The
+ * others are taken off the run queue first: queued tasklets never run. */
+static void kill_cstate(slp__thread *th, int main_ended) {
+    slp__tasklet *t;
+    slp_tasklet h;
+    slp__lock();
+    for (t = th->bound; t; t = t->bnext)
+        if (t != th->main && t->in_ring && t != th->current) slp__ring_remove(th, t);
+    h = next_cstate(th);
+    if (h && main_ended) {
+        temporary_main(th);
         slp__unlock();
+        slp__sched_cb_main(th); /* (None, main), as for every new main */
+        slp__lock();
     }
+    while (h) {
+        slp__unlock();
+        if (slp__verbose())
+            fprintf(stderr, "stackless: killing tasklet %u with C state\n",
+                    (unsigned)h);
+        slp_tasklet_kill(h, 0); /* its errors are not main's: Stackless clears them */
+        slp__lock();
+        h = next_cstate(th);
+    }
+    slp__unlock();
 }
 
 /* Every tasklet of th loses its thread; th leaves the registry.  Lock held. */
@@ -318,8 +346,9 @@ int slp_thread_exit(void) {
         return 0;
     }
     if (th->current != th->main) return SLP_EINVAL;
-    kill_cstate(th);
+    kill_cstate(th, 1);
     slp__lock();
+    slp__wakes_flush(th);
     orphan_all(th);
     slp__unlock();
     slp__tls_set(NULL);
@@ -382,8 +411,12 @@ int slp_thread_mark_dead(int id) {
 
 void slp__thread_main(slp__thread *th) {
     slp__tls_set(th);
-    if (slp__ctx_thread_init(th) == 0) th->start_result = th->start_fn(th->start_arg);
-    else th->start_result = SLP_ENOMEM;
+    if (slp__ctx_thread_init(th) == 0) {
+        slp__sched_cb_main(th);
+        th->start_result = th->start_fn(th->start_arg);
+    } else {
+        th->start_result = SLP_ENOMEM;
+    }
     slp_thread_exit();
 }
 
@@ -426,6 +459,7 @@ int slp_thread_join(int id, int *result) {
         return SLP_EBADTHREAD;
     }
     th->joining = 1;
+    if (self) slp__wakes_flush(self); /* it waits: atomic holds nothing back */
     /* A joiner that will wait cannot wake anybody meanwhile (after shutdown
      * nobody counts; a thread already gone is joined at once). */
     counted = self && self->state == SLP__TH_ALIVE && !shut_down &&
@@ -459,7 +493,7 @@ int slp_shutdown(void) {
     slp__thread *self = slp__thread_self(), *th;
     int others = 0, i;
     if (!self) return SLP_ENOTHREAD;
-    kill_cstate(self);
+    kill_cstate(self, 0);
     slp__lock();
     for (th = registry; th; th = th->reg_next) {
         if (th == self || th->state != SLP__TH_ALIVE) continue;

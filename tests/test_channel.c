@@ -167,7 +167,9 @@ TEST(channel_blocked_sender_of_error) {
     void *v = NULL;
     setup_channel(-1);
     spawn(throw_sender, &payload);
-    ASSERT_OK(slp_run());
+    /* §3.3: main, revived by the sender that blocked, gets its error */
+    ASSERT_ERR(slp_run(), SLP_EUSER - 2);
+    ASSERT(slp_tasklet_value(slp_getmain()) == &payload);
     ASSERT_EQ(slp_channel_balance(ch), 1);
     ASSERT_ERR(slp_channel_receive(ch, &v), SLP_EUSER - 2);
     ASSERT(v == &payload);
@@ -204,7 +206,8 @@ TEST(channel_deadlock_on_main) {
     ASSERT_ERR(slp_channel_send(ch, "x"), SLP_EDEADLOCK);
     ASSERT_EQ(slp_channel_balance(ch), 0);
     ASSERT_EQ(slp_getruncount(), 1);
-    ASSERT_ERR(slp_schedule_remove(), SLP_EDEADLOCK);
+    /* §3.3 rule 1: main is the floating watchdog, revived: no deadlock */
+    ASSERT_OK(slp_schedule_remove());
     ASSERT_EQ(slp_getruncount(), 1);
 }
 
@@ -212,7 +215,7 @@ static int lonely(void *arg) {
     void *v;
     int r = slp_channel_receive(ch, &v);
     EV("%s:%s", (const char *)arg, slp_err_name(r));
-    r = slp_channel_receive(ch, &v); /* main is blocked: this one errors */
+    r = slp_channel_receive(ch, &v); /* blocks again: a kill is raised once */
     EV("%s:%s", (const char *)arg, slp_err_name(r));
     return 0;
 }
@@ -226,7 +229,11 @@ TEST(channel_lone_receive_returns_from_run) {
     ASSERT_EQ(slp_tasklet_blocked(t), SLP_BLOCKED_RECEIVING);
     ASSERT_EQ(slp_channel_balance(ch), -1);
     ASSERT_OK(slp_tasklet_kill(t, 0));
+    ASSERT_LOG("t:SLP_EEXIT");
+    ASSERT_EQ(slp_tasklet_blocked(t), SLP_BLOCKED_RECEIVING);
+    ASSERT_OK(slp_tasklet_kill(t, 0));
     ASSERT_LOG("t:SLP_EEXIT t:SLP_EEXIT");
+    ASSERT_EQ(slp_tasklet_alive(t), 0);
 }
 
 static slp_channel other;

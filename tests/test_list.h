@@ -65,5 +65,42 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(single_thread_build_refuses_threads, SLP_T_SINGLE) \
   X(thread_nonblocking_waits_on_wake_word, SLP_T_THREADS) \
   X(thread_idle_raises_deadlock_alarm, SLP_T_THREADS) \
-  X(stress_threads_channels, SLP_T_THREADS)
+  X(fidelity_kill_raised_once, SLP_T_ANY) \
+  X(fidelity_kill_self_raised_once, SLP_T_ANY) \
+  X(fidelity_pending_kill_replaced_by_throw, SLP_T_ANY) \
+  X(fidelity_release_paused_cstate_kills, SLP_T_ANY) \
+  X(fidelity_schedule_remove_alone_revives_self, SLP_T_ANY) \
+  X(fidelity_revived_watchdog_gets_blocked_error, SLP_T_ANY) \
+  X(fidelity_deadlock_before_switch_trap, SLP_T_ANY) \
+  X(fidelity_switch_trap_refuses_revival, SLP_T_ANY) \
+  X(fidelity_refused_throw_keeps_send_value, SLP_T_ANY) \
+  X(fidelity_handles_many_live, SLP_T_ANY) \
+  X(fidelity_handles_stale_after_reuse, SLP_T_ANY) \
+  X(fidelity_threadless_throw_refused, SLP_T_THREADS) \
+  X(fidelity_thread_end_kills_under_temporary_main, SLP_T_THREADS) \
+  X(fidelity_main_outlives_thread, SLP_T_THREADS) \
+  X(stress_threads_channels, SLP_T_THREADS) \
+  X(schedule_value_and_tempval, SLP_T_ANY) \
+  X(tasklet_next_prev, SLP_T_ANY) \
+  X(tasklet_bind_none_args, SLP_T_ANY) \
+  X(run_nested_manual_wakeup, SLP_T_ANY) \
+  X(run_inner_gets_error_first, SLP_T_ANY) \
+  X(run_watchdog_refuses_bind, SLP_T_ANY) \
+  X(run_watchdog_killed, SLP_T_ANY) \
+  X(run_timeout_interrupts, SLP_T_ANY) \
+  X(run_timeout_soft, SLP_T_ANY) \
+  X(run_totaltimeout, SLP_T_ANY) \
+  X(run_timeout_error_surfaces, SLP_T_ANY) \
+  X(run_atomic_defers_interrupt, SLP_T_ANY) \
+  X(run_watchdog_priority_hard, SLP_T_ANY) \
+  X(run_watchdog_priority_soft, SLP_T_ANY) \
+  X(run_schedule_deeper_hard, SLP_T_ANY) \
+  X(run_schedule_deeper_soft, SLP_T_ANY) \
+  X(schedule_callback, SLP_T_ANY) \
+  X(schedule_callback_new_thread_main, SLP_T_THREADS) \
+  X(channel_callback, SLP_T_ANY) \
+  X(channel_callback_cross_thread_after, SLP_T_THREADS) \
+  X(run_threadblock_sleeps, SLP_T_THREADS) \
+  X(tasklet_nesting_level, SLP_T_ANY) \
+  X(atomic_remote_run_order, SLP_T_THREADS)
 #endif

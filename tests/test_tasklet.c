@@ -192,15 +192,18 @@ TEST(tasklet_kill_never_run) {
     ASSERT_LOG("other");
 }
 
+/* A kill is raised once (test_miscell TestTaskletFinalizer.test_zombie
+ * handles TaskletExit and blocks again). */
 static int stubborn(void *arg) {
-    int r1, r2;
+    int r1, r2, r3;
     void *v;
     (void)arg;
     r1 = slp_channel_receive(chan, &v);
-    r2 = slp_channel_receive(chan, &v); /* once killed, always SLP_EEXIT */
-    EV("%s %s %s", slp_err_name(r1), slp_err_name(r2),
-       slp_err_name(slp_schedule()));
-    return r2;
+    r2 = slp_schedule(); /* goes on: not killed any more */
+    EV("%s %s", slp_err_name(r1), slp_err_name(r2));
+    r3 = slp_channel_receive(chan, &v); /* blocks again */
+    EV("%s", slp_err_name(r3));
+    return r3;
 }
 
 TEST(tasklet_kill_pending) {
@@ -212,9 +215,13 @@ TEST(tasklet_kill_pending) {
     ASSERT_EQ(slp_tasklet_scheduled(t), 1);
     ASSERT_EQ(slp_channel_balance(chan), 0);
     EV("pending");
-    ASSERT_OK(slp_run()); /* SLP_EEXIT from a tasklet is not an error */
-    ASSERT_LOG("pending SLP_EEXIT SLP_EEXIT SLP_EEXIT");
-    ASSERT_EQ(slp_tasklet_result(t), SLP_EEXIT);
+    ASSERT_OK(slp_run()); /* t handles it and blocks again */
+    ASSERT_LOG("pending SLP_EEXIT SLP_OK");
+    ASSERT_EQ(slp_channel_balance(chan), -1);
+    ASSERT_OK(slp_tasklet_kill(t, 0));
+    ASSERT_LOG("pending SLP_EEXIT SLP_OK SLP_EEXIT");
+    ASSERT_EQ(slp_tasklet_result(t), SLP_EEXIT); /* not an error */
+    ASSERT_EQ(slp_tasklet_alive(t), 0);
 }
 
 static int self_killer(void *arg) {
@@ -227,7 +234,7 @@ static int self_killer(void *arg) {
 TEST(tasklet_kill_self) {
     spawn(self_killer, NULL);
     ASSERT_OK(slp_run());
-    ASSERT_LOG("SLP_EEXIT SLP_EEXIT");
+    ASSERT_LOG("SLP_EEXIT SLP_OK");
 }
 
 #define MY_ERR (SLP_EUSER - 7)
@@ -399,7 +406,11 @@ TEST(retain_and_release) {
     ASSERT_OK(slp_tasklet_alive(t)); /* still held once */
     ASSERT_OK(slp_tasklet_release(t));
     ASSERT_ERR(slp_tasklet_alive(t), SLP_EBADHANDLE);
-    ASSERT_ERR(slp_tasklet_retain(slp_getmain()), SLP_EINVAL);
+    /* A main tasklet can be held too (then it outlives its thread). */
+    ASSERT_OK(slp_tasklet_retain(slp_getmain()));
+    ASSERT_OK(slp_tasklet_release(slp_getmain()));
+    ASSERT_ERR(slp_tasklet_release(slp_getmain()), SLP_EINVAL);
+    ASSERT_EQ(slp_tasklet_is_main(slp_getmain()), 1);
     ASSERT_OK(slp_channel_new(&c));
     ASSERT_OK(slp_channel_retain(c));
     ASSERT_OK(slp_channel_release(c));

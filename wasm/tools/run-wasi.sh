@@ -48,6 +48,10 @@ case $runtime in
     # so "--" is passed exactly when there are args (a lone one would reach the guest).
     exec "$wz" run "${wz_opts[@]}" "$module" ${1+-- "$@"} ;;
   node)
-    exec node --no-warnings "$HERE/node_wasi_run.mjs" "${opts[@]}" -- "$module" "$@" ;;
+    # --single-threaded-gc: Node 20.20 crashes (SIGSEGV/SIGBUS in V8, after
+    # the module has exited) about 1 run in 3 once a module's memory has
+    # grown past ~100 MB through many small mallocs -- a plain C program
+    # shows it too; its concurrent GC threads are the trigger.
+    exec node --no-warnings --single-threaded-gc "$HERE/node_wasi_run.mjs" "${opts[@]}" -- "$module" "$@" ;;
   *) die "unknown runtime '$runtime' (wasmtime, wazero or node)" ;;
 esac
