@@ -359,6 +359,32 @@ TEST(run_totaltimeout) {
     ASSERT_EQ(slp_tasklet_alive(a), 0);
 }
 
+static int sw_n;
+
+static int switcher(void *arg) {
+    (void)arg;
+    for (;;) {
+        sw_n++;
+        if (slp_schedule() == SLP_EEXIT) return 0;
+    }
+}
+
+/* A switch is a tick: tasklets that only schedule() are pre-empted too.
+ * The first switch (main -> a) is tick 1; the 11th, made by b after its
+ * count reached 10, is due: b is handed back, a stays queued. */
+TEST(run_switch_is_a_tick) {
+    slp_tasklet a = spawn(switcher, NULL), b = spawn(switcher, NULL), v;
+    ASSERT_OK(slp_run_watchdog(10, SLP_RUN_TOTALTIMEOUT, &v));
+    ASSERT_EQ(v, b);
+    ASSERT_EQ(sw_n, 10);
+    ASSERT_EQ(slp_tasklet_scheduled(a), 1);
+    ASSERT_EQ(slp_tasklet_paused(b), 1);
+    ASSERT_OK(slp_tasklet_kill(a, 0));
+    ASSERT_OK(slp_tasklet_kill(b, 0));
+    ASSERT_OK(slp_tasklet_release(v));
+    ASSERT_EQ(slp_getruncount(), 1);
+}
+
 static int bad_ticker(void *arg) {
     int i;
     (void)arg;

@@ -90,6 +90,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(run_timeout_interrupts, SLP_T_ANY) \
   X(run_timeout_soft, SLP_T_ANY) \
   X(run_totaltimeout, SLP_T_ANY) \
+  X(run_switch_is_a_tick, SLP_T_ANY) \
   X(run_timeout_error_surfaces, SLP_T_ANY) \
   X(run_atomic_defers_interrupt, SLP_T_ANY) \
   X(run_watchdog_priority_hard, SLP_T_ANY) \
