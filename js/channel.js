@@ -1,7 +1,7 @@
 // channel.js -- Stackless channels: the Channel wrapper of a runtime handle.
 // Inside a tasklet its calls return Ops to yield; in main code they act
 // at once or give promises (pump.js).
-import { A, M, h32, ready, scratch, stepping, channels, finalizer, NEW } from './state.js';
+import { A, M, h32, ready, scratch, stepping, channels, finalizer, NEW, remember } from './state.js';
 import { EBADHANDLE, BALANCE_BADHANDLE, makeError } from './errors.js';
 import { Op, made, check, OP_SEND, OP_SEND_THROW, OP_RECEIVE } from './ops.js';
 import { mainChannelOp } from './pump.js';
@@ -25,13 +25,15 @@ export class Channel {
     if (key !== NEW) throw new TypeError('use channel() to make a channel');
     this.h = h;
     this.shared = false; // may have a party on another thread
-    channels.set(h, new WeakRef(this));
+    remember(channels, h, this);
     if (finalizer) finalizer.register(this, { isChannel: true, h, m: M }, this);
   }
   /** Send v.  Inside a tasklet: `yield ch.send(v)`; outside: `await ch.send(v)`. */
   send(v) {
     if (stepping) {
-      // One Op per channel, reused: a send or receive allocates nothing.
+      // One Op per channel, reused: a send or receive allocates nothing
+      // (made() first, so that an Op not yielded keeps its value).
+      if (stepping.made > 0) made(null);
       const op = this.sendOp ??= new Op(OP_SEND, this);
       op.value = v;
       return made(op);
@@ -87,7 +89,11 @@ export class Channel {
     if (r < -1) check(r);
   }
   get schedule_all() { return check(A.slp_channel_schedule_all(this.h)) === 1; }
-  set schedule_all(f) { check(A.slp_channel_set_schedule_all(this.h, f ? 1 : 0)); }
+  set schedule_all(f) {
+    if (typeof f !== 'number' && typeof f !== 'boolean')
+      throw new TypeError('schedule_all must be set to a boolean or an integer');
+    check(A.slp_channel_set_schedule_all(this.h, f ? 1 : 0));
+  }
   /** From now on, a send or receive that would block throws ChannelClosedError. */
   close() { check(A.slp_channel_close(this.h)); }
   open() { check(A.slp_channel_open(this.h)); }

@@ -14,7 +14,7 @@ export const E_UNCAUGHT = -1002; // a JS tasklet ended with an uncaught exceptio
 /** An error of the runtime: `code` is the negative SLP_E* code, `errno` its
  * name, `message` the runtime's own text (slp_strerror). */
 export class StacklessError extends Error {
-  constructor(code, message) {
+  constructor(code = new.target.defaultCode, message) {
     super(message ?? strerror(code));
     this.code = code;
     this.errno = errName(code);
@@ -22,11 +22,17 @@ export class StacklessError extends Error {
   get name() { return this.constructor.name; }
 }
 /** Thrown into a tasklet by kill(); a tasklet that lets it escape ends quietly. */
-export class TaskletExit extends StacklessError {}
+export class TaskletExit extends StacklessError {
+  static defaultCode = EEXIT;
+}
 /** The last runnable tasklet cannot block (or a main tasklet waits alone). */
-export class DeadlockError extends StacklessError {}
+export class DeadlockError extends StacklessError {
+  static defaultCode = EDEADLOCK;
+}
 /** Send/receive that would block on a closed channel. */
-export class ChannelClosedError extends StacklessError {}
+export class ChannelClosedError extends StacklessError {
+  static defaultCode = ECLOSED;
+}
 /** The tasklet is dead, unbound, or lost its thread. */
 export class DeadTaskletError extends StacklessError {}
 /** The operation needs another thread, or a thread that does not exist. */

@@ -69,7 +69,8 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   /** Raise exc in it.  Inside a tasklet: yield it. */
   throw(exc: unknown, pending?: boolean): Op | undefined;
   /** Attach to another thread (default: the caller's).  JS tasklets stay in
-   * the thread that made them. */
+   * the thread that made them.  threadId: an int32 thread id or -1, else
+   * WrongThreadError "bad thread". */
   bind_thread(threadId?: number): this;
   readonly alive: boolean;
   readonly paused: boolean;
@@ -90,7 +91,10 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   [Symbol.dispose](): void;
 }
 
-/** A tasklet bound to fn; call it with fn's arguments to schedule it. */
+/** A tasklet bound to fn; call it with fn's arguments to schedule it.  fn is a
+ * generator function (or a plain one); async functions and async generator
+ * functions are refused with a TypeError (their awaits would escape the
+ * scheduler). */
 export function tasklet<A extends unknown[]>(fn?: TaskletFunction<A>): Tasklet<A>;
 
 /** A Stackless channel: values are handed over, the first side blocks. */
@@ -154,7 +158,12 @@ export interface TaskletInfo {
 export function snapshot(): { threads: { id: number }[]; tasklets: TaskletInfo[] };
 export function thread_id(): number;
 export function switch_trap(delta: number): number;
-/** Count this event loop as a possible sender for sleeping threads; returns release(). */
+/** Count this event loop as a possible sender for sleeping threads; returns release().
+ * The deadlock rule for main code: `await ch.receive()` / `await ch.send(v)`
+ * in main code counts this thread as waiting, and settles with
+ * DeadlockError when no thread can complete it any more (the thread that
+ * could ended or was terminated, or every other thread waits too).  An
+ * event loop that will send later itself (a timer, a click) holds. */
 export function hold(): () => void;
 
 /** A thread started by startThread. */
@@ -167,7 +176,8 @@ export class Thread {
   /** Its function's result, or its error (copied). */
   join(): Promise<unknown>;
   /** End it: it stops where it holds nothing of the runtime's (its next
-   * call into the runtime, or at once if it waits), then its worker is
+   * call into the runtime, or at once if it waits or is idle on its event
+   * loop), then its worker is
    * terminated and the thread marked dead (its tasklets get thread_id -1).
    * timeout (ms, default 2000): a thread busy in its own JS that long is
    * terminated anyway. */
@@ -183,7 +193,24 @@ export interface ThreadOptions {
 /** Start a worker that imports moduleURL and runs its export `name` with
  * args (copied; channels and tasklets pass as themselves).  A generator
  * function runs as a tasklet, another function as the thread's main code.
- * Resolves once the thread runs. */
+ * Resolves once the thread runs.
+ *
+ * The thread-end rule: the thread ends when that function returns; its
+ * tasklets still queued or blocked then stop where they are (thread_id -1,
+ * not run on, nothing thrown in; blocked ones stay in their channel: kill()
+ * them, or bind_thread() a restorable one to a live thread).  join() gives
+ * the function's result.
+ *
+ * The worker-module pattern: keep thread functions in a module of their
+ * own (a module that starts threads at its top level while a worker
+ * imports it is refused: the thread fails saying so).  In a browser the
+ * worker module imports the package by the URL the page's import map
+ * gives (import maps do not reach workers).
+ *
+ * Values that cross threads (arguments, channel values, results) are copied
+ * by the structured clone algorithm, as postMessage copies, with channels
+ * and tasklets anywhere inside arriving as themselves; functions and
+ * symbols throw DataCloneError at send(), in the sender. */
 export function startThread(moduleURL: string | URL, name?: string, ...args: unknown[]): Promise<Thread>;
 export function startThreadWith(options: ThreadOptions, moduleURL: string | URL, name?: string,
   ...args: unknown[]): Promise<Thread>;
@@ -191,7 +218,7 @@ export function startThreadWith(options: ThreadOptions, moduleURL: string | URL,
 /** Errors of the runtime: code is the SLP_E* code, errno its name, message
  * the runtime's text. */
 export class StacklessError extends Error {
-  constructor(code: number, message?: string);
+  constructor(code?: number, message?: string);
   readonly code: number;
   readonly errno: string;
 }
@@ -201,6 +228,8 @@ export class ChannelClosedError extends StacklessError {}
 export class DeadTaskletError extends StacklessError {}
 export class WrongThreadError extends StacklessError {}
 export class BadArgumentError extends StacklessError {}
+/** What the structured clone algorithm refuses (a function, a symbol). */
+export class DataCloneError extends Error {}
 
 /** Tasklets written in C, compiled into the module. */
 export const demo: {
@@ -224,7 +253,7 @@ declare const stackless: {
   readonly current: Tasklet; readonly main: Tasklet; readonly runcount: number;
   readonly threads: number[];
   Tasklet: typeof Tasklet; Channel: typeof Channel; Thread: typeof Thread; Op: typeof Op;
-  StacklessError: typeof StacklessError; TaskletExit: typeof TaskletExit;
+  StacklessError: typeof StacklessError; TaskletExit: typeof TaskletExit; DataCloneError: typeof DataCloneError;
   DeadlockError: typeof DeadlockError; ChannelClosedError: typeof ChannelClosedError;
   DeadTaskletError: typeof DeadTaskletError; WrongThreadError: typeof WrongThreadError;
   BadArgumentError: typeof BadArgumentError; demo: typeof demo;

@@ -66,6 +66,7 @@ import {
   getcurrent, getmain, getruncount, getthreads, thread_id, switch_trap, snapshot,
 } from './introspect.js';
 import { demo } from './demo.js';
+import { DataCloneError } from './clone.js';
 import {
   StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
   WrongThreadError, BadArgumentError,
@@ -81,7 +82,7 @@ export { bootThread } from './threads.js';
 export { getcurrent, getmain, getruncount, getthreads, thread_id, switch_trap, snapshot, demo };
 export {
   StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
-  WrongThreadError, BadArgumentError,
+  WrongThreadError, BadArgumentError, DataCloneError,
 };
 
 /** The module as one object, with Stackless's attribute names. */
@@ -93,6 +94,6 @@ const stackless = {
   get runcount() { return getruncount(); },
   get threads() { return getthreads(); },
   Tasklet, Channel, Thread, Op, StacklessError, TaskletExit, DeadlockError,
-  ChannelClosedError, DeadTaskletError, WrongThreadError, BadArgumentError, demo,
+  ChannelClosedError, DeadTaskletError, WrongThreadError, BadArgumentError, DataCloneError, demo,
 };
 export default stackless;

@@ -9,6 +9,7 @@ import { CLASS_BY_NAME } from './errors.js';
 import { Codec } from './values.js';
 import { Tasklet, wrapTasklet, step } from './tasklet.js';
 import { Channel, wrapChannel } from './channel.js';
+import { installExitRule } from './threads.js';
 
 let initPromise = null;
 
@@ -120,6 +121,7 @@ async function load(opts) {
   setThreaded(threads, opts.threads === false ? ' (init({ threads: false }))' : `: ${NOT_ISOLATED}`);
   if (IS_NODE && threads) manageWorkerRefs(mod.PThread);
   setup(mod, { blocking: false, spinMicros: opts.spinMicros });
+  if (threads) installExitRule();
 }
 
 // The glue is a classic script that defines the global `name`.
@@ -143,18 +145,16 @@ async function loadClassicScript(url, name) {
   return globalThis[name];
 }
 
-// Node: idle pthread workers must not keep the process alive; running ones
-// must (a thread is like Python's non-daemon thread).
+// Node: pthread workers never keep the process alive by themselves.  A
+// thread is like Python's non-daemon thread all the same: when main code
+// is done, installExitRule (threads.js) keeps the process up while a
+// thread may still end, and no longer.
 function manageWorkerRefs(PT) {
   for (const w of PT.unusedWorkers) w.unref?.();
-  const get = PT.getNewWorker, back = PT.returnWorkerToPool;
+  const get = PT.getNewWorker;
   PT.getNewWorker = function () {
     const w = get.apply(this, arguments);
-    w?.ref?.();
-    return w;
-  };
-  PT.returnWorkerToPool = function (w) {
-    back.apply(this, arguments);
     w?.unref?.();
+    return w;
   };
 }

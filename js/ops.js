@@ -6,7 +6,7 @@ import { A, TID, codec, h32, stepping, bomb } from './state.js';
 import {
   EINVAL, EBADHANDLE, EDEADLOCK, ECLOSED, ENOTHREAD, EOTHERTHREAD, EDEAD, ETHROWDEAD,
   EBADTHREAD, ETHREADINIT, ENOSENDER, ENORECEIVER, EBLOCKTRAP, ESWITCHTRAP, EWOULDBLOCK,
-  E_THROWN, E_UNCAUGHT, StacklessError, makeError,
+  E_THROWN, E_UNCAUGHT, StacklessError, DeadTaskletError, makeError,
 } from './errors.js';
 
 // Codes shared with wasm/js_bridge.c.
@@ -55,8 +55,35 @@ export const SCHEDULE = Object.freeze({ code: OP_SCHEDULE });
 
 // Count the ops made during a step (each must be the one yielded).
 export function made(op) {
-  if (stepping !== null) { stepping.made++; stepping.lastMade = op; }
+  if (stepping !== null) {
+    if (stepping.made > 0) throw notYielded(stepping);
+    stepping.made++;
+    stepping.lastMade = op;
+  }
   return op;
+}
+
+const OP_CALLS = { [OP_SEND]: 'ch.send(v)', [OP_SEND_THROW]: 'ch.send_throw(e)', [OP_RECEIVE]: 'ch.receive()',
+  [OP_SCHEDULE_REMOVE]: 'schedule_remove()', [OP_RUN]: 'run()', [OP_TASKLET_RUN]: 't.run()',
+  [OP_TASKLET_SWITCH]: 't.switch()', [OP_KILL]: 't.kill()', [OP_THROW]: 't.throw(e)' };
+
+// A blocking call inside a tasklet whose Op was not yielded, seen at the
+// tasklet's next call of the runtime (this error is thrown there, so its
+// stack is the tasklet's own, just after the call not yielded) or at its
+// next yield.  The Op is dropped: the value it carried is err.value (never
+// lost; nothing was sent).
+export function notYielded(rec, where = 'at the next call') {
+  const op = rec.lastMade;
+  rec.made = 0;
+  rec.lastMade = null;
+  const call = OP_CALLS[op?.code] ?? 'a blocking call';
+  const target = op?.target ? ` on ${op.target}` : '';
+  const e = new TypeError(`stackless-wasm: inside a tasklet, blocking calls must be yielded ` +
+    `(\`yield ch.send(v)\`, \`const v = yield ch.receive()\`): ${call}${target} was not (seen ${where}); ` +
+    'it was not performed' + (op && 'value' in op && op.value !== undefined ? ', its value is this error\'s .value' : ''));
+  e.op = op;
+  if (op && op.value !== undefined) e.value = op.value;
+  return e;
 }
 
 // Errors after which a sent value surely was not delivered.
@@ -65,11 +92,19 @@ export const UNDELIVERED = new Set([EINVAL, EBADHANDLE, EDEADLOCK, ECLOSED, ENOT
   EOTHERTHREAD, EDEAD, ETHROWDEAD, EBADTHREAD, ETHREADINIT, ENOSENDER, ENORECEIVER,
   EBLOCKTRAP, ESWITCHTRAP, EWOULDBLOCK]);
 
+// throw() into JS tasklets of this thread that had not started: { h, w, exc }.
+export const unstartedThrows = [];
+
 // The error a failed blocking call raises.  word: a value that came with it.
 export function errorFor(code, word, self) {
   if (code === E_THROWN) {
     if (!word && self) word = A.slp_tasklet_value(self);
-    return word ? codec.decode(word) : new StacklessError(code, 'an error was thrown');
+    if (word) return codec.decode(word);
+    // A JS tasklet thrown into before it ran ends in C with the error
+    // (its function never starts): the error is the one thrown.
+    const u = unstartedThrows.shift();
+    if (u) { codec.discard(u.w); return u.exc; }
+    return new StacklessError(code, 'an error was thrown');
   }
   if (code === E_UNCAUGHT) return bomb;
   return makeError(code);
@@ -78,4 +113,15 @@ export function errorFor(code, word, self) {
 export function check(r) {
   if (r < 0) throw errorFor(r, 0, 0);
   return r;
+}
+
+// The error of a failed channel call on channel handle ch.  ENOTHREAD: the
+// partner waiting there lost its thread; it stays and blocks the channel
+// (Stackless's rule), so say what to do about it.
+export function channelError(code, word, self, ch) {
+  if (code !== ENOTHREAD) return errorFor(code, word, self);
+  const q = A.slp_channel_queue(ch);
+  return new DeadTaskletError(code, `${makeError(code).message}: the partner waiting in <channel ${ch}>` +
+    `${q ? ` (<tasklet ${q >>> 0}>)` : ''} lost it, its thread ended: kill() it, or bind_thread() it ` +
+    'to a live thread');
 }

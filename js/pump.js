@@ -6,9 +6,9 @@ import {
   A, TID, THREADED, codec, h32, ready, scratch, stepping, blocking, records, wakeIdx, runWaiters,
   helpers, pumping, setPumping, setDeadFlag,
 } from './state.js';
-import { ENOSENDER, ENORECEIVER, EWOULDBLOCK, E_THROWN } from './errors.js';
+import { EDEADLOCK, ENOSENDER, ENORECEIVER, EWOULDBLOCK, E_THROWN } from './errors.js';
 import {
-  Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, check, OP_RECEIVE, OP_SEND,
+  Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, channelError, check, OP_RECEIVE, OP_SEND,
   OP_RUN, OP_SCHEDULE_REMOVE,
 } from './ops.js';
 import { newRecord } from './tasklet.js';
@@ -68,12 +68,14 @@ export function mainChannelOp(code, ch, v) {
       if (!(r === ENOSENDER || r === ENORECEIVER) || tries === 100 || A.slp_getthreads(0, 0) < 2) break;
     }
     // Would sleep (EWOULDBLOCK), or nothing else here could ever act but
-    // other threads exist: main code waits in a helper tasklet, and the
-    // event loop counts as able to act meanwhile (it may send itself).  A
-    // thread alone gets Stackless's DeadlockError.
-    if (r === EWOULDBLOCK || (MAIN_ALONE.has(r) && A.slp_getthreads(0, 0) > 1))
+    // other threads exist: main code waits in a helper tasklet, counted
+    // asleep meanwhile (hold() counts the event loop as a possible party).
+    // A thread alone gets Stackless's DeadlockError, and so does a thread
+    // that sleeps in C when the runtime found every thread waiting.
+    if (r === EWOULDBLOCK || (MAIN_ALONE.has(r) && A.slp_getthreads(0, 0) > 1 &&
+        !(blocking && r === EDEADLOCK)))
       return viaHelper(new Op(code, ch, v));
-    return Promise.reject(errorFor(r, w, A.slp_getcurrent()));
+    return Promise.reject(channelError(r, w, A.slp_getcurrent(), ch.h));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -176,9 +178,10 @@ async function pumpLoop() {
       }
       if (!runWaiters.length && !helpers.size) break;
       if (A.slp_getruncount() > 1) continue;
-      // Only run() waits count this thread asleep: main code awaiting a
-      // channel is an event loop that may still act.
-      if (await waitForWake(seen, helpers.size === 0)) onDeadlock();
+      // Main code waiting (run(), or a channel call in a helper) counts
+      // this thread asleep: when no thread can act any more, the runtime's
+      // deadlock alarm settles them (hold() keeps the event loop counted).
+      if (await waitForWake(seen, true)) onDeadlock();
     }
   } catch (e) {
     for (const w of runWaiters.splice(0)) w.reject(e);

@@ -40,12 +40,14 @@ function refresh() {
   H32 = new Int32Array(buf);
   HU8 = new Uint8Array(buf);
 }
-// The views are not checked on each use (for shared memory, reading
-// mem.buffer makes a new object: too slow for every step).  Memory grows
-// only inside malloc: malloc() below refreshes them, and so does ensure()
-// for addresses another thread allocated (values.js).
-export function h32() { return H32; }
-export function hu8() { return HU8; }
+// Any call into C may grow the memory.  Unshared memory (the single-thread
+// module) then detaches the old buffer: its views read as empty, which is
+// cheap to see on every use.  Shared memory keeps old views valid up to
+// their old length (reading mem.buffer makes a new object: too slow for
+// every step): malloc() below refreshes them, and so does ensure() for
+// addresses another thread allocated (values.js).
+export function h32() { if (H32.length === 0) refresh(); return H32; }
+export function hu8() { if (HU8.length === 0) refresh(); return HU8; }
 export function ensure(end) { if (end > HU8.length) refresh(); }
 export function malloc(n) {
   const p = A.malloc(n);
@@ -64,6 +66,16 @@ export function releaseHandle(isChannel, h) {
 
 function releaseLater({ isChannel, h, m }) {
   if (m === M && A) releaseHandle(isChannel, h);
+}
+
+// The handle -> wrapper maps drop an entry once its wrapper is collected
+// (else every tasklet ever made would keep one).
+const forget = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ map, h, ref }) => { if (map.get(h) === ref) map.delete(h); }) : null;
+export function remember(map, h, wrapper) {
+  const ref = new WeakRef(wrapper);
+  map.set(h, ref);
+  forget?.register(wrapper, { map, h, ref });
 }
 
 // This thread's module instance: fresh state for it.

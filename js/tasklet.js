@@ -3,11 +3,11 @@
 // and the Tasklet wrapper of a runtime handle.
 import {
   A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
-  finalizer, NEW, setStepping, setBomb,
+  finalizer, NEW, setStepping, setBomb, remember,
 } from './state.js';
-import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
+import { EEXIT, EDEADLOCK, EOTHERTHREAD, EBADTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
-  Op, SCHEDULE, made, UNDELIVERED, errorFor, check, OP_DONE, OP_RECEIVE, OP_SCHEDULE,
+  Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN,
 } from './ops.js';
 import { mainCall } from './pump.js';
@@ -38,7 +38,9 @@ export function step(d) {
   let thrown = false, input;
   if (err !== 0) {
     thrown = true;
-    input = errorFor(err, last === OP_RECEIVE ? H[i + 5] : 0, rec.handle);
+    input = last === OP_SEND || last === OP_SEND_THROW || last === OP_RECEIVE
+      ? channelError(err, last === OP_RECEIVE ? H[i + 5] : 0, rec.handle, H[i + 1])
+      : errorFor(err, 0, rec.handle);
     if (rec.deadlocked && err === EEXIT) input = makeError(EDEADLOCK);
     if (rec.sent && UNDELIVERED.has(err)) codec.discard(rec.sent);
   } else if (last === OP_RECEIVE) {
@@ -54,7 +56,11 @@ export function step(d) {
       rec.lastMade = null;
       let res;
       if (rec.gen === null) {
-        if (thrown) throw input;
+        if (thrown) {
+          const k = unstartedThrows.findIndex((u) => u.h === rec.handle);
+          if (k >= 0) unstartedThrows.splice(k, 1); // delivered here after all
+          throw input;
+        }
         const g = rec.fn.apply(undefined, rec.args);
         rec.fn = rec.args = null;
         if (g !== null && typeof g === 'object' && typeof g.next === 'function' &&
@@ -68,10 +74,7 @@ export function step(d) {
         res = thrown ? rec.gen.throw(input) : rec.gen.next(input);
       }
       if (res.done) {
-        if (rec.made > 0) {
-          return finish(rec, i, true, new TypeError('stackless-wasm: inside a tasklet, blocking ' +
-            'calls must be yielded (`yield t.kill()`): one was not, before the tasklet returned'));
-        }
+        if (rec.made > 0) return finish(rec, i, true, notYielded(rec, 'when the tasklet returned'));
         return finish(rec, i, false, res.value);
       }
       let op = res.value;
@@ -83,10 +86,9 @@ export function step(d) {
           (typeof op?.next === 'function' ? ' (a generator, such as send_sequence(): delegate with yield*)' : ''));
         continue;
       }
-      if (rec.made > 1 || (rec.made === 1 && op !== rec.lastMade)) {
+      if (rec.made === 1 && op !== rec.lastMade) {
         thrown = true;
-        input = new TypeError('stackless-wasm: inside a tasklet, blocking calls must be ' +
-          'yielded (`yield ch.send(v)`, `const v = yield ch.receive()`): one was not');
+        input = notYielded(rec, 'at the next yield');
         continue;
       }
       H = h32();
@@ -167,7 +169,7 @@ export class Tasklet {
     self.shared = false;
     self.rec = null; // this thread's record, for a JS tasklet made here
     self.fn = null;
-    tasklets.set(h, new WeakRef(self));
+    remember(tasklets, h, self);
     if (owned && finalizer) finalizer.register(self, { isChannel: false, h, m: M }, self);
     return self;
   }
@@ -175,6 +177,14 @@ export class Tasklet {
   bind(fn) {
     if (fn !== null && typeof fn !== 'function')
       throw new TypeError('tasklet function must be a callable or None');
+    const kind = fn && Object.prototype.toString.call(fn);
+    if (kind === '[object AsyncGeneratorFunction]' || kind === '[object AsyncFunction]') {
+      // Its awaits would escape the scheduler (and an async generator's
+      // steps are promises, not operations): refused.
+      throw new TypeError(`stackless-wasm: a tasklet cannot be an ${kind === '[object AsyncFunction]' ? 'async function' : 'async generator function'}: ` +
+        'use a generator function and yield the operations (`const v = yield ch.receive()`); ' +
+        'await other promises in main code');
+    }
     check(A.slp_tasklet_bind(this.h, 0, 0));
     this.dropRecord();
     this.fn = fn;
@@ -206,6 +216,15 @@ export class Tasklet {
       A.free(rec.d);
     }
   }
+  // A record whose tasklet ended in C before its generator started.
+  dropIfDead() {
+    const rec = this.rec;
+    if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
+      this.rec = null;
+      records.delete(rec.d);
+      A.free(rec.d);
+    }
+  }
   /** Append to its thread's run queue (paused -> scheduled). */
   insert() { check(A.slp_tasklet_insert(this.h)); localWakeNow(); return this; }
   /** Take it out of the run queue (scheduled -> paused). */
@@ -223,17 +242,32 @@ export class Tasklet {
   /** Raise TaskletExit in it.  Inside a tasklet: yield it. */
   kill(pending = false) {
     if (stepping) return made(new Op(OP_KILL, this, undefined, pending));
-    return mainCall(() => A.slp_tasklet_kill(this.h, pending ? 1 : 0));
+    try {
+      return mainCall(() => A.slp_tasklet_kill(this.h, pending ? 1 : 0));
+    } finally {
+      this.dropIfDead(); // killed before it ran: its generator never will
+    }
   }
   /** Raise exc in it (pending: only make it runnable).  Inside a tasklet: yield it. */
   throw(exc, pending = false) {
+    if (exc instanceof TaskletExit) return this.kill(pending); // as in Stackless
     if (stepping) return made(new Op(OP_THROW, this, exc, pending));
     const w = codec.encode(exc, A.slp_tasklet_thread_id(this.h) !== TID);
-    return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
+    const rec = this.rec;
+    if (rec && records.get(rec.d) === rec && rec.gen === null) unstartedThrows.push({ h: this.h, w, exc });
+    try {
+      return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
+    } finally {
+      this.dropIfDead();
+    }
   }
   /** Attach it to another thread (default: the calling one).  A JS tasklet's
    * generator lives in the thread that made it: it can only go back there. */
   bind_thread(threadId = -1) {
+    // Thread ids are int32 in C: anything else would wrap (NaN, 1.5 and
+    // 2**53 to the caller's thread), so it is refused here, unchanged.
+    if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
+      throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
     if (this.rec && records.get(this.rec.d) === this.rec) {
       const to = threadId === -1 || threadId === 0 ? TID : threadId;
       if (to !== TID && getthreads().includes(to)) {

@@ -18,6 +18,10 @@
 // The receiver frees the box; if the original is on another thread, the box
 // goes back there (slp_js_box_return) and that thread drops the original.
 
+import {
+  serialize, deserialize, handlesOf, toText, fromText, DataCloneError, CLONE_CHANNEL, CLONE_TASKLET,
+} from './clone.js';
+
 export const WORD_UNDEFINED = 0, WORD_NULL = 4, WORD_FALSE = 8, WORD_TRUE = 12;
 const HDR = 24;
 
@@ -28,7 +32,6 @@ const K_STRING = 1, K_FLOAT = 2, K_JSON = 3, K_BYTES = 4, K_CHANNEL = 5,
 const TYPED = [null, Uint8Array, Int8Array, Uint8ClampedArray, Int16Array,
   Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array,
   BigInt64Array, BigUint64Array, DataView];
-const TAG = '$slp'; // marks channels and tasklets inside JSON
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -98,20 +101,19 @@ export class Codec {
       bytes = enc.encode(JSON.stringify({ name: v.name, message: v.message, stack: v.stack,
                                           code: v.code, errno: v.errno }));
     } else if (typeof v === 'function' || typeof v === 'symbol') {
-      throw new TypeError(`stackless-wasm: a ${typeof v} cannot be sent to another thread`);
+      throw new DataCloneError(`stackless-wasm: a ${typeof v} could not be cloned: values that cross ` +
+        'threads follow the structured clone algorithm, as postMessage does');
     } else {
+      // Anything else: a structured clone (clone.js), with the channels and
+      // tasklets inside as handles, retained once the rest was accepted.
       kind = K_JSON;
-      let handles = 0;
-      const text = JSON.stringify(v, (k, x) => {
-        if (x !== null && typeof x === 'object') {
-          if (rt.isChannel(x)) { handles++; return { [TAG]: 'c', h: rt.retainFor(x, true) }; }
-          if (rt.isTasklet(x)) { handles++; return { [TAG]: 't', h: rt.retainFor(x, true) }; }
-        }
-        return x;
+      const records = serialize(v, {
+        handle: (x) => (rt.isChannel(x) ? { kind: 'c', h: x } : rt.isTasklet(x) ? { kind: 't', h: x } : null),
       });
-      if (text === undefined) return WORD_UNDEFINED;
-      bytes = enc.encode(text);
-      aux = handles;
+      for (const r of records) {
+        if (r[0] === CLONE_CHANNEL || r[0] === CLONE_TASKLET) { r[1] = rt.retainFor(r[1], true); aux++; }
+      }
+      bytes = enc.encode(toText(records));
     }
     const len = bytes ? bytes.length : f64 !== null ? 8 : handle ? 4 : 0;
     const p = rt.malloc(HDR + len);
@@ -185,10 +187,9 @@ export class Codec {
       case K_TASKLET: v = rt.adopt(false, h32[i + 6]); break;
       case K_ERROR: v = reviveError(JSON.parse(dec.decode(bytes())), rt); break;
       case K_JSON:
-        v = JSON.parse(dec.decode(bytes()), (k, x) => {
-          if (x !== null && typeof x === 'object' && typeof x[TAG] === 'string')
-            return rt.adopt(x[TAG] === 'c', x.h);
-          return x;
+        v = deserialize(fromText(dec.decode(bytes())), {
+          adopt: (isChannel, h) => rt.adopt(isChannel, h),
+          error: (o) => reviveError(o, rt),
         });
         break;
       default: throw new Error(`stackless-wasm: bad value word ${w2hex(p)}`);
@@ -201,11 +202,8 @@ export class Codec {
   // Release the handles a JSON box holds (the original was used instead).
   releaseNested(p, len) {
     const rt = this.rt;
-    JSON.parse(dec.decode(rt.hu8().slice(p + HDR, p + HDR + len)), (k, x) => {
-      if (x !== null && typeof x === 'object' && typeof x[TAG] === 'string')
-        rt.releaseHandle(x[TAG] === 'c', x.h);
-      return x;
-    });
+    const records = fromText(dec.decode(rt.hu8().slice(p + HDR, p + HDR + len)));
+    for (const [isChannel, h] of handlesOf(records)) rt.releaseHandle(isChannel, h);
   }
 
   // Boxes of ours that another thread received: drop the originals.

@@ -3,7 +3,7 @@
 // whole-program deadlock, the wake word awaited with Atomics.waitAsync,
 // local wakes of this thread's own code, and Node's keep-alive.
 import {
-  A, IS_NODE, THREADED, h32, wakeIdx, idle, deadFlag, pumping, helpers, spinMs,
+  A, IS_NODE, THREADED, h32, wakeIdx, idle, deadFlag, spinMs,
   setIdle, setDeadFlag,
 } from './state.js';
 
@@ -23,12 +23,12 @@ export function beginIdle() {
 }
 
 // Counted awake again.  The deadlock alarm is kept for the pump (run() and
-// main code's channel operations act on it); with no pump it is moot.
+// main code's channel operations act on it), which clears it when it starts.
 export function endIdle() {
   if (!idle) return;
   setIdle(false);
   const dead = A.slp_thread_idle(0);
-  if (pumping) setDeadFlag(deadFlag | dead);
+  setDeadFlag(deadFlag | dead); // for the pump (or a thread's function, threads.js)
 }
 
 // Wait until another thread changes the wake word from seen: poll a little
@@ -56,8 +56,7 @@ export async function waitForWake(seen, asleep) {
 // asleep meanwhile (a joiner wakes nobody: a deadlock between the threads
 // it waits for is then seen).  A wake of this thread ends the idle period
 // early: something may be runnable here, and the idle is begun anew.
-// Main code awaiting a channel (a helper) keeps the thread awake, as in
-// the pump; when the pump stops, kickIdlers() makes such joins look again.
+// When the pump stops, kickIdlers() makes joins look again.
 let idlers = [];
 export function kickIdlers() { for (const k of idlers.splice(0)) k(); }
 export async function awaitWord(i, s, asleep) {
@@ -65,7 +64,7 @@ export async function awaitWord(i, s, asleep) {
   const seen = Atomics.load(H, wakeIdx);
   const res = Atomics.waitAsync(H, i, s);
   if (!res.async) return;
-  if (!asleep() || !A || helpers.size || !beginIdle()) {
+  if (!asleep() || !A || !beginIdle()) {
     await Promise.race([res.value, new Promise((k) => idlers.push(k))]);
     return;
   }

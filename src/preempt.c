@@ -109,6 +109,14 @@ int slp_run_watchdog(long timeout, int flags, slp_tasklet *interrupted) {
 
 int slp_run(void) { return slp_run_watchdog(0, 0, NULL); }
 
+/* th ends (or was terminated) with a timed run or held-back wakes still
+ * active: the hooks they keep on would slow every thread.  Lock held. */
+void slp__preempt_thread_end(slp__thread *th) {
+    if (th->interrupt_wd) preempt_end(th);
+    th->interrupted = NULL;
+    slp__wakes_flush(th);
+}
+
 /* The interrupt (Stackless's interrupt_timeout_return).  No lock. */
 __attribute__((noinline)) int slp__tick(slp__thread *th) {
     slp__tasklet *self, *w;

@@ -829,3 +829,44 @@ TEST(atomic_remote_run_order) {
     ASSERT_EQ(ro_events[1], 1);
     ASSERT_EQ(ro_events[2], 2);
 }
+
+/* ------------------------------------------- a timed run at thread end */
+
+/* The word the hot paths test (src/internal.h), 0 when nothing is hooked. */
+extern int slp__hooks;
+
+static int te_runs;
+
+static int te_watchdog(void *arg) {
+    int r;
+    (void)arg;
+    /* Killed at its thread's end (C state), it handles TaskletExit and
+     * runs again: still in a timed run when the thread is gone. */
+    while ((r = slp_run_watchdog(1000000, 0, NULL)) == SLP_EEXIT) te_runs++;
+    return r;
+}
+
+static int te_looper(void *arg) {
+    (void)arg;
+    for (;;)
+        if (slp_schedule()) return 0;
+}
+
+static int te_thread(void *arg) {
+    (void)arg;
+    spawn(te_watchdog, NULL);
+    spawn(te_looper, NULL);
+    return slp_schedule(); /* the watchdog enters run(); main ends */
+}
+
+/* A thread that ends while one of its tasklets sits in a timed run ends
+ * that run's pre-emption too (else every thread's switches would go on
+ * taking the slow way). */
+TEST(run_timed_at_thread_end) {
+    int id;
+    ASSERT_EQ(slp__hooks, 0);
+    ASSERT_OK(slp_thread_start(&id, te_thread, NULL));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_EQ(te_runs, 1);
+    ASSERT_EQ(slp__hooks, 0);
+}

@@ -104,6 +104,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(run_threadblock_sleeps, SLP_T_THREADS) \
   X(tasklet_nesting_level, SLP_T_ANY) \
   X(atomic_remote_run_order, SLP_T_THREADS) \
+  X(run_timed_at_thread_end, SLP_T_THREADS) \
   X(timer_sleep_parks_only_the_sleeper, SLP_T_ANY) \
   X(timer_lone_poller_wakes_sleeper, SLP_T_ANY) \
   X(timer_deadline_order, SLP_T_ANY) \

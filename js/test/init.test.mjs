@@ -65,3 +65,25 @@ test('glueURL, wasmURL and workerURL: the files can live elsewhere', () => {
 
 import { createRequire } from 'node:module';
 const require_ = createRequire(import.meta.url);
+
+// issue 12.11: the package leaves the host's process-wide state alone.
+for (const threads of [true, false]) {
+  test(`init({ threads: ${threads} }) installs no process handlers and no global Worker; an app's own rejection is its own`, () => {
+    const out = node(`
+      import { init, startThread, channel } from '${index}';
+      const before = ['unhandledRejection', 'uncaughtException'].map((e) => process.listenerCount(e));
+      const hadWorker = 'Worker' in globalThis;
+      await init({ threads: ${threads} });
+      if (${threads}) await (await startThread(${JSON.stringify(fixture)}, 'info', 1)).join();
+      const after = ['unhandledRejection', 'uncaughtException'].map((e) => process.listenerCount(e));
+      let seen = null;
+      process.on('unhandledRejection', (r) => { seen = r.message; });
+      Promise.reject(new Error('the app rejects'));
+      await new Promise((ok) => setImmediate(ok)); // unhandledRejection comes before any task
+      console.log(JSON.stringify({ before, after, worker: 'Worker' in globalThis, hadWorker, seen }));`);
+    const r = JSON.parse(out);
+    assert.deepEqual(r.after, r.before);
+    assert.equal(r.worker, r.hadWorker);
+    assert.equal(r.seen, 'the app rejects');
+  });
+}

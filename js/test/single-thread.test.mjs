@@ -97,4 +97,24 @@ test('a tasklet\'s uncaught error rejects run(); kill() ends a tasklet quietly',
   assert.deepEqual(log, [true, 'killed']);
 });
 
+// issue 12.9: after the memory grew (any call into C may grow it), every
+// heap view is fresh: channel() gave "<channel undefined>", then "detached
+// ArrayBuffer" errors.  The growth is made directly here (the internal
+// state module's malloc); a user hits it with ~1.4M channels.
+test('after memory growth, channels, tasklets and values still work', { timeout: 30_000 }, async () => {
+  const S = await import('../state.js');
+  const before = S.A.memory?.buffer.byteLength ?? S.M.wasmMemory.buffer.byteLength;
+  const big = S.A.malloc(before); // grows the memory: the old buffer is detached
+  assert.ok(big > 0);
+  const ch = channel();
+  assert.ok(Number.isInteger(ch.h) && ch.h > 0, String(ch));
+  let got;
+  tasklet(function* () { got = yield ch.receive(); })();
+  tasklet(function* () { yield ch.send({ s: 'after growth' }); })();
+  await run();
+  assert.deepEqual(got, { s: 'after growth' });
+  assert.ok(snapshot().tasklets.length >= 1);
+  S.A.free(big);
+});
+
 await import('./tasklets.test.mjs');

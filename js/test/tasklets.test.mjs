@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import stackless, {
   init, tasklet, channel, run, schedule, getcurrent, getmain, getruncount, getthreads,
   Tasklet, TaskletExit, DeadlockError, DeadTaskletError, BadArgumentError, StacklessError,
-  demo,
+  WrongThreadError, demo,
 } from '../index.js';
 
 await init();
@@ -316,4 +316,116 @@ test('block_trap: a channel action that would block throws; one with a partner w
     m.block_trap = false;
   }
   assert.equal(ch.balance, 0);
+});
+
+// ---- issue 12: items 5, 6, 7, 10
+
+test('throw(err) into a tasklet that never ran gives err, at the call and at the next run()', { timeout: 10_000 }, async () => {
+  const err = new RangeError('mine');
+  const t = tasklet(function* () { yield schedule(); })();
+  assert.throws(() => t.throw(err), (e) => e === err);
+  const u = tasklet(function* () { yield schedule(); })();
+  u.throw(err, true); // pending: it surfaces at the next run()
+  await assert.rejects(run(), (e) => e === err);
+  assert.equal(t.alive, false);
+  assert.equal(u.alive, false);
+});
+
+test('throw(new TaskletExit()) acts as kill(); new TaskletExit() is TaskletExit', { timeout: 10_000 }, async () => {
+  const x = new TaskletExit();
+  assert.equal(x.errno, 'SLP_EEXIT');
+  assert.equal(x.code, -4);
+  assert.notEqual(x.message, 'success');
+  let caught = null;
+  const t = tasklet(function* () {
+    try { yield schedule(); } catch (e) { caught = e; throw e; }
+  })();
+  schedule(); // t runs and yields
+  t.throw(new TaskletExit()); // ends quietly, as kill()
+  assert.ok(caught instanceof TaskletExit);
+  assert.equal(t.alive, false);
+  t.throw(new TaskletExit()); // a dead tasklet: a no-op, as kill()
+  await run();
+});
+
+test('bind_thread(id) accepts thread ids only: bad thread, and the tasklet stays where it was', () => {
+  const t = tasklet(function* () {})();
+  t.remove();
+  for (const bad of [NaN, 1.5, 2 ** 53, 2 ** 32 + 1, -2, '1', Infinity]) {
+    assert.throws(() => t.bind_thread(bad), (e) => e instanceof WrongThreadError && /^bad thread/.test(e.message), String(bad));
+    assert.equal(t.thread_id, 1);
+    assert.equal(t.paused, true);
+  }
+  t.kill();
+});
+
+test("ch.schedule_all is type-checked as preference is", () => {
+  const ch = channel();
+  assert.throws(() => { ch.schedule_all = 'x'; }, TypeError);
+  assert.throws(() => { ch.schedule_all = {}; }, TypeError);
+  assert.equal(ch.schedule_all, false);
+  ch.schedule_all = true;
+  assert.equal(ch.schedule_all, true);
+  ch.schedule_all = 0;
+  assert.equal(ch.schedule_all, false);
+});
+
+test('tasklet() refuses async functions and async generator functions with a clear TypeError', () => {
+  assert.throws(() => tasklet(async function* () {}), (e) => e instanceof TypeError && /async generator function/.test(e.message));
+  assert.throws(() => tasklet(async () => {}), (e) => e instanceof TypeError && /async function/.test(e.message));
+  assert.throws(() => tasklet().bind(async () => {}), TypeError);
+});
+
+// ---- issue 12.14: a forgotten yield
+test('a forgotten yield before ch.send(v): reported at the next call, in the tasklet, with the value kept', { timeout: 10_000 }, async () => {
+  const ch = channel();
+  const got = [];
+  let caught = null, atCall = false;
+  tasklet(function* () { for (;;) got.push(yield ch.receive()); })();
+  tasklet(function* () {
+    ch.send('lost?'); // the yield forgotten
+    let op;
+    try {
+      op = ch.send('next');
+    } catch (e) {
+      caught = e;
+      atCall = true;
+    }
+    if (caught) yield ch.send(caught.value); // resent: nothing lost
+    else yield op;
+  })();
+  await run();
+  assert.equal(atCall, true, 'thrown at the next call of the runtime');
+  assert.ok(caught instanceof TypeError && /ch\.send\(v\) on <channel \d+> was not/.test(caught.message));
+  assert.match(caught.stack, /tasklets\.test\.mjs/, "the tasklet's own stack");
+  assert.deepEqual(got, ['lost?']);
+  // Before the tasklet returns, too: the error carries the value.
+  let err = null;
+  const t = tasklet(function* () { ch.send(42); });
+  t();
+  await assert.rejects(run(), (e) => { err = e; return e instanceof TypeError; });
+  assert.equal(err.value, 42);
+  assert.match(err.message, /when the tasklet returned/);
+});
+
+// ---- issue 12.8: memory
+test('tasklets killed or thrown into before they ran leave no record; the handle maps forget collected wrappers', { timeout: 60_000 }, async () => {
+  const S = await import('../state.js');
+  const records = S.records.size;
+  for (let i = 0; i < 200; i++) {
+    const t = tasklet(function* () {})();
+    if (i % 2) t.kill(); else assert.throws(() => t.throw(new Error('x')));
+  }
+  assert.equal(S.records.size, records);
+  if (typeof process !== 'object') return; // (a browser: no gc() to call)
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--expose-gc');
+  const gc = (await import('node:vm')).runInNewContext('gc');
+  const before = S.tasklets.size;
+  (() => { for (let i = 0; i < 1000; i++) tasklet(function* () {}).release(); })();
+  assert.ok(S.tasklets.size >= before + 1000);
+  while (S.tasklets.size > before + 10) { // FinalizationRegistry runs after a GC, in a later task
+    gc();
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
 });

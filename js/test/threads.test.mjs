@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   init, tasklet, channel, run, schedule, getthreads, startThread, startThreadWith,
-  getcurrent, WrongThreadError, DeadTaskletError, Thread,
+  getcurrent, hold, Tasklet, WrongThreadError, DeadTaskletError, DeadlockError, Thread,
 } from '../index.js';
 
 await init();
@@ -43,6 +43,9 @@ test('a channel handed to a thread works from both sides (tasklets here, a taskl
 test('main code awaits a thread without blocking the event loop', async () => {
   const a = channel(), b = channel();
   const th = await startThread(W, 'echo', a, b, 1);
+  // The event loop sends later: hold() counts it as a party meanwhile (else
+  // main's receive and the thread's would be a deadlock).
+  const release = hold();
   let ticks = 0;
   const timer = setInterval(() => ticks++, 1);
   const got = b.receive(); // waits for the thread
@@ -51,6 +54,7 @@ test('main code awaits a thread without blocking the event loop', async () => {
   await a.send('ping');
   assert.equal(await got, 'ping');
   clearInterval(timer);
+  release();
   await th.join();
 });
 
@@ -112,14 +116,18 @@ test('terminate(): the thread is marked dead, its tasklets lose their thread',
   const ch = channel(), ready = channel();
   const th = await startThread(W, 'blockForever', ch, ready);
   const t = await ready.receive();
-  assert.equal(t.blocked, true);
+  // The worker sent t before t ran: wait for the state asserted.
+  while (!t.blocked) await new Promise((ok) => setTimeout(ok, 1));
   await th.terminate();
   assert.equal(th.alive, false);
   assert.equal(t.thread_id, -1);
   assert.equal(t.alive, false);
   assert.ok(!getthreads().includes(th.id));
-  // Its tasklet still sits in ch: a send finds a partner without a thread.
-  await assert.rejects(ch.send(1), DeadTaskletError);
+  // Its tasklet still sits in ch (Stackless's rule): a send finds a partner
+  // without a thread, and the error says what to do.
+  await assert.rejects(ch.send(1), (e) => e instanceof DeadTaskletError &&
+    /its thread ended: kill\(\) it, or bind_thread\(\) it to a live thread/.test(e.message) &&
+    e.message.includes(`<tasklet ${t.h}>`));
   t.kill();
   assert.equal(ch.balance, 0);
 });
@@ -233,6 +241,7 @@ test('a restorable C tasklet revived on another thread after its own was termina
 test('main code blocked for a moment while its own tasklets end still waits for another thread', async () => {
   const chA = channel(), chB = channel(), go = channel();
   const th = await startThread(W, 'waitThenSend', go, chB); // sends on chB what it gets on go
+  const release = hold(); // this event loop sends later: not a deadlock
   const gotA = chA.receive(); // a helper waits in chA
   await new Promise((ok) => setTimeout(ok, 10));
   tasklet(function* () { yield chA.send('a'); })();
@@ -243,5 +252,163 @@ test('main code blocked for a moment while its own tasklets end still waits for 
   assert.equal(await gotA, 'a');
   await go.send('b');
   assert.equal(await gotB, 'b');
+  release();
   assert.equal(await th.join(), 'received (unexpected)');
+});
+
+// ---- issue 12.1: the thread-end rule
+
+test("thread end: its tasklets stop where they are, nothing is thrown in, join() gives the function's result",
+  { timeout: 20_000 }, async () => {
+  const report = channel(), out = channel();
+  const th = await startThread(W, 'leaveTasklets', report, out);
+  const blocked = await out.receive(), ch = await out.receive();
+  const queued = await th.join(); // the function's result: its queued tasklet
+  assert.ok(queued instanceof Tasklet);
+  assert.equal(blocked.thread_id, -1);
+  assert.equal(queued.thread_id, -1);
+  assert.equal(blocked.blocked, true, 'the blocked one stays in its channel');
+  assert.equal(ch.balance, -1);
+  assert.equal(queued.scheduled, false);
+  assert.equal(report.balance, 0, 'neither ran on (a report would wait in the channel)');
+  blocked.kill();
+  queued.kill();
+  assert.equal(ch.balance, 0);
+});
+
+test("thread end of a plain function: its queued tasklet never runs; join() gives the result", { timeout: 20_000 }, async () => {
+  const report = channel();
+  const th = await startThread(W, 'leaveTaskletsPlain', report);
+  assert.equal(await th.join(), 'plain returned');
+  assert.equal(report.balance, 0);
+});
+
+test('terminate() of a thread idle on its event loop ends it at once (not at the timeout)', { timeout: 20_000 }, async () => {
+  const ready = channel();
+  const th = await startThread(W, 'idleForever', ready);
+  assert.equal(await ready.receive(), 'up');
+  await th.terminate({ timeout: 10 * 60_000 }); // the test's own timeout fails first if it waits for that
+  assert.equal(th.alive, false);
+  assert.ok(!getthreads().includes(th.id));
+});
+
+// ---- issue 12.2: main code never waits for ever
+
+test("main code's receive settles with DeadlockError when the thread that could send ends", { timeout: 20_000 }, async () => {
+  const go = channel(), ch = channel();
+  const th = await startThread(W, 'endAfter', go);
+  const p = ch.receive(); // only that thread could send
+  await go.send('end');   // it returns: its thread ends
+  await th.join();
+  await assert.rejects(p, DeadlockError);
+});
+
+test("main code's receive settles with DeadlockError when its partner's thread is terminated", { timeout: 20_000 }, async () => {
+  const ready = channel(), ch = channel();
+  const th = await startThread(W, 'idleForever', ready); // awake: its event loop may act
+  await ready.receive();
+  const p = ch.receive();
+  let settled = false;
+  p.catch(() => {}).finally(() => { settled = true; });
+  await new Promise((ok) => setTimeout(ok, 20));
+  assert.equal(settled, false, 'a thread that may still send: main waits');
+  await th.terminate();
+  await assert.rejects(p, DeadlockError);
+});
+
+test('main code awaiting a channel while every other thread is blocked: DeadlockError (as for joins)', { timeout: 20_000 }, async () => {
+  const a = channel(), b = channel();
+  const th = await startThread(W, 'waitThenSend', a, b); // receives on a first
+  await assert.rejects(b.receive(), DeadlockError);
+  // The whole program deadlocked: the thread's function got it too, and ended.
+  assert.match(await th.join(), /^DeadlockError/);
+});
+
+test('Node: a program whose main code is done while a worker sits blocked exits',
+  { timeout: 60_000, skip: typeof process !== 'object' && 'a Node process' }, async () => {
+  const { execFile } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('../test-fixtures/exit-main.mjs', import.meta.url));
+  const r = await new Promise((ok) => execFile(process.execPath, [script], { timeout: 50_000 },
+    (err, stdout, stderr) => ok({ code: err ? (err.code ?? err.signal) : 0, stdout, stderr })));
+  assert.deepEqual({ code: r.code, stdout: r.stdout }, { code: 0, stdout: 'main done\n' }, r.stderr);
+});
+
+// ---- issue 12.12: recursive thread start
+
+test('a module that starts a thread on itself at its top level: refused clearly', { timeout: 20_000 }, async () => {
+  const { started } = await import('../test-fixtures/recursive.mjs');
+  const e = await started;
+  assert.ok(e instanceof Error, `the thread's join is refused, got ${e}`);
+  assert.match(e.message, /while this worker imports .*recursive\.mjs.*recursion/);
+  assert.deepEqual(getthreads(), [1]);
+});
+
+// ---- issue 12.4 and 12.13: values crossing threads follow structured clone
+
+test('values crossing threads follow the structured clone algorithm, channels and tasklets anywhere inside', { timeout: 20_000 }, async () => {
+  const inp = channel(), out = channel();
+  const th = await startThread(W, 'bounce', inp, out, 1);
+  const t = tasklet(function* () {});
+  const cyc = { name: 'cycle' };
+  cyc.self = cyc;
+  const err = new RangeError('bad range');
+  const v = {
+    map: new Map([[1, 'one'], ['k', new Set([2, 3])]]), date: new Date(86400000), re: /a+b/gi,
+    big: 2n ** 70n, nums: [NaN, -0, Infinity, -Infinity, undefined, 1.5],
+    nested: { f64: new Float64Array([NaN, -0.5]), u8: new Uint8Array([1, 255]), big64: new BigInt64Array([-5n]) },
+    cyc, err, deadlock: new DeadlockError(), inside: [inp, { t }],
+  };
+  await inp.send(v);
+  const got = await out.receive();
+  assert.notEqual(got, v);
+  assert.ok(got.map instanceof Map && got.map.get(1) === 'one' && got.map.get('k') instanceof Set);
+  assert.deepEqual([...got.map.get('k')], [2, 3]);
+  assert.ok(got.date instanceof Date && got.date.getTime() === 86400000);
+  assert.ok(got.re instanceof RegExp && got.re.source === 'a+b' && got.re.flags === 'gi');
+  assert.equal(got.big, 2n ** 70n);
+  assert.ok(Number.isNaN(got.nums[0]) && Object.is(got.nums[1], -0));
+  assert.deepEqual(got.nums.slice(2), [Infinity, -Infinity, undefined, 1.5]);
+  assert.equal(got.nums.length, 6);
+  assert.ok(got.nested.f64 instanceof Float64Array && Number.isNaN(got.nested.f64[0]) && got.nested.f64[1] === -0.5);
+  assert.ok(got.nested.u8 instanceof Uint8Array);
+  assert.deepEqual([...got.nested.u8], [1, 255]);
+  assert.deepEqual([...got.nested.big64], [-5n]);
+  assert.equal(got.cyc.self, got.cyc);
+  assert.ok(got.err instanceof RangeError && got.err.message === 'bad range' && got.err.stack === err.stack);
+  assert.ok(got.deadlock instanceof DeadlockError && got.deadlock.code === -5);
+  assert.equal(got.inside[0], inp, 'a channel inside arrives as itself');
+  assert.equal(got.inside[1].t, t, 'a tasklet inside arrives as itself');
+  assert.equal(await th.join(), 1);
+  t.kill();
+});
+
+test('startThread arguments: tasklets and channels nested in arrays and objects arrive', { timeout: 20_000 }, async () => {
+  const ch = channel();
+  const t = tasklet(function* () {});
+  const th = await startThread(W, 'args', [ch, t], { deep: { t } });
+  const [a, b] = await th.join();
+  assert.equal(a[0], ch);
+  assert.equal(a[1], t);
+  assert.equal(b.deep.t, t);
+});
+
+test('what structured clone refuses throws DataCloneError at send(), in the sender, nothing lost', { timeout: 20_000 }, async () => {
+  const { DataCloneError } = await import('../index.js');
+  const inp = channel(), out = channel();
+  const th = await startThread(W, 'bounce', inp, out, 1);
+  for (const bad of [{ f() {} }, [Symbol('s')], () => 1]) {
+    await assert.rejects(inp.send(bad), (e) => e instanceof DataCloneError && e.name === 'DataCloneError');
+  }
+  // Inside a tasklet, at the yield; the tasklet goes on.
+  let caught = null;
+  tasklet(function* () {
+    try { yield inp.send({ f() {} }); } catch (e) { caught = e; }
+    yield inp.send('after');
+  })();
+  assert.equal(await out.receive(), 'after');
+  await run();
+  assert.ok(caught instanceof DataCloneError);
+  assert.equal(inp.balance, 0);
+  assert.equal(await th.join(), 1);
 });
