@@ -49,7 +49,8 @@ int slp_run_watchdog(long timeout, int flags, slp_tasklet *interrupted) {
     if (timeout < 0 || (flags & ~15)) return SLP_EINVAL;
     slp__lock();
     self = th->current;
-    if (th->runcount <= 1 && self->in_ring) { /* nothing else to run */
+    if (th->runcount <= 1 && self->in_ring && !slp__has_waits(th)) {
+        /* nothing else to run, nor to wait for (timer.c) */
         slp__unlock();
         return 0;
     }
@@ -79,7 +80,10 @@ int slp_run_watchdog(long timeout, int flags, slp_tasklet *interrupted) {
         __atomic_fetch_add(&slp__hooks, SLP__HOOK_PREEMPT, __ATOMIC_RELAXED);
     }
     if (self->in_ring) slp__ring_remove(th, self);
-    err = slp__switch_to(th, th->head ? th->head : self);
+    if (!th->head && slp__has_waits(th))
+        err = slp__block(th, self); /* only waiters: wait for them */
+    else
+        err = slp__switch_to(th, th->head ? th->head : self);
     slp__lock();
     th = self->thread;
     if (th) {

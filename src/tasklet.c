@@ -87,8 +87,8 @@ int slp_tasklet_create(slp_tasklet *out, slp_func fn, void *arg) {
 /* Nobody can reach t once its last reference goes: alive but paused (in no
  * queue, not running, not sitting in run()). */
 static int unreachable_paused(const slp__tasklet *t) {
-    return t->has_frame && !t->in_ring && !t->blocked && !is_current(t) &&
-           !t->is_watchdog && !t->is_main;
+    return t->has_frame && !t->in_ring && !t->blocked && !t->waiting &&
+           !is_current(t) && !t->is_watchdog && !t->is_main;
 }
 
 /* Stackless's tasklet dealloc (§5.4 point 5): a paused tasklet with C state
@@ -163,7 +163,7 @@ static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
     if (is_current(t)) return unlock_ret(SLP_EBINDCURRENT);
-    if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);
+    if (t->in_ring || t->blocked || t->waiting) return unlock_ret(SLP_ESCHEDULED);
     if (slp__cstate(t)) return unlock_ret(SLP_ECSTATE);
     if (t->is_main) return unlock_ret(SLP_EUNBINDMAIN);
     if (with_args && !t->thread) return unlock_ret(SLP_ENOTHREAD);
@@ -210,7 +210,7 @@ int slp_tasklet_insert(slp_tasklet h) {
     slp__tasklet *t;
     if (!th) return slp__self_error();
     LOCKED_GET(t, h);
-    if (t->blocked) return unlock_ret(SLP_EBLOCKED);
+    if (t->blocked || t->waiting) return unlock_ret(SLP_EBLOCKED);
     if (t->in_ring) return unlock_ret(0);
     if (!t->thread) return unlock_ret(SLP_ETHREADINIT);
     if (!t->has_frame) return unlock_ret(SLP_EDEAD);
@@ -225,7 +225,7 @@ int slp_tasklet_remove(slp_tasklet h) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
     if (!t->thread) return unlock_ret(0);
-    if (t->blocked) return unlock_ret(SLP_EREMOVEBLOCKED);
+    if (t->blocked || t->waiting) return unlock_ret(SLP_EREMOVEBLOCKED);
     if (is_current(t)) return unlock_ret(SLP_EREMOVECURRENT);
     if (t->in_ring) slp__ring_remove(t->thread, t);
     return unlock_ret(0);
@@ -234,7 +234,7 @@ int slp_tasklet_remove(slp_tasklet h) {
 /* Checks shared by run and switch, in Stackless's order. */
 static int runnable_check(const slp__tasklet *t) {
     if (!t->thread && t->has_frame) return SLP_ENOTHREAD;
-    if (t->blocked) return SLP_EBLOCKED;
+    if (t->blocked || t->waiting) return SLP_EBLOCKED;
     if (!t->has_frame) return SLP_EDEAD;
     return 0;
 }
@@ -314,11 +314,11 @@ static int deliver(slp_tasklet h, int err, void *value, int pending, int kill) {
     if (owner != th) {
         if (t == owner->current && t->in_ring)
             return unlock_ret(0); /* running there: seen at its next switch */
-        if (t->blocked) slp__channel_unlink(t);
+        slp__unpark(t);
         slp__remote_insert(owner, t, 0);
         return unlock_ret(0);
     }
-    if (t->blocked) slp__channel_unlink(t);
+    slp__unpark(t);
     if (!t->in_ring) slp__ring_append(th, t);
     if (pending) return unlock_ret(0);
     return slp__switch_to(th, t);
@@ -341,7 +341,7 @@ int slp_tasklet_bind_thread(slp_tasklet h, int thread_id) {
     LOCKED_GET(t, h);
     target = (thread_id == 0 || thread_id == -1) ? th : NULL;
     if (target && t->thread == target) return unlock_ret(0);
-    if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);
+    if (t->in_ring || t->waiting || is_current(t)) return unlock_ret(SLP_ERUNNABLE);
     if (t->is_main || slp__cstate(t)) return unlock_ret(SLP_ECSTATE);
     if (thread_id < -1) return unlock_ret(SLP_EBADTHREAD);
     if (!target) target = slp__thread_find(thread_id);
@@ -365,8 +365,8 @@ int slp_tasklet_bind_thread(slp_tasklet h, int thread_id) {
 
 QUERY(alive, t->has_frame && t->thread != NULL)
 QUERY(paused, t->has_frame && t->thread && !t->in_ring && !t->blocked &&
-                  !is_current(t))
-QUERY(scheduled, t->in_ring || t->blocked != 0)
+                  !t->waiting && !is_current(t))
+QUERY(scheduled, t->in_ring || t->blocked != 0 || t->waiting)
 QUERY(is_main, t->is_main && t->thread && t->thread->main == t)
 QUERY(is_current, is_current(t))
 QUERY(restorable, !slp__cstate(t) && !t->is_main)

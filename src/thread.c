@@ -219,7 +219,7 @@ static int count_bound(int waiting_only) {
     slp__lock();
     for (t = th->bound; t; t = t->bnext)
         if (t != th->main && t->has_frame &&
-            (!waiting_only || t->blocked || t->in_ring))
+            (!waiting_only || t->blocked || t->in_ring || t->waiting))
             n++;
     slp__unlock();
     return n;
@@ -236,7 +236,7 @@ static void kill_pending(slp__thread *th, slp__tasklet *t) {
     if (!t || !t->has_frame || t->ended) return;
     slp__set_err(t, SLP_EEXIT);
     if (t == th->current && t->in_ring) return; /* running: seen at its next switch */
-    if (t->blocked) slp__channel_unlink(t);
+    slp__unpark(t);
     slp__remote_insert(th, t, 0);
 }
 
@@ -309,6 +309,7 @@ static void orphan_all(slp__thread *th) {
     while (th->bound) {
         slp__tasklet *t = th->bound;
         if (t->in_ring) slp__ring_remove(th, t);
+        if (t->waiting) slp__wait_cancel(t); /* soft: it just stops */
         if (t == cur && t != m) {
             /* Stopped while it ran (slp_thread_stop): what it was doing
              * lived on that thread, so it cannot go on.  Its stack is
@@ -327,6 +328,7 @@ static void orphan_all(slp__thread *th) {
         if (!t->urefs && !t->blocked) slp__tasklet_drop_frame(t);
         slp__tasklet_gc(t);
     }
+    slp__waits_free(th);
     th->state = SLP__TH_DEAD;
     th->current = th->head = NULL;
     m->has_frame = 0;
@@ -486,6 +488,7 @@ static void unbind_one(void *obj, void *ud) {
     SLP__UNUSED(ud);
     if (t->thread && t->thread->state == SLP__TH_ALIVE) {
         if (t->in_ring && t->thread->current != t) slp__ring_remove(t->thread, t);
+        if (t->waiting) slp__wait_cancel(t);
         slp__bound_del(t);
     }
 }
@@ -537,6 +540,7 @@ static void snap_one(void *obj, void *ud) {
         else if (t->thread->current == t && t->in_ring) i->state = SLP_STATE_RUNNING;
         else if (t->blocked > 0) i->state = SLP_STATE_BLOCKED_SEND;
         else if (t->blocked < 0) i->state = SLP_STATE_BLOCKED_RECV;
+        else if (t->waiting) i->state = SLP_STATE_WAITING;
         else if (t->in_ring) i->state = SLP_STATE_RUNNABLE;
         else i->state = SLP_STATE_PAUSED;
     }
