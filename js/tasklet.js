@@ -8,7 +8,7 @@ import {
 import { EEXIT, EDEADLOCK, EOTHERTHREAD, EBADTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
   Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
-  OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN,
+  OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
 import { mainCall } from './pump.js';
 import { localWakeNow } from './wait.js';
@@ -43,8 +43,10 @@ export function step(d) {
       : errorFor(err, 0, rec.handle);
     if (rec.deadlocked && err === EEXIT) input = makeError(EDEADLOCK);
     if (rec.sent && UNDELIVERED.has(err)) codec.discard(rec.sent);
-  } else if (last === OP_RECEIVE) {
+  } else if (last === OP_RECEIVE || last === OP_SCHEDULE_VALUE) {
     try { input = codec.decode(H[i + 5]); } catch (e) { thrown = true; input = e; }
+  } else if (last === OP_RUN_WATCHDOG) {
+    input = H[i + 1] ? wrapTasklet(H[i + 1], true) : null; // the caller's reference
   }
   rec.sent = 0;
   rec.op = 0;
@@ -126,8 +128,25 @@ export function finish(rec, i, failed, value) {
       ? makeError(EDEADLOCK) : value);
     else rec.settle.resolve(value);
   } else if (failed && !(value instanceof TaskletExit)) {
-    setBomb(value); // surfaces in this thread's main (or innermost run())
-    result = E_UNCAUGHT;
+    if (errorHandler) {
+      // Stackless's error handler, in the dying tasklet: returning
+      // swallows the error, throwing replaces it.  It must not switch
+      // (trap 1: this is a JS frame under the tasklet's C body): its
+      // switching calls fail with ESWITCHTRAP, its blocking ones return Ops.
+      A.slp_switch_trap(1);
+      try {
+        errorHandler(value, borrowTasklet(rec.handle));
+        failed = false;
+      } catch (e) {
+        value = e;
+      } finally {
+        A.slp_switch_trap(-1);
+      }
+    }
+    if (failed) {
+      setBomb(value); // surfaces in this thread's main (or innermost run())
+      result = E_UNCAUGHT;
+    }
   }
   H[i] = OP_DONE;
   H[i + 4] = result;
@@ -142,6 +161,23 @@ export function wrapTasklet(h, adopted) {
   }
   const t = new Tasklet(NEW, h, adopted);
   return t;
+}
+
+// set_error_handler's function (this thread's JS tasklets), or null.
+let errorHandler = null;
+
+/**
+ * Stackless's set_error_handler: handler(error, tasklet) is called with the
+ * uncaught error of this thread's JS tasklets, in the dying tasklet; if it
+ * returns, the error is swallowed, if it throws, what it throws goes on to
+ * main code (run()).  It must not block or switch.  Returns the old one.
+ */
+export function set_error_handler(handler) {
+  if (handler !== null && handler !== undefined && typeof handler !== 'function')
+    throw new TypeError('error handler must be a callable or None');
+  const old = errorHandler;
+  errorHandler = handler ?? null;
+  return old;
 }
 
 // A borrowed handle (getcurrent(), queue...): take our own reference.
@@ -278,6 +314,22 @@ export class Tasklet {
     check(A.slp_tasklet_bind_thread(this.h, threadId));
     return this;
   }
+  /** Raise new exc_class(...args) in it (Stackless's raise_exception).  Inside a tasklet: yield it. */
+  raise_exception(exc_class, ...args) {
+    if (typeof exc_class !== 'function') throw new TypeError('raise_exception: exc_class must be a class');
+    return this.throw(new exc_class(...args));
+  }
+  /** The next tasklet in its run queue or channel queue (null: in neither). */
+  get next() { return borrowTasklet(A.slp_tasklet_next(this.h)); }
+  /** The previous tasklet in its run queue or channel queue (null: in neither). */
+  get prev() { return borrowTasklet(A.slp_tasklet_prev(this.h)); }
+  /** While true, the tasklet is not pre-empted by run({timeout}). */
+  get atomic() { return check(A.slp_tasklet_atomic(this.h)) === 1; }
+  set atomic(on) { this.set_atomic(on); }
+  /** Set atomic; returns the old flag. */
+  set_atomic(on) { return check(A.slp_tasklet_set_atomic(this.h, on ? 1 : 0)) === 1; }
+  /** 1 if the tasklet has C state (a JS tasklet inside a nested run()), else 0. */
+  get nesting_level() { return check(A.slp_tasklet_nesting_level(this.h)); }
   get alive() { return check(A.slp_tasklet_alive(this.h)) === 1; }
   get paused() { return check(A.slp_tasklet_paused(this.h)) === 1; }
   get blocked() { return check(A.slp_tasklet_blocked(this.h)) !== 0; }
@@ -302,6 +354,27 @@ export class Tasklet {
   }
   [Symbol.dispose]() { this.release(); }
   toString() { return `<tasklet ${this.h}>`; }
+}
+
+/**
+ * Stackless's `with atomic():` -- run body with the current tasklet atomic
+ * (not pre-empted by run({timeout})), then restore the flag.  Inside a
+ * tasklet with a generator function body, delegate:
+ * `const r = yield* atomic(function* () { ... })`; a plain function runs at once.
+ */
+export function atomic(body) {
+  ready();
+  if (typeof body !== 'function') throw new TypeError('atomic(body): body must be a function');
+  if (Object.prototype.toString.call(body) === '[object GeneratorFunction]') {
+    return (function* () {
+      const cur = A.slp_getcurrent();
+      const old = check(A.slp_tasklet_set_atomic(cur, 1));
+      try { return yield* body(); } finally { A.slp_tasklet_set_atomic(cur, old); }
+    })();
+  }
+  const cur = A.slp_getcurrent();
+  const old = check(A.slp_tasklet_set_atomic(cur, 1));
+  try { return body(); } finally { A.slp_tasklet_set_atomic(cur, old); }
 }
 
 /** Make a tasklet bound to fn; call the result with fn's arguments to schedule it. */

@@ -63,7 +63,10 @@ enum {
     OP_TASKLET_RUN,    /* a: tasklet */
     OP_TASKLET_SWITCH, /* a: tasklet */
     OP_KILL,           /* a: tasklet, c: pending */
-    OP_THROW           /* a: tasklet, b: error code, value, c: pending */
+    OP_THROW,          /* a: tasklet, b: error code, value, c: pending */
+    OP_SCHEDULE_VALUE, /* value: retval; value <- the caller's tempval */
+    OP_RUN_WATCHDOG,   /* a: timeout, b: flags; a <- the interrupted tasklet */
+    OP_TICK            /* a plain `yield`: a pre-emption tick */
 };
 
 /* One JS tasklet's exchange area, allocated by JS; freed by js_tasklet when
@@ -91,6 +94,16 @@ static int js_tasklet(void *arg) {
         case OP_SCHEDULE: d->err = slp_schedule(); break;
         case OP_SCHEDULE_REMOVE: d->err = slp_schedule_remove(); break;
         case OP_RUN: d->err = slp_run(); break;
+        case OP_RUN_WATCHDOG: {
+            slp_tasklet victim = 0;
+            d->err = slp_run_watchdog(d->a, d->b, &victim);
+            d->a = (int32_t)victim;
+            break;
+        }
+        case OP_SCHEDULE_VALUE:
+            d->err = slp_schedule_value(d->value, &d->value);
+            break;
+        case OP_TICK: d->err = slp_tick(); break;
         case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
         case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
         case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
@@ -110,6 +123,38 @@ static int js_tasklet(void *arg) {
 
 /* The function JS binds its tasklets to (slp_tasklet_bind(t, fn, task)). */
 API slp_func slp_js_tasklet_func(void) { return js_tasklet; }
+
+/* ------------------------------------------------------- JS callbacks */
+
+/* wasm/js_library.js: call this thread's JS callback (Module.slpCallback),
+ * if it has one; 0 or an error code.  C's callbacks are process-wide, JS
+ * functions live in one thread's realm: each thread's JS sets its own,
+ * and a thread without one answers 0. */
+extern int slp_js_callback(int kind, int a, int b, int c, int d);
+
+static int js_schedule_cb(slp_tasklet prev, slp_tasklet next) {
+    return slp_js_callback(0, (int)prev, (int)next, 0, 0);
+}
+
+static int js_channel_cb(slp_channel ch, slp_tasklet t, int sending, int willblock) {
+    return slp_js_callback(1, (int)ch, (int)t, sending, willblock);
+}
+
+/* How many threads have a JS callback of each kind: the trampoline is
+ * installed while one does. */
+static int cb_users[2];
+static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A thread's JS gained (delta 1) or dropped (-1) a callback of kind. */
+API void slp_js_callback_use(int kind, int delta) {
+    pthread_mutex_lock(&cb_lock);
+    cb_users[kind] += delta;
+    if (kind == 0)
+        slp_set_schedule_callback(cb_users[0] > 0 ? js_schedule_cb : NULL);
+    else
+        slp_set_channel_callback(cb_users[1] > 0 ? js_channel_cb : NULL);
+    pthread_mutex_unlock(&cb_lock);
+}
 
 /* ------------------------------------------------- a C demo tasklet */
 
