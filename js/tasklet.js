@@ -26,10 +26,12 @@ export function newRecord(fn, args, handle, settle) {
 
 // Called by C (js_tasklet) for every step of every JS tasklet of this thread.
 export function step(d) {
-  const rec = records.get(d);
+  let rec = records.get(d);
   let H = h32();
   const i = d >> 2;
+  if (rec === undefined && H[i] === OP_REMOTE_SETUP) rec = adoptRemote(d, H[i + 1], H[i + 5]);
   if (rec === undefined) { // bound to another thread: its generator is not here
+    H = h32();
     H[i + 4] = EOTHERTHREAD;
     return OP_FOREIGN;
   }
@@ -110,6 +112,27 @@ export function step(d) {
     setStepping(outer);
   }
 }
+
+// Another thread's setup() of a tasklet bound to a function of ours
+// (Tasklet.setupRemote): its first step here makes the record.
+const OP_REMOTE_SETUP = 98;
+function adoptRemote(d, h, w) {
+  const t = tasklets.get(h)?.deref();
+  let args;
+  try { args = codec.decode(w); } catch { args = undefined; }
+  if (!t || !t.fn || !Array.isArray(args)) return undefined;
+  t.dropRecord();
+  const rec = { d, fn: t.fn, args, gen: null, handle: h, op: 0, sent: 0, made: 0, lastMade: null,
+                settle: null, deadlocked: false };
+  records.set(d, rec);
+  t.rec = rec;
+  return rec;
+}
+
+// Forget a JS-bound tasklet's owner (slp_js_mark) once its wrapper, which
+// holds its function, is collected.
+const unmarker = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ h, m }) => { if (m === M && A) A.slp_js_mark(h, 0); }) : null;
 
 function describe(v) {
   if (v === null) return 'null';
@@ -223,13 +246,20 @@ export class Tasklet {
     }
     check(A.slp_tasklet_bind(this.h, 0, 0));
     this.dropRecord();
+    // Other threads ask the runtime whose JS holds fn (bind_thread, setup).
+    if (fn && !this.fn) { check(A.slp_js_mark(this.h, TID)); unmarker?.register(this, { h: this.h, m: M }, this); }
+    if (!fn && this.fn) { A.slp_js_mark(this.h, 0); unmarker?.unregister(this); }
     this.fn = fn;
     return this;
   }
   /** Make it alive and append it to its thread's run queue, with these arguments. */
   setup(...args) {
     if (A.slp_tasklet_alive(this.h) === 1) throw makeError(-18 /* EALIVE */);
-    if (!this.fn) throw makeError(-19 /* ENOTBOUND */);
+    if (!this.fn) {
+      const owner = A.slp_js_owner(this.h);
+      if (owner > 0 && owner !== TID) return this.setupRemote(args);
+      throw makeError(-19 /* ENOTBOUND */);
+    }
     this.dropRecord();
     const rec = newRecord(this.fn, args, this.h, null);
     let r = A.slp_tasklet_bind(this.h, A.slp_js_tasklet_func(), rec.d);
@@ -241,6 +271,33 @@ export class Tasklet {
       throw errorFor(r, 0, 0);
     }
     this.rec = rec;
+    return this;
+  }
+  // setup() from another thread than the one whose JS holds the function:
+  // bound to a fresh exchange area that carries the arguments (copied),
+  // and queued in its own thread (not woken, as in Stackless), whose step
+  // makes the record (adoptRemote).
+  setupRemote(args) {
+    const d = malloc(24);
+    h32().fill(0, d >> 2, (d >> 2) + 6);
+    let w = 0;
+    try {
+      w = codec.encode(args, true);
+    } catch (e) {
+      A.free(d);
+      throw e;
+    }
+    const H = h32(), i = d >> 2;
+    H[i] = OP_REMOTE_SETUP; H[i + 1] = this.h; H[i + 5] = w;
+    let r = A.slp_tasklet_bind(this.h, A.slp_js_tasklet_func(), d);
+    if (r === 0) r = A.slp_tasklet_setup(this.h);
+    if (r < 0) {
+      // Unbound again: its owner's JS still holds the function.
+      if (A.slp_tasklet_alive(this.h) !== 1) A.slp_tasklet_bind(this.h, 0, 0);
+      codec.discard(w);
+      A.free(d);
+      throw errorFor(r, 0, 0);
+    }
     return this;
   }
   // A record whose tasklet will never run again (rebound) is dropped here.
@@ -304,12 +361,18 @@ export class Tasklet {
     // 2**53 to the caller's thread), so it is refused here, unchanged.
     if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
       throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
+    const to = threadId === -1 || threadId === 0 ? TID : threadId;
     if (this.rec && records.get(this.rec.d) === this.rec) {
-      const to = threadId === -1 || threadId === 0 ? TID : threadId;
       if (to !== TID && getthreads().includes(to)) {
         throw new WrongThreadError(EOTHERTHREAD,
           'a JS tasklet cannot move to another thread: its generator lives in this one');
       }
+    }
+    // Bound to a function of another thread's JS: its generator lives there.
+    const owner = A.slp_js_owner(this.h);
+    if (owner > 0 && owner !== TID && to !== owner && getthreads().includes(owner)) {
+      throw new WrongThreadError(EOTHERTHREAD,
+        `a JS tasklet cannot move to another thread: its generator lives in thread ${owner}`);
     }
     check(A.slp_tasklet_bind_thread(this.h, threadId));
     return this;

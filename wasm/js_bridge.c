@@ -124,6 +124,57 @@ static int js_tasklet(void *arg) {
 /* The function JS binds its tasklets to (slp_tasklet_bind(t, fn, task)). */
 API slp_func slp_js_tasklet_func(void) { return js_tasklet; }
 
+/* ------------------------------------------ which thread's JS owns a tasklet */
+
+/* A tasklet bound to a JS function (t.bind(fn)) can only run in the
+ * thread whose JS realm holds fn.  Other threads ask here (bind_thread is
+ * refused, setup() queues it in its owner): handle -> owner thread id. */
+typedef struct js_owner {
+    struct js_owner *next;
+    slp_tasklet t;
+    int tid;
+} js_owner;
+
+#define OWNER_BUCKETS 4096
+static js_owner *owners[OWNER_BUCKETS];
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* tid > 0: t is bound to a function of thread tid's JS; 0: forget t. */
+API int slp_js_mark(slp_tasklet t, int tid) {
+    js_owner **p, *o;
+    int r = 0;
+    pthread_mutex_lock(&owners_lock);
+    for (p = &owners[t % OWNER_BUCKETS]; (o = *p) && o->t != t; p = &o->next) {}
+    if (o && tid) {
+        o->tid = tid;
+    } else if (o) {
+        *p = o->next;
+        free(o);
+    } else if (tid) {
+        if ((o = malloc(sizeof *o))) {
+            o->t = t;
+            o->tid = tid;
+            o->next = owners[t % OWNER_BUCKETS];
+            owners[t % OWNER_BUCKETS] = o;
+        } else {
+            r = SLP_ENOMEM;
+        }
+    }
+    pthread_mutex_unlock(&owners_lock);
+    return r;
+}
+
+/* The thread whose JS function t is bound to, or 0. */
+API int slp_js_owner(slp_tasklet t) {
+    js_owner *o;
+    int tid = 0;
+    pthread_mutex_lock(&owners_lock);
+    for (o = owners[t % OWNER_BUCKETS]; o && o->t != t; o = o->next) {}
+    if (o) tid = o->tid;
+    pthread_mutex_unlock(&owners_lock);
+    return tid;
+}
+
 /* ------------------------------------------------------- JS callbacks */
 
 /* wasm/js_library.js: call this thread's JS callback (Module.slpCallback),
