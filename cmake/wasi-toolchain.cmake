@@ -3,6 +3,8 @@
 # /usr/lib/wasm32-wasi) and libclang-rt-14-dev-wasm32 (builtins).
 #   cmake -S . -B build/wasi -DCMAKE_TOOLCHAIN_FILE=cmake/wasi-toolchain.cmake
 set(CMAKE_SYSTEM_NAME WASI)
+# Platform/WASI.cmake beside this file (programs are named x.wasm).
+list(APPEND CMAKE_MODULE_PATH ${CMAKE_CURRENT_LIST_DIR})
 set(CMAKE_SYSTEM_VERSION 1)
 set(CMAKE_SYSTEM_PROCESSOR wasm32)
 find_program(CMAKE_C_COMPILER NAMES clang-14 clang REQUIRED)

@@ -41,8 +41,8 @@
  *       In every build a non-main tasklet inside slp_run() has C state
  *       (Stackless nests its interpreter there);
  *     - pre-emption counts "ticks": calls of slp_tick(), which C code puts
- *       in its long loops, and the calls that may switch (see PRE-EMPTION
- *       at slp_run_watchdog); code between two ticks is never interrupted;
+ *       in its long loops, and switches (see PRE-EMPTION at
+ *       slp_run_watchdog); code between two ticks is never interrupted;
  *     - callbacks (schedule, channel, error handler) are C functions that
  *       return 0 or an error and must not switch;
  *     - stack size: SLP_STACK_SIZE (environment, bytes; default 256 KiB) is
@@ -286,10 +286,9 @@ int slp_tasklet_nesting_level(slp_tasklet t);
 int slp_run(void);
 /* PRE-EMPTION: run(timeout, threadblock, soft, ignore_nesting,
  * totaltimeout).  A "tick" is one call of slp_tick() -- put it in long
- * loops of C code, as Go's compiler puts pre-emption checks there -- or of
- * a call that may switch: slp_schedule(_value), slp_schedule_remove(_value)
- * and channel send/receive.  Ticks are counted only while a timed run is
- * active on the thread.  With timeout > 0 the outermost such run is the
+ * loops of C code, as Go's compiler puts pre-emption checks there -- or a
+ * switch between two tasklets (schedule() alone counts too).  Ticks are
+ * counted only while a timed run is active on the thread.  With timeout > 0 the outermost such run is the
  * interrupt watchdog (an inner one's timeout counts as 0, and its flags
  * are ignored): when a tasklet has used more than timeout ticks in a row
  * (since its last switch; with SLP_RUN_TOTALTIMEOUT, since the run
@@ -298,7 +297,9 @@ int slp_run(void);
  * returns 0 with *interrupted = the victim, taken out of the run queue
  * (paused) and holding a reference for the caller (insert or kill it,
  * then release it).  The interrupted tasklet's tick returns when it is
- * resumed.  SLP_RUN_SOFT: nobody is interrupted; at the next switch away
+ * resumed (a switch that is due interrupts a tasklet that stays queued --
+ * schedule, run, a channel handover -- after its action; a blocking one
+ * only counts).  SLP_RUN_SOFT: nobody is interrupted; at the next switch away
  * from the tasklet that timed out the watchdog runs first, and its run
  * returns 0 with *interrupted = 0.  An interrupt waits while the tasklet
  * is atomic, a callback runs, or switch_trap is set.

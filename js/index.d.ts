@@ -1,10 +1,20 @@
 // stackless-wasm: Stackless Python's tasklets, channels and per-thread
 // schedulers for JavaScript.  See js/index.js for the model.
 //
-// Inside a tasklet (a generator function), every call that may block or
-// switch returns an Op: yield it (`const v = yield ch.receive()`).  Outside
-// tasklets, channel calls and run() return promises; the other switching
-// calls act at once.
+// A call that may block or switch means one thing inside a tasklet (a
+// generator function run by the scheduler) and another outside, and the
+// types say both:
+//   inside a tasklet   it returns an Op: yield it.  The tasklet's generator
+//                      yields only Ops (or nothing: a bare `yield` is
+//                      schedule()), so `yield 42` is an error;
+//                        const v = yield ch.receive();
+//                        const n = yield* ch.send_sequence([1, 2, 3]);
+//   outside (main code) channel calls and run() return promises: await them;
+//                        const n: number = await ch.receive();
+// A channel is generic in its value type: channel<number>() sends and
+// receives numbers.  (TypeScript gives every `yield` of one generator the
+// same result type, so `yield ch.receive()` is `any`: annotate it,
+// `const v: number = yield ch.receive()`.)
 
 /** Options of init(). */
 export interface InitOptions {
@@ -41,10 +51,29 @@ export class Op {
   readonly code: number;
 }
 
-/** A tasklet's function: a generator function (or a plain function, which
- * runs to its end when the tasklet first runs). */
-export type TaskletFunction<A extends unknown[]> =
-  ((...args: A) => Generator<Op | undefined, unknown, any>) | ((...args: A) => unknown);
+/** A blocking call's result: inside a tasklet an Op to yield, outside a
+ * promise of T to await.  (One value is never both: which one depends on
+ * where the call is made, which types cannot see.) */
+export type Blocking<T> = Op & PromiseLike<T>;
+
+/** What a tasklet may yield: an Op, or nothing (`yield` alone is schedule()). */
+export type TaskletYield = Op | undefined;
+
+/** The generator a tasklet's function returns: annotate a named tasklet
+ * function with it (`function* f(ch: Channel<number>): TaskletGenerator`).
+ * Its yields resume with the operation's result (any: TypeScript has one
+ * type for every yield of a generator); R is what it returns. */
+export type TaskletGenerator<R = any> = Generator<TaskletYield, R, any>;
+
+/** What a plain (non-generator) tasklet function may return. */
+export type TaskletPlainResult = void | undefined | string | number | boolean | bigint | null;
+
+/** A tasklet's function: a generator function, or a plain function that runs
+ * to its end when the tasklet first runs.  (tasklet() and bind() take either
+ * through two overloads, so that a generator function gets its yields
+ * checked: one that yields anything but an Op is refused.) */
+export type TaskletFunction<A extends unknown[] = any[]> =
+  ((...args: A) => TaskletGenerator<unknown>) | ((...args: A) => TaskletPlainResult);
 
 /** A tasklet.  Calling it schedules it with those arguments (setup). */
 export interface Tasklet<A extends unknown[] = unknown[]> {
@@ -53,7 +82,8 @@ export interface Tasklet<A extends unknown[] = unknown[]> {
 export class Tasklet<A extends unknown[] = unknown[]> {
   private constructor();
   /** Bind to fn (not alive until setup); null unbinds. */
-  bind(fn: TaskletFunction<any[]> | null): this;
+  bind(fn: (...args: A) => TaskletGenerator<unknown>): this;
+  bind(fn: ((...args: A) => TaskletPlainResult) | null): this;
   /** Make it alive and append it to its thread's run queue. */
   setup(...args: A): this;
   /** Append to its thread's run queue (paused -> scheduled). */
@@ -107,27 +137,31 @@ export class Tasklet<A extends unknown[] = unknown[]> {
  * generator function (or a plain one); async functions and async generator
  * functions are refused with a TypeError (their awaits would escape the
  * scheduler). */
-export function tasklet<A extends unknown[]>(fn?: TaskletFunction<A>): Tasklet<A>;
+export function tasklet<A extends unknown[]>(fn: (...args: A) => TaskletGenerator<unknown>): Tasklet<A>;
+export function tasklet<A extends unknown[]>(fn: (...args: A) => TaskletPlainResult): Tasklet<A>;
+/** An unbound tasklet: bind() it. */
+export function tasklet(): Tasklet<any[]>;
 
 /** A Stackless channel: values are handed over, the first side blocks. */
-export class Channel<T = any> {
+export class Channel<T = unknown> {
   private constructor();
   /** Inside a tasklet: `yield ch.send(v)`; outside: `await ch.send(v)`. */
-  send(value: T): Op | Promise<void>;
+  send(value: T): Blocking<void>;
   /** Send an error: the receiver's receive() throws it. */
-  send_throw(error: unknown): Op | Promise<void>;
+  send_throw(error: unknown): Blocking<void>;
   /** Inside a tasklet: `const v = yield ch.receive()`; outside: `await ch.receive()`. */
-  receive(): Op | Promise<T>;
+  receive(): Blocking<T>;
   /** Send each value in order; the count sent.  Inside a tasklet:
-   * `const n = yield* ch.send_sequence(seq)`; outside: `await ch.send_sequence(seq)`. */
-  send_sequence(seq: Iterable<T>): Generator<Op, number, unknown> | Promise<number>;
+   * `const n = yield* ch.send_sequence(seq)` (a generator: delegate to it);
+   * outside: `await ch.send_sequence(seq)`. */
+  send_sequence(seq: Iterable<T>): Generator<Op, number, unknown> & PromiseLike<number>;
   /** Send new exc_class(...args) as an error (Stackless's send_exception). */
-  send_exception<C extends new (...args: any[]) => unknown>(exc_class: C, ...args: ConstructorParameters<C>): Op | Promise<void>;
+  send_exception<C extends new (...args: any[]) => unknown>(exc_class: C, ...args: ConstructorParameters<C>): Blocking<void>;
   /** Receive until the channel is closing with no sender waiting, calling
    * body(v) for each value; the count received.  Inside a tasklet:
-   * `const n = yield* ch.each(function* (v) { ... })` (body may yield);
+   * `const n = yield* ch.each(function* (v) { ... })` (body may yield too);
    * outside: `await ch.each((v) => ...)`. */
-  each(body: (value: T) => Generator<Op | undefined, unknown, any> | unknown): Generator<Op, number, any> | Promise<number>;
+  each(body: (value: T) => TaskletGenerator<unknown> | void): Generator<TaskletYield, number, any> & PromiseLike<number>;
   /** Main code: `for await (const v of ch)` receives until the channel is
    * closing with no sender waiting (Stackless's iteration). */
   [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined>;
@@ -148,12 +182,13 @@ export class Channel<T = any> {
   [Symbol.dispose](): void;
 }
 
-export function channel<T = any>(): Channel<T>;
+/** A new channel for values of type T: `channel<number>()`. */
+export function channel<T = unknown>(): Channel<T>;
 
 /** Run this thread's scheduler until none of its tasklets can run any more
  * (waiting, without blocking the event loop, while they wait for other
  * threads).  Inside a tasklet: `yield run()` (nested). */
-export function run(): Promise<void>;
+export function run(): Blocking<void>;
 /** Stackless's run(timeout, threadblock, soft, ignore_nesting, totaltimeout). */
 export interface RunOptions {
   /** Interrupt a tasklet that made more than this many ticks in a row (every
@@ -170,15 +205,15 @@ export interface RunOptions {
 }
 /** A pre-emptive run: gives the interrupted tasklet (paused: insert() or
  * kill() it), or null.  Inside a tasklet: `const t = yield run({ timeout })`. */
-export function run(options: RunOptions): Promise<Tasklet | null>;
+export function run(options: RunOptions): Blocking<Tasklet | null>;
 /** Yield to the next tasklet.  Inside a tasklet: `yield schedule()`. */
 export function schedule(): Op | undefined;
 /** schedule(retval): the call gives retval back (Stackless's tempval).
  * Inside a tasklet: `const v = yield schedule(x)`. */
-export function schedule<T>(retval: T): Op | T;
+export function schedule<T>(retval: T): Op & T;
 /** Stackless's `with atomic():` -- body runs with the current tasklet atomic.
  * Inside a tasklet, delegate to a generator body: `yield* atomic(function* () { ... })`. */
-export function atomic<R>(body: () => Generator<Op | undefined, R, any>): Generator<Op | undefined, R, any>;
+export function atomic<R>(body: () => TaskletGenerator<R>): TaskletGenerator<R>;
 export function atomic<R>(body: () => R): R;
 /** Stackless's set_error_handler: handler(error, tasklet) gets the uncaught
  * error of this thread's JS tasklets, in the dying tasklet; returning
@@ -293,11 +328,13 @@ export class DataCloneError extends Error {}
 
 /** Tasklets written in C, compiled into the module. */
 export const demo: {
+  /** n round trips between two C tasklets (the benchmark's baseline). */
+  pingpong(n: number): void;
   /** Receives values on ch and sends each back on ch, until killed. */
-  echo(ch: Channel): Tasklet;
+  echo(ch: Channel<any>): Tasklet;
   /** As echo, with no C state while blocked (restorable): it can be revived
    * on another thread with bind_thread after its own died. */
-  echoRestorable(ch: Channel): Tasklet;
+  echoRestorable(ch: Channel<any>): Tasklet;
 };
 
 /** For threads: called in a new worker by the module itself. */

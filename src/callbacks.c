@@ -73,8 +73,11 @@ void slp__sched_cb_main(slp__thread *th) {
     slp__unlock();
 }
 
-void slp__chan_cb_call(slp__thread *th, slp_channel ch, slp__tasklet *t,
-                       int sending, int willblock) {
+/* Kept by the linker even in programs without channels: it is named on
+ * Asyncify's remove-list, which warns about names it cannot find. */
+__attribute__((used)) void
+slp__chan_cb_call(slp__thread *th, slp_channel ch, slp__tasklet *t,
+                  int sending, int willblock) {
     slp_channel_callback cb = LOAD(slp__chan_cb);
     int r;
     if (!cb) return;

@@ -213,10 +213,6 @@ action(slp_channel h, int dir, void *value, int err, void **out) {
     slp__tasklet *self;
     int r, result;
     if (!th) return slp__self_error();
-    if (__builtin_expect(th->interrupt_wd != NULL, 0)) { /* a tick */
-        r = slp__tick(th);
-        if (r) return r;
-    }
     switch (action_prepare(th, h, dir, value, err, out)) {
     case ACT_DONE:
         return th->act_result;

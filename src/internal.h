@@ -307,6 +307,8 @@ slp__tasklet *slp__preempt_at_switch(slp__thread *th, slp__tasklet *self,
 /* A tick (no lock): may pre-empt the caller.  Returns an error thrown into
  * it while it was pre-empted, or 0. */
 int slp__tick(slp__thread *th);
+/* th is ending: a timed run or held-back wakes end with it.  Lock held. */
+void slp__preempt_thread_end(slp__thread *th);
 /* A thread's main tasklet was created: the schedule callback's (0, main). */
 void slp__sched_cb_main(slp__thread *th);
 /* Channel callback (callbacks.c), lock held on entry and return (released

@@ -105,6 +105,14 @@ int slp_run_watchdog(long timeout, int flags, slp_tasklet *interrupted) {
 
 int slp_run(void) { return slp_run_watchdog(0, 0, NULL); }
 
+/* th ends (or was terminated) with a timed run or held-back wakes still
+ * active: the hooks they keep on would slow every thread.  Lock held. */
+void slp__preempt_thread_end(slp__thread *th) {
+    if (th->interrupt_wd) preempt_end(th);
+    th->interrupted = NULL;
+    slp__wakes_flush(th);
+}
+
 /* The interrupt (Stackless's interrupt_timeout_return).  No lock. */
 __attribute__((noinline)) int slp__tick(slp__thread *th) {
     slp__tasklet *self, *w;
@@ -138,13 +146,26 @@ int slp_tick(void) {
     return slp__tick(th);
 }
 
-/* At a switch while a timed run is active (lock held): a soft interrupt
- * pending on self runs the watchdog first (Stackless's
- * slp_schedule_soft_irq); each real switch starts a new timeslice unless
- * the timeout is total. */
+/* At a switch while a timed run is active (lock held).  The switch is a
+ * tick: one that is due interrupts self here, the watchdog running instead
+ * of next, if self stays queued (schedule, run, a channel handover; not a
+ * block: then it is only counted).  A soft interrupt pending on self runs
+ * the watchdog first (Stackless's slp_schedule_soft_irq).  Each real
+ * switch starts a new timeslice unless the timeout is total. */
 slp__tasklet *slp__preempt_at_switch(slp__thread *th, slp__tasklet *self,
                                      slp__tasklet *next) {
     slp__tasklet *w = th->interrupt_wd;
+    if (++th->ticks > th->watermark && self != w) {
+        if ((th->runflags & SLP_RUN_SOFT) || self->atomic || th->switch_trap) {
+            th->watermark = th->ticks + th->interval;
+            self->pending_irq = 1;
+        } else if (self->in_ring && next != w && !w->in_ring && !w->blocked) {
+            self->pending_irq = 0;
+            th->interrupted = self;
+            slp__ring_append(th, w);
+            next = w;
+        }
+    }
     if (self->pending_irq && (th->runflags & SLP_RUN_SOFT)) {
         self->pending_irq = 0;
         if (!w->in_ring && !w->blocked && self != w && next != w &&

@@ -372,10 +372,8 @@ int slp_schedule(void) {
     slp__thread *th = slp__self();
     slp__tasklet *self, *next;
     if (!th) return slp__self_error();
-    if (__builtin_expect(th->interrupt_wd != NULL, 0)) { /* a tick */
-        int err = slp__tick(th);
-        if (err) return err;
-    } else if (poll_alone(th)) { /* (a soft interrupt may want to switch) */
+    /* (With a timed run even a lone schedule() is a tick: see below.) */
+    if (!th->interrupt_wd && poll_alone(th)) {
         slp__idle_poll();
         return 0;
     }
@@ -410,10 +408,6 @@ int slp_schedule_remove(void) {
     slp__thread *th = slp__thread_self();
     slp__tasklet *self;
     if (!th) return slp__self_error();
-    if (th->interrupt_wd) { /* a tick */
-        int err = slp__tick(th);
-        if (err) return err;
-    }
     slp__lock();
     self = th->current;
     /* switch_trap: slp__block refuses a switch to another tasklet */

@@ -8,9 +8,16 @@
  * partner usually answers within a microsecond, a futex round trip costs
  * tens of them (TOOLCHAIN.md: 26.5 us against 0.49 us in workers).
  */
+#define _GNU_SOURCE /* pthread_tryjoin_np */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten/em_asm.h>
+#include <emscripten/threading.h>
+#endif
 
 #include "internal.h"
 
@@ -129,6 +136,28 @@ int slp__os_thread_start(slp__thread *th) {
     return pthread_create((pthread_t *)th->os, NULL, thread_start, th) == 0 ? 0 : -1;
 }
 
+#ifdef __EMSCRIPTEN__
+/* The main thread of a browser page (not Node's, not a worker's). */
+static int page_thread(void) {
+    return emscripten_is_main_browser_thread() &&
+           !EM_ASM_INT({ return typeof ENVIRONMENT_IS_NODE != 'undefined' && ENVIRONMENT_IS_NODE; });
+}
+#endif
+
 int slp__os_thread_join(slp__thread *th) {
+#ifdef __EMSCRIPTEN__
+    /* Emscripten's pthread_join prints "Blocking on the main thread is very
+     * dangerous" on a page's thread before it knows whether it will wait:
+     * the JavaScript layer joins only threads that have ended, so every page
+     * that ended a thread got it.  A page's thread cannot sleep (no
+     * Atomics.wait there): Emscripten's wait spins, serving the calls other
+     * threads proxy to it, which is what this loop does, without the warning.
+     * Elsewhere (workers, Node) pthread_join sleeps. */
+    if (page_thread()) {
+        int r;
+        while ((r = pthread_tryjoin_np(*(pthread_t *)th->os, NULL)) == EBUSY) slp__idle_poll();
+        return r == 0 ? 0 : -1;
+    }
+#endif
     return pthread_join(*(pthread_t *)th->os, NULL) == 0 ? 0 : -1;
 }

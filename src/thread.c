@@ -335,6 +335,7 @@ static void orphan_all(slp__thread *th) {
     slp__tasklet_gc(m);
     if (th->sleeping) th->sleeping = 0;
     else slp__awake_adjust(-1);
+    slp__preempt_thread_end(th);
 }
 
 int slp_thread_exit(void) {

@@ -359,6 +359,32 @@ TEST(run_totaltimeout) {
     ASSERT_EQ(slp_tasklet_alive(a), 0);
 }
 
+static int sw_n;
+
+static int switcher(void *arg) {
+    (void)arg;
+    for (;;) {
+        sw_n++;
+        if (slp_schedule() == SLP_EEXIT) return 0;
+    }
+}
+
+/* A switch is a tick: tasklets that only schedule() are pre-empted too.
+ * The first switch (main -> a) is tick 1; the 11th, made by b after its
+ * count reached 10, is due: b is handed back, a stays queued. */
+TEST(run_switch_is_a_tick) {
+    slp_tasklet a = spawn(switcher, NULL), b = spawn(switcher, NULL), v;
+    ASSERT_OK(slp_run_watchdog(10, SLP_RUN_TOTALTIMEOUT, &v));
+    ASSERT_EQ(v, b);
+    ASSERT_EQ(sw_n, 10);
+    ASSERT_EQ(slp_tasklet_scheduled(a), 1);
+    ASSERT_EQ(slp_tasklet_paused(b), 1);
+    ASSERT_OK(slp_tasklet_kill(a, 0));
+    ASSERT_OK(slp_tasklet_kill(b, 0));
+    ASSERT_OK(slp_tasklet_release(v));
+    ASSERT_EQ(slp_getruncount(), 1);
+}
+
 static int bad_ticker(void *arg) {
     int i;
     (void)arg;
@@ -802,4 +828,45 @@ TEST(atomic_remote_run_order) {
     ASSERT_EQ(ro_events[0], 0);
     ASSERT_EQ(ro_events[1], 1);
     ASSERT_EQ(ro_events[2], 2);
+}
+
+/* ------------------------------------------- a timed run at thread end */
+
+/* The word the hot paths test (src/internal.h), 0 when nothing is hooked. */
+extern int slp__hooks;
+
+static int te_runs;
+
+static int te_watchdog(void *arg) {
+    int r;
+    (void)arg;
+    /* Killed at its thread's end (C state), it handles TaskletExit and
+     * runs again: still in a timed run when the thread is gone. */
+    while ((r = slp_run_watchdog(1000000, 0, NULL)) == SLP_EEXIT) te_runs++;
+    return r;
+}
+
+static int te_looper(void *arg) {
+    (void)arg;
+    for (;;)
+        if (slp_schedule()) return 0;
+}
+
+static int te_thread(void *arg) {
+    (void)arg;
+    spawn(te_watchdog, NULL);
+    spawn(te_looper, NULL);
+    return slp_schedule(); /* the watchdog enters run(); main ends */
+}
+
+/* A thread that ends while one of its tasklets sits in a timed run ends
+ * that run's pre-emption too (else every thread's switches would go on
+ * taking the slow way). */
+TEST(run_timed_at_thread_end) {
+    int id;
+    ASSERT_EQ(slp__hooks, 0);
+    ASSERT_OK(slp_thread_start(&id, te_thread, NULL));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_EQ(te_runs, 1);
+    ASSERT_EQ(slp__hooks, 0);
 }

@@ -379,9 +379,8 @@ static void nap_ms(int ms) {
 }
 
 static void *soft_slot;
-static slp_tasklet orphan, other_main, temp_main, cleanup_current;
-static volatile int cleanup_is_main = -1, old_main_is_main = -1;
-static volatile int cleanup_old_alive = -1, cstate_seen = -1;
+static slp_tasklet orphan, other_main, temp_main;
+static volatile int cstate_seen = -1;
 
 static __attribute__((noinline)) int log_resumed(int r) {
     EV("orphan resumed:%s", name(r));
@@ -431,61 +430,80 @@ TEST(fidelity_threadless_throw_refused) {
     ASSERT_LOG("");
 }
 
+/* Inside a tasklet killed at its thread's end: who is main now? */
+static __attribute__((noinline)) void observe(const char *who, int r) {
+    slp_tasklet m = slp_getmain();
+    if (!temp_main) temp_main = m;
+    EV("%s:%s new-main:%d same:%d is-main:%d old-is-main:%d old-alive:%d "
+       "not-main:%d", who, name(r), m != other_main, m == temp_main,
+       slp_tasklet_is_main(m), slp_tasklet_is_main(other_main),
+       slp_tasklet_alive(other_main), slp_getcurrent() != m);
+}
+
 static int cstate_cleanup(void *arg) {
     void *local = NULL;
     int r;
     (void)arg;
     keep(&local); /* C state in the wasm builds: killed at thread end */
     r = slp_channel_receive(ch, &local);
-    temp_main = slp_getmain();
-    cleanup_current = slp_getcurrent();
-    cleanup_is_main = slp_tasklet_is_main(temp_main);
-    old_main_is_main = slp_tasklet_is_main(other_main);
-    cleanup_old_alive = slp_tasklet_alive(other_main);
-    EV("cleanup:%s", name(r));
+    observe("cleanup", r);
     return 0;
 }
 
-static slp_tasklet cleaner;
+/* Sits inside slp_run() when its thread ends: C state in every build
+ * (Stackless nests the interpreter there). */
+static int waits_in_run(void *arg) {
+    (void)arg;
+    observe("runner", slp_run());
+    return 0;
+}
+
+static slp_tasklet cleaner, runner;
 static int thread_with_cstate(void *arg) {
     (void)arg;
     other_main = slp_getmain();
     ASSERT_OK(slp_tasklet_retain(other_main)); /* outlives the thread */
     cleaner = spawn(cstate_cleanup, NULL);
-    ASSERT_OK(slp_run());
+    ASSERT_OK(slp_run()); /* cleaner blocks */
+    runner = spawn(waits_in_run, NULL);
+    ASSERT_OK(slp_schedule()); /* runner enters slp_run: main goes on */
+    ASSERT_EQ(slp_tasklet_restorable(runner), 0);
     __atomic_store_n(&cstate_seen, slp_tasklet_restorable(cleaner) == 0,
                      __ATOMIC_SEQ_CST);
     return 0;
 }
 
-/* Thread end kills tasklets with C state under a fresh temporary main:
- * inside the dying tasklet's cleanup getmain() is not the thread's main
- * (test_shutdown TestThreadShutdown: main_during_kill is not
- * main_other_thread, nor current, nor the tasklet). */
+/* Thread end kills tasklets with C state, each once, under a fresh
+ * temporary main: inside the dying tasklet getmain() is not the thread's
+ * main, which is not alive any more (test_shutdown TestThreadShutdown:
+ * main_during_kill is not main_other_thread, nor current, nor the
+ * tasklet).  Soft ones simply stop. */
 TEST(fidelity_thread_end_kills_under_temporary_main) {
     int id;
+    static const char *obs =
+        ":SLP_EEXIT new-main:1 same:1 is-main:1 old-is-main:0 old-alive:0 "
+        "not-main:1";
+    char want[512];
     ASSERT_OK(slp_channel_new(&ch));
     ASSERT_OK(slp_thread_start(&id, thread_with_cstate, NULL));
     ASSERT_OK(slp_thread_join(id, NULL));
     ASSERT_EQ(slp_tasklet_thread_id(other_main), -1);
     ASSERT_EQ(slp_tasklet_alive(other_main), 0);
+    ASSERT(temp_main != 0 && temp_main != other_main);
+    ASSERT(temp_main != runner && temp_main != cleaner);
+    ASSERT_ERR(slp_tasklet_alive(temp_main), SLP_EBADHANDLE); /* freed */
+    ASSERT_EQ(slp_tasklet_alive(runner), 0);
 #ifdef __wasm__
     ASSERT_EQ(cstate_seen, 1);
 #endif
-    if (cstate_seen) {
-        ASSERT_LOG("cleanup:SLP_EEXIT");
-        ASSERT(temp_main != 0);
-        ASSERT(temp_main != other_main);
-        ASSERT(temp_main != cleanup_current);
-        ASSERT_EQ(cleanup_current, cleaner);
-        ASSERT_EQ(cleanup_is_main, 1);
-        ASSERT_EQ(old_main_is_main, 0);
-        ASSERT_EQ(cleanup_old_alive, 0);
+    if (cstate_seen) { /* newest first */
+        snprintf(want, sizeof want, "runner%s cleanup%s", obs, obs);
+        ASSERT_LOG(want);
         ASSERT_EQ(slp_channel_balance(ch), 0);
-        ASSERT_ERR(slp_tasklet_alive(temp_main), SLP_EBADHANDLE);
-    } else { /* native: soft, it simply stops */
-        ASSERT_EQ(cstate_seen, 0);
-        ASSERT_LOG("");
+        ASSERT_EQ(slp_tasklet_alive(cleaner), 0);
+    } else { /* native: soft, it simply stops, blocked */
+        snprintf(want, sizeof want, "runner%s", obs);
+        ASSERT_LOG(want);
         ASSERT_EQ(slp_tasklet_blocked(cleaner), SLP_BLOCKED_RECEIVING);
         ASSERT_EQ(slp_tasklet_thread_id(cleaner), -1);
     }

@@ -90,6 +90,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(run_timeout_interrupts, SLP_T_ANY) \
   X(run_timeout_soft, SLP_T_ANY) \
   X(run_totaltimeout, SLP_T_ANY) \
+  X(run_switch_is_a_tick, SLP_T_ANY) \
   X(run_timeout_error_surfaces, SLP_T_ANY) \
   X(run_atomic_defers_interrupt, SLP_T_ANY) \
   X(run_watchdog_priority_hard, SLP_T_ANY) \
@@ -102,5 +103,6 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(channel_callback_cross_thread_after, SLP_T_THREADS) \
   X(run_threadblock_sleeps, SLP_T_THREADS) \
   X(tasklet_nesting_level, SLP_T_ANY) \
-  X(atomic_remote_run_order, SLP_T_THREADS)
+  X(atomic_remote_run_order, SLP_T_THREADS) \
+  X(run_timed_at_thread_end, SLP_T_THREADS)
 #endif

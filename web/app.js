@@ -5,15 +5,20 @@
 // The page's thread is one scheduler among others: it never blocks (the
 // package awaits instead of sleeping there), so the picture keeps its frame
 // rate while the workers pass messages.
+//
+// The page is a guided tour (tour.js) beside the live picture (picture.js,
+// with messages drawn between the lanes by flow.js).
 import * as slp from 'stackless-wasm';
 import { takeSnapshot, hasSnapshot, countByState, STATES, balanceOf, preferenceOf, signed } from './introspect.js';
 import { Picture, shortId } from './picture.js';
+import { Flow } from './flow.js';
+import { Tour } from './tour.js';
 import { setupBench } from './bench.js';
 import { initOptions } from './coi-worker.js';
 
 const $ = (s) => document.querySelector(s);
 const isolated = globalThis.crossOriginIsolated === true;
-const demo = (globalThis.demo = { ready: null, errors: [], log: [] });
+const demo = (globalThis.demo = { ready: null, errors: [], log: [], flows: [], stalls: [] });
 
 // ------------------------------------------------------------------ log
 
@@ -109,7 +114,7 @@ async function command(w, cmd) {
 }
 
 function know(t, info) {
-  known.set(t.h, { tasklet: t, ...info });
+  known.set(t.h, { tasklet: t, ...info, recv: info.recv ?? null, send: info.send ?? null });
   names.set(t.h, { name: info.name, main: !!info.main });
 }
 
@@ -123,31 +128,46 @@ function threadList() {
 // ----------------------------------------------------- figures: fps etc.
 
 const frames = [];     // timestamps of recent frames
-let longTasks = 0, longestTask = 0;
 const rate = [];       // [time, messages] posted by workers
 let totalMessages = 0;
 
+// Frames (Long Animation Frames: those of 50 ms or more) whose scripts ran
+// 50 ms or more, from the end of start-up (compiling the runtime is not the
+// tour's work): demo.stalls, for diagnosis.  Not shown: script time is
+// measured by the clock, and on a busy machine the OS stretches it (a 12 ms
+// frame callback was seen as 146 ms), which would read as the page's fault.
+// tests/browser/demo.test.mjs checks them against the thread's CPU time.
+const STALL_MS = 50;
+function scriptTime(e) { return (e.scripts ?? []).reduce((s, x) => s + x.duration, 0); }
+let stallsFrom = Infinity;
 if (typeof PerformanceObserver === 'function' &&
-    PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
+    PerformanceObserver.supportedEntryTypes?.includes('long-animation-frame')) {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      longTasks++;
-      longestTask = Math.max(longestTask, e.duration);
+      if (e.startTime < stallsFrom) continue;
+      const script = scriptTime(e);
+      if (script >= STALL_MS) demo.stalls.push({ start: Math.round(e.startTime), duration: e.duration, script,
+        blocking: e.blockingDuration, scripts: e.scripts.map((x) => `${x.invoker} ${x.duration.toFixed(0)} ms`) });
     }
-  }).observe({ type: 'longtask', buffered: true });
+  }).observe({ type: 'long-animation-frame', buffered: true });
 }
 
 const stats = new BroadcastChannel('stackless-demo-stats');
 const pipelineWaits = new Map(); // run -> resolve
+// Workers count what they receive, per channel (and the last receiver):
+// each message counted once, by its receiver.
 stats.onmessage = ({ data }) => {
   if (data.error) { log(`worker (thread ${data.thread}): ${data.error}`, 'error'); return; }
   if (data.pipeline) { pipelineWaits.get(data.pipeline.run)?.(data.pipeline); return; }
   let n = 0;
   for (const [h, c] of Object.entries(data.counts ?? {})) {
-    const f = flow.get(Number(h)) ?? { total: 0 };
+    const ch = Number(h);
+    const f = flow.get(ch) ?? { total: 0 };
     f.total += c;
-    flow.set(Number(h), f);
+    flow.set(ch, f);
     n += c;
+    const from = senderOf(ch);
+    if (from) drawFlow(from, { thread: data.thread, handle: data.who?.[h] ?? receiverOn(ch, data.thread) }, ch, c);
   }
   totalMessages += n;
   rate.push([performance.now(), n]);
@@ -156,35 +176,66 @@ stats.onmessage = ({ data }) => {
 function figures(now) {
   frames.push(now);
   while (frames.length && now - frames[0] > 1000) frames.shift();
-  let gap = 0;
-  for (let i = 1; i < frames.length; i++) gap = Math.max(gap, frames[i] - frames[i - 1]);
   while (rate.length && now - rate[0][0] > 1000) rate.shift();
   const mps = rate.reduce((s, [, n]) => s + n, 0);
   $('#fps').textContent = `${frames.length} fps`;
-  $('#fps').title = `longest gap between frames in the last second: ${gap.toFixed(0)} ms`;
-  $('#gap').textContent = `${gap.toFixed(0)} ms`;
   $('#mps').textContent = `${mps.toLocaleString('en')} msg/s`;
-  $('#longtasks').textContent = longTasks ? `${longTasks} (longest ${longestTask.toFixed(0)} ms)` : '0';
   demo.fps = frames.length;
   demo.messagesPerSecond = mps;
   demo.totalMessages = totalMessages;
+}
+
+// ------------------------------------------------------- message flow
+
+let flowView = null;
+const PAGE = () => ({ thread: pageThread, handle: pageMain });
+let pageMain = 0;
+
+// n messages on channel ch (a handle) from -> to ({ thread, handle }).
+function drawFlow(from, to, ch, n = 1) {
+  const label = chanNames.get(ch) ?? `channel ${shortId(ch)}`;
+  demo.flows.push({ from: from.thread, to: to.thread, channel: label, n });
+  if (demo.flows.length > 200) demo.flows.splice(0, 100);
+  flowView?.add(from, to, label, n);
+}
+// Who sends on ch, as the page knows it: the page itself for its own
+// channels, else the one tasklet registered as its sender.
+function senderOf(ch) {
+  if (ch === jobs?.h) return PAGE();
+  for (const [h, k] of known) {
+    if (k.send?.h === ch && !k.ended) {
+      const th = demo.lastSnapshot?.tasklets.find((t) => t.handle === h)?.thread ?? k.thread;
+      return { thread: th, handle: h };
+    }
+  }
+  return null;
+}
+function receiverOn(ch, thread) {
+  for (const [h, k] of known) if (k.recv?.h === ch && k.thread === thread && !k.ended) return h;
+  return 0;
 }
 
 // --------------------------------------------------------- the picture
 
 function frame(now) {
   try {
+    // The arcs first: they read where the chips are, from the layout the
+    // browser made for the last frame (after this frame's changes a read
+    // would force a layout of the whole page inside the script).
+    if (runtimeUp) flowView.frame(now);
     figures(now);
+    tour?.update();
     if (picture && runtimeUp) {
       const snap = takeSnapshot(slp, known);
       for (const t of snap.tasklets) if (!names.has(t.handle) && t.state !== 'dead') names.set(t.handle, { name: 'tasklet' });
       demo.lastSnapshot = snap;
       picture.selected = selected;
-      picture.render(snap, { threads: threadList(), names, channels: chans, chanNames, flow });
+      picture.render(snap, { threads: threadList(), names, channels: chans, chanNames, flow, direction });
       $('#source').textContent = snap.source === 'snapshot'
         ? 'drawn from the runtime\u2019s snapshot() at every frame'
         : 'drawn from the runtime\u2019s per-tasklet queries at every frame (the package has no snapshot() yet)';
       updateSelection();
+      updateOrphans(snap);
     }
   } catch (e) {
     if (!frame.failed) { frame.failed = true; log(`picture: ${errText(e)}`, 'error'); console.error(e); }
@@ -196,6 +247,9 @@ function frame(now) {
 demo.runtimeCounts = () => countByState(takeSnapshot(slp, known).tasklets);
 demo.pictureCounts = () => Object.fromEntries(STATES.map((s) =>
   [s, Number(document.querySelector(`#counts [data-state="${s}"] b`).textContent)]));
+// The chips drawn in the lanes, per state (ended tasklets are not drawn).
+demo.chipCounts = () => Object.fromEntries(STATES.map((s) =>
+  [s, document.querySelectorAll(`#lanes .tk[data-state="${s}"]`).length]));
 demo.channelBalances = () => Object.fromEntries(chans.map(({ ch, name }) => [name, balanceOf(ch)]));
 demo.pictureBalances = () => Object.fromEntries([...document.querySelectorAll('#channels tr[data-channel]')]
   .map((tr) => [tr.querySelector('th').textContent, Number(tr.dataset.balance)]));
@@ -218,8 +272,15 @@ function updateSelection() {
     state = s?.state ?? '';
   }
   $('#kill').disabled = !k || state === 'dead' || !!k.main;
-  $('#revive').disabled = !k || state !== 'nothread';
+  $('#revive').disabled = !k || state !== 'nothread' || !workers.some((w) => w.alive);
   $('#selected').dataset.state = state;
+  const why = !selected ? '' : !k ? 'the page holds no handle to it'
+    : k.main ? 'a main tasklet ends with its thread: terminate the worker instead'
+    : state === 'nothread' ? (k.c ? 'it has no thread: kill it, or revive it on a live worker'
+      : 'it has no thread; a JS tasklet cannot be revived (its generator lived in the dead worker): kill it')
+    : state === 'dead' ? 'it has ended' : 'only a tasklet without a thread can be revived';
+  if ($('#selected-why').textContent !== why) $('#selected-why').textContent = why;
+  $('#select-hint').classList.toggle('done', !!selected);
   demo.selected = { handle: selected, thread: tid, state };
 }
 
@@ -234,6 +295,110 @@ async function killSelectedNow() {
   } catch (e) { log(`kill: ${errText(e)}`, 'error'); }
 }
 
+// Which way a tasklet without a thread waits on channel ch (the snapshot
+// says blocked only for tasklets with a thread): -1 receiving, +1 sending.
+function direction(h, ch) {
+  const k = known.get(h);
+  if (!k) return 0;
+  if (k.recv?.h === ch && k.send?.h !== ch) return -1;
+  if (k.send?.h === ch && k.recv?.h !== ch) return 1;
+  return k.recv?.h === ch ? -1 : 0; // an echo waits to receive between answers
+}
+
+// Tasklets whose thread died, which the page knows (live, thread_id -1).
+function orphans(snap = demo.lastSnapshot) {
+  if (!snap) return [];
+  const out = [];
+  for (const t of snap.tasklets) {
+    if (t.state !== 'nothread') continue;
+    const k = known.get(t.handle);
+    if (k && !k.ended) out.push({ ...k, handle: t.handle, channel: t.channel });
+  }
+  return out;
+}
+
+function killOrphans(pred = () => true) {
+  return pageOp(async () => {
+    for (const o of orphans().filter(pred)) {
+      try {
+        await o.tasklet.kill();
+        known.get(o.handle).ended = true;
+        log(`killed ${o.name} ${shortId(o.handle)} (it had no thread)`);
+      } catch (e) { log(`kill ${o.name} ${shortId(o.handle)}: ${errText(e)}`, 'error'); }
+    }
+    $('#job-note').hidden = true;
+  });
+}
+
+function reviveEcho(to) {
+  return pageOp(async () => {
+    const k = orphans().find((o) => o.c);
+    if (k && to?.alive) await revive(k, to);
+  });
+}
+
+// Under the picture, while some tasklets have no thread: what they block
+// and what can be done with them.
+let orphansKey = '';
+function updateOrphans(snap) {
+  const list = orphans(snap);
+  const live = workers.filter((w) => w.alive);
+  const key = list.map((o) => o.handle).join(',') + '|' + live.map((w) => w.n).join(',');
+  if (key === orphansKey) return;
+  orphansKey = key;
+  const box = $('#orphans');
+  box.hidden = !list.length;
+  if (!list.length) { box.replaceChildren(); $('#job-note').hidden = true; return; }
+  const byChannel = new Map();
+  for (const o of list) {
+    const name = chanNames.get(o.channel) ?? (o.channel ? `channel ${shortId(o.channel)}` : '');
+    if (name) byChannel.set(name, (byChannel.get(name) ?? 0) + 1);
+  }
+  const blocked = [...byChannel].map(([n, c]) => `${c} on ${n}`).join(', ');
+  const p = document.createElement('p');
+  p.innerHTML = `<strong>${list.length} tasklet${list.length > 1 ? 's have' : ' has'} no thread</strong> ` +
+    `(their worker was terminated). They still wait in their channels (${blocked}): a message sent there ` +
+    'fails while one of them is first in the queue. Kill them, or revive one on a live worker:';
+  const ul = document.createElement('ul');
+  for (const o of list) {
+    const li = document.createElement('li');
+    li.dataset.handle = String(o.handle);
+    const name = document.createElement('span');
+    name.textContent = `${o.name} ${shortId(o.handle)}`;
+    const kill = document.createElement('button');
+    kill.type = 'button';
+    kill.textContent = 'Kill';
+    kill.className = 'kill-orphan';
+    kill.addEventListener('click', () => killOrphans((x) => x.handle === o.handle));
+    li.append(name, ' ', kill);
+    if (o.c) {
+      for (const w of live) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'revive-orphan';
+        b.textContent = `Revive on ${w.label}`;
+        b.addEventListener('click', () => pageOp(async () => {
+          const k = orphans().find((x) => x.handle === o.handle);
+          if (k) await revive(k, w);
+        }));
+        li.append(' ', b);
+      }
+    } else {
+      const why = document.createElement('span');
+      why.className = 'hint';
+      why.textContent = ' a JS tasklet cannot move: its generator lived in the dead worker';
+      li.append(why);
+    }
+    ul.append(li);
+  }
+  const all = document.createElement('button');
+  all.type = 'button';
+  all.id = 'kill-orphans';
+  all.textContent = list.length > 1 ? `Kill all ${list.length}` : 'Kill it';
+  all.addEventListener('click', () => killOrphans());
+  box.replaceChildren(p, ul, all);
+}
+
 // Revive a tasklet of a dead thread on a live worker (bind_thread).  The
 // runtime moves tasklets without C state ("soft"); a JS tasklet's generator
 // lives in the worker that made it, so the package refuses to move it.
@@ -242,19 +407,22 @@ async function reviveSelectedNow() {
   const k = known.get(selected);
   const to = workers.find((w) => w.alive && String(w.n) === $('#revive-to').value);
   if (!k || !to) { log('revive: choose a tasklet of a dead thread and a live worker', 'error'); return; }
+  await revive(k, to);
+}
+async function revive(k, to) {
   const t = k.tasklet;
   try {
     if (!t.restorable) throw new Error(k.c ? 'it has C state on its stack (SLP_ECSTATE): it cannot leave its thread'
       : 'it is a JS tasklet: its generator lived in the terminated worker');
     t.bind_thread(to.id);
     log(`${k.name} ${shortId(t.h)} bound to ${to.label} (thread ${t.thread_id})`);
-    if (k.c && k.recv) { // an echo: make it answer once on its new thread, then end it
+    k.thread = to.id;
+    if (k.c && k.recv) { // an echo: it answers on its new thread, and waits there for more
       await k.recv.send('ping');
+      drawFlow(PAGE(), { thread: to.id, handle: t.h }, k.recv.h);
       const v = await k.recv.receive();
-      log(`${k.name} ${shortId(t.h)} answered "${v}" on thread ${t.thread_id}`);
-      await t.kill();
-      k.ended = true;
-      log(`${k.name} ${shortId(t.h)} finished on ${to.label}`);
+      drawFlow({ thread: to.id, handle: t.h }, PAGE(), k.recv.h);
+      log(`${k.name} ${shortId(t.h)} answered "${v}" on thread ${t.thread_id}: it lives on ${to.label} now`);
     }
     demo.revived = { handle: t.h, thread: to.id };
   } catch (e) {
@@ -379,7 +547,31 @@ async function startPipeline(n) {
 // that nobody may ever answer (its buttons are what would answer).
 function sendJob() {
   return pageOp(async () => {
-    if (balanceOf(jobs) >= 0) { log('no waiter is receiving on jobs now: nothing sent'); return false; }
+    const note = $('#job-note');
+    // Stackless sends to the first receiver in the queue; one with no
+    // thread can never take it (DeadTaskletError): say so, do not fail.
+    const head = balanceOf(jobs) < 0 ? jobs.queue?.h : 0;
+    const stuck = orphans().filter((o) => o.channel === jobs.h);
+    if (head && stuck.some((o) => o.handle === head)) {
+      const first = stuck.find((o) => o.handle === head);
+      const name = `${first.name} ${shortId(head)}`;
+      const more = stuck.length > 1 ? ` (and ${stuck.length - 1} more without a thread behind it)` : '';
+      note.textContent = `Not sent: the first receiver on jobs is ${name}${more}, which has no thread since its worker ` +
+        'was terminated. A send goes to the first receiver, and would fail (DeadTaskletError: tasklet has no thread). ' +
+        'Kill or revive the tasklets listed above, then send again.';
+      note.hidden = false;
+      log(`job not sent: ${name}, first on jobs, has no thread`);
+      demo.jobBlocked = { at: performance.now(), head, tasklets: stuck.map((o) => o.handle) };
+      return false;
+    }
+    note.hidden = true;
+    if (balanceOf(jobs) >= 0) {
+      note.textContent = 'Not sent: no waiter is receiving on jobs now' +
+        (balanceOf(results) > 0 ? ' (each is blocked sending its result: take a result first).' : '.');
+      note.hidden = false;
+      log('no waiter is receiving on jobs now: nothing sent');
+      return false;
+    }
     const v = jobSeq++;
     try {
       await jobs.send(v);
@@ -391,9 +583,16 @@ function sendJob() {
 
 function takeResult() {
   return pageOp(async () => {
-    if (balanceOf(results) <= 0) { log('no tasklet is sending on results now: send a job first'); return null; }
+    if (balanceOf(results) <= 0) {
+      $('#job-note').textContent = 'Nothing to take: no waiter is sending on results now. Send a job first.';
+      $('#job-note').hidden = false;
+      log('no tasklet is sending on results now: send a job first');
+      return null;
+    }
     try {
       const r = await results.receive();
+      $('#job-note').hidden = true;
+      drawFlow({ thread: r.thread, handle: r.from }, PAGE(), results.h);
       log(`page received ${r.job}\u00b2 = ${r.square} from thread ${r.thread}`);
       return r;
     } catch (e) { log(`take result: ${errText(e)}`, 'error'); return null; }
@@ -517,10 +716,7 @@ function wire() {
   $('#pipeline').addEventListener('click', () => startPipeline(Math.max(1, Number($('#pipeline-n').value) | 0)));
   $('#send-job').addEventListener('click', sendJob);
   $('#take-result').addEventListener('click', takeResult);
-  $('#spin').addEventListener('click', () => {
-    const w = workers.find((x) => String(x.n) === $('#terminate-which').value && x.alive) ?? workers.find((x) => x.alive);
-    if (w) pageOp(() => command(w, { op: 'spin', ms: 3000 }));
-  });
+  $('#spin').addEventListener('click', () => busy(workers.find((x) => String(x.n) === $('#terminate-which').value && x.alive)));
   $('#kill').addEventListener('click', killSelected);
   $('#revive').addEventListener('click', reviveSelected);
   $('#ring').addEventListener('click', startRing);
@@ -535,19 +731,73 @@ function wire() {
   });
 }
 
+// Two tasklets on worker w (or the first live one) take turns for 3 s.
+function busy(w) {
+  w = w?.alive ? w : workers.find((x) => x.alive);
+  if (!w) return null;
+  log(`${w.label}: two tasklets take turns with schedule() for 3 s`);
+  return pageOp(() => command(w, { op: 'spin', ms: 3000 }));
+}
+
+let tour = null;
+let seedsDone = false;
+function setupTour() {
+  const ctx = {
+    ready: () => runtimeUp && slp.hasThreads() && seedsDone && workers.length >= 2,
+    readyWhy: () => (!runtimeUp ? 'starting the runtime…' : !slp.hasThreads()
+      ? 'needs workers, hence cross-origin isolation (see above)' : 'starting the workers…'),
+    worker: (n) => workers.find((w) => w.n === n),
+    count: (pred) => (demo.lastSnapshot?.tasklets ?? []).filter(pred).length,
+    // As the picture counted it (asking the runtime takes its lock).
+    balance: (name) => Number([...document.querySelectorAll('#channels tr[data-channel]')]
+      .find((tr) => tr.querySelector('th').textContent === name)?.dataset.balance ?? 0),
+    busy, sendJob, takeResult,
+    pipeline: (n) => startPipeline(n),
+    pipelineRunning: () => pipelineRunning,
+    pipelineText: () => $('#pipeline-result').textContent,
+    terminate: (n) => terminateWorker(n),
+    orphans: () => orphans(),
+    killOrphans, reviveEcho,
+    embed: (which) => {
+      const sec = $(`#${which}`);
+      sec.hidden = false;
+      sec.querySelector('h2')?.remove();
+      sec.removeAttribute('aria-labelledby');
+      return sec;
+    },
+    seedVerdict: (which) => {
+      const r = demo.seed?.[which];
+      if (runtimeUp && !slp.hasThreads()) return { text: 'The seed\u2019s own example needs workers, hence cross-origin isolation.', cls: 'bad' };
+      return !r ? { text: 'The seed\u2019s own example is running in two workers…', cls: '' }
+        : r.ok ? { text: '\u2713 The seed\u2019s own example ran in two workers: the same lines as documented.', cls: 'ok' }
+          : { text: '\u2717 The seed\u2019s own example printed other lines than documented.', cls: 'bad' };
+    },
+    jobBlocked: () => !$('#job-note').hidden && !!demo.jobBlocked && orphans().some((o) => o.channel === jobs?.h),
+    onStep: (id) => { demo.step = id; },
+    // At once, not smoothly: the step's effect is being drawn now.
+    reveal: () => $('#counts').scrollIntoView({ block: 'start', behavior: 'instant' }),
+  };
+  tour = new Tour({ list: $('#tour .steps'), body: $('#step-body'), prev: $('#prev'), next: $('#next'), of: $('#step-of') }, ctx);
+  demo.tour = tour;
+}
+
 async function main() {
   showIsolation();
   wire();
+  setupTour();
   picture = new Picture({
     lanes: $('#lanes'), chanBody: $('#channels tbody'), counts: $('#counts'),
     onSelect: select,
     onPreference: (ch, p) => {
       try {
         signed(() => { ch.preference = p; }); // (throws when the old value was -1: see introspect.js)
+        picture.refreshPreference(ch);
         log(`${chanNames.get(ch.h)}: preference ${p} (runtime now says ${preferenceOf(ch)})`);
       } catch (e) { log(`preference: ${errText(e)}`, 'error'); }
     },
   });
+  flowView = new Flow({ root: $('#flow'), wrap: $('#lanes-wrap'), anchor: (th, h) => picture.anchor(th, h) });
+  demo.flowView = flowView;
   requestAnimationFrame(frame);
   // The service worker is about to reload the page: wait for it (and go on
   // if it never does).
@@ -569,10 +819,15 @@ async function main() {
     : `runtime ready, single-thread module (no workers) · page is thread ${pageThread}`;
   $('#runtime').className = 'badge ok';
   const main = slp.getmain();
-  know(main, { name: 'main (page)', main: true });
+  pageMain = main.h;
+  know(main, { name: 'main (page)', main: true, thread: pageThread });
   $('#ring').disabled = false;
   $('#snapshot-note').hidden = hasSnapshot(slp);
   if (!slp.hasThreads()) {
+    stallsFrom = performance.now();
+    // No workers: the tour cannot run; what can (a ring of tasklets on the
+    // page's own thread) is in All controls.
+    $('.more-controls').open = true;
     for (const v of document.querySelectorAll('#seed .verdict, #deadlock .verdict'))
       v.textContent = 'needs workers, hence cross-origin isolation (see above)';
     return;
@@ -593,11 +848,15 @@ async function main() {
   await addWorker();
   await addWorker({ waiters: 1 });
   updateWorkerControls();
+  seedsDone = true;
+  // The tour begins: from here the page's own work is measured.
+  stallsFrom = demo.stallsFrom = performance.now();
+  tour.update(true);
 }
 
 setupBench({ isolated, log });
 demo.api = { addWorker, terminateWorker, startPipeline, sendJob, takeResult, runSeed, runDeadlock, select,
-  known, workers, chans, slp };
+  killOrphans, reviveEcho, busy, orphans: () => orphans(), known, workers, chans, slp };
 demo.ready = main().then(() => { demo.isReady = true; }, (e) => {
   log(`startup: ${errText(e)}`, 'error');
   console.error(e);

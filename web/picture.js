@@ -3,7 +3,11 @@
 // drawn by state, channels with balance, preference, waiting queues and the
 // messages passing through them.  Redrawn from the runtime's state at every
 // animation frame; DOM nodes are kept and only changed fields are written.
-import { STATES, countByState, balanceOf, preferenceOf } from './introspect.js';
+//
+// Ended tasklets are not drawn (an ended tasklet's thread_id is -1 too, and
+// drawn in the no-thread lane it would read as an orphan): the counts say
+// how many the runtime still holds.
+import { STATES, countByState, preferenceOf } from './introspect.js';
 
 export const STATE_INFO = {
   running: { glyph: '▶', label: 'running' },
@@ -12,10 +16,8 @@ export const STATE_INFO = {
   blocked_recv: { glyph: '↓', label: 'blocked on receive' },
   paused: { glyph: '‖', label: 'paused' },
   nothread: { glyph: '∅', label: 'no thread' },
-  dead: { glyph: '✕', label: 'dead' },
+  dead: { glyph: '✕', label: 'ended (not drawn)' },
 };
-
-const MAX_DEAD_SHOWN = 6; // per lane; the counts include them all
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -71,11 +73,15 @@ export class Picture {
     const byThread = new Map(order.map((t) => [t.id, []]));
     byThread.set(-1, []);
     for (const t of snap.tasklets) {
+      if (t.state === 'dead') continue;
       const key = t.state === 'nothread' || t.thread === -1 ? -1 : t.thread;
       if (!byThread.has(key)) { byThread.set(key, []); order.push({ id: key, label: `thread ${key}` }); }
       byThread.get(key).push(t);
     }
-    order.push({ id: -1, label: 'no thread', note: 'tasklets whose thread died: thread_id -1' });
+    // Within a lane: the main tasklet first, then in the order they were made.
+    const isMain = (x) => (ctx.names.get(x.handle)?.main ? 0 : 1);
+    for (const list of byThread.values()) list.sort((a, b) => isMain(a) - isMain(b) || (a.handle & 0x1fffff) - (b.handle & 0x1fffff));
+    order.push({ id: -1, label: 'no thread', note: 'thread_id -1: their thread died' });
     const keep = new Set();
     let prev = null;
     for (const t of order) {
@@ -89,12 +95,19 @@ export class Picture {
     }
     for (const [id, lane] of this.lanes) if (!keep.has(id)) { lane.root.remove(); this.lanes.delete(id); }
 
-    // Channels.
+    // Channels.  A balance is counted from the snapshot (senders waiting
+    // minus receivers waiting, those without a thread included: they are
+    // still in the queue), not asked of the runtime per channel: each
+    // question takes the runtime's lock, which the page's thread waits for
+    // by spinning while the workers hold it.
     const waiting = new Map(); // channel handle -> [tasklet]
+    const balance = new Map();
     for (const t of snap.tasklets)
       if (t.channel && (t.state === 'blocked_send' || t.state === 'blocked_recv' || t.state === 'nothread')) {
         if (!waiting.has(t.channel)) waiting.set(t.channel, []);
         waiting.get(t.channel).push(t);
+        const dir = t.state === 'blocked_send' ? 1 : t.state === 'blocked_recv' ? -1 : ctx.direction?.(t.handle, t.channel) ?? 0;
+        balance.set(t.channel, (balance.get(t.channel) ?? 0) + dir);
       }
     const keepRows = new Set();
     let prevRow = null;
@@ -104,7 +117,7 @@ export class Picture {
       const row = this.row(ch, name);
       if (prevRow ? row.tr.previousElementSibling !== prevRow.tr : row.tr !== this.chanBody.firstElementChild)
         prevRow ? prevRow.tr.after(row.tr) : this.chanBody.prepend(row.tr);
-      this.fillRow(row, ch, waiting.get(ch.h) ?? [], ctx);
+      this.fillRow(row, ch, waiting.get(ch.h) ?? [], balance.get(ch.h) ?? 0, ctx);
       prevRow = row;
     }
     for (const [h, row] of this.rows) if (!keepRows.has(h)) { row.tr.remove(); this.rows.delete(h); }
@@ -130,16 +143,13 @@ export class Picture {
   fillLane(lane, t, list, ctx) {
     setText(lane.title, t.id === -1 ? 'no thread' : `${t.label}`);
     lane.root.classList.toggle('nothread', t.id === -1);
-    const live = list.filter((x) => x.state !== 'dead');
-    const dead = list.filter((x) => x.state === 'dead');
-    const shown = live.concat(dead.slice(-MAX_DEAD_SHOWN));
-    const meta = t.id === -1 ? (t.note ?? '') :
-      `thread ${t.id} · ${live.length} alive` + (dead.length ? ` · ${dead.length} dead` : '');
+    lane.root.classList.toggle('page', t.id !== -1 && t.label === ctx.threads[0]?.label);
+    const meta = t.id === -1 ? (t.note ?? '') : `thread ${t.id} · ${list.length} tasklet${list.length === 1 ? '' : 's'}`;
     setText(lane.meta, meta);
     lane.root.dataset.count = String(list.length);
     const keep = new Set();
     let prev = null;
-    for (const x of shown) {
+    for (const x of list) {
       keep.add(x.handle);
       const chip = this.chip(lane, x.handle);
       if (prev ? chip.b.previousElementSibling !== prev.b : chip.b !== lane.chips.firstElementChild)
@@ -148,14 +158,19 @@ export class Picture {
       prev = chip;
     }
     for (const [h, chip] of lane.nodes) if (!keep.has(h)) { chip.b.remove(); lane.nodes.delete(h); }
-    const hidden = list.length - shown.length;
-    if (hidden > 0) {
-      if (!lane.more) { lane.more = el('span', 'more'); }
-      setText(lane.more, `+${hidden} dead`);
-      if (lane.more.parentNode !== lane.chips || lane.more !== lane.chips.lastElementChild) lane.chips.append(lane.more);
-    } else if (lane.more) { lane.more.remove(); lane.more = null; }
-    if (!list.length && !lane.chips.querySelector('.empty')) lane.chips.append(el('span', 'empty', 'none'));
+    const emptyText = t.id === -1 ? 'none: a tasklet lands here when its thread dies' : 'no tasklets';
+    if (!list.length && !lane.chips.querySelector('.empty')) lane.chips.append(el('span', 'empty', emptyText));
     else if (list.length) lane.chips.querySelector('.empty')?.remove();
+  }
+
+  // The element messages of a tasklet start or end at: its chip, else its
+  // thread's lane (its title).
+  anchor(thread, handle) {
+    for (const lane of this.lanes.values()) {
+      const chip = handle && lane.nodes.get(handle);
+      if (chip) return chip.b;
+    }
+    return this.lanes.get(thread)?.root ?? null;
   }
 
   chip(lane, h) {
@@ -221,14 +236,22 @@ export class Picture {
     const total = el('span', 'ch-total');
     tdFlow.append(track, total);
     tr.append(tdName, tdBal, tdPref, tdQ, tdFlow);
-    row = { tr, tdBal, sel, tdQ, track, total, lastTotal: 0, key: '' };
+    row = { tr, tdBal, sel, tdQ, track, total, lastTotal: 0, key: '', pref: NaN, prefAt: -Infinity };
     this.rows.set(ch.h, row);
     return row;
   }
 
-  fillRow(row, ch, waiters, ctx) {
-    let bal, pref;
-    try { bal = balanceOf(ch); pref = preferenceOf(ch); } catch { bal = NaN; pref = NaN; }
+  // The preference is asked of the runtime when the row is made, when the
+  // page sets it, and once a second.
+  refreshPreference(ch) { const row = this.rows.get(ch.h); if (row) row.prefAt = -Infinity; }
+
+  fillRow(row, ch, waiters, bal, ctx) {
+    const now = performance.now();
+    if (now - row.prefAt > 1000) {
+      try { row.pref = preferenceOf(ch); } catch { row.pref = NaN; }
+      row.prefAt = now;
+    }
+    const pref = row.pref;
     const balText = Number.isNaN(bal) ? '—' : bal > 0 ? `+${bal} (senders wait)` : bal < 0 ? `${bal} (receivers wait)` : '0';
     setText(row.tdBal, balText);
     row.tr.dataset.balance = String(bal);

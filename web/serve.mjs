@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // serve.mjs -- the demo's static server: `node web/serve.mjs` (npm run demo).
 //
-// Serves the repository root, so the page (web/index.html) imports the
-// package's own browser build (js/, what package.json ships), never a copy.
+// Serves the demo and the package from the repository root, so the page
+// (web/index.html) imports the package's own browser build (js/, what
+// package.json ships), never a copy.  Nothing else: a path outside the
+// allow-list (DEMO_PATHS: web/, the files package.json ships, the few
+// files the page reads) or with a dot-segment (/.git/) is "not found".
 // Every response carries the two headers that make a page cross-origin
 // isolated, which SharedArrayBuffer and so Web Workers sharing the runtime's
 // memory need:
@@ -16,7 +19,8 @@
 //
 //   node web/serve.mjs [--port N] [--host H] [--no-isolation] [--no-build]
 //
-// Also a module: startServer({ port, host, isolation, root }) for the tests.
+// Also a module: startServer({ port, host, isolation, root, allow }) for the
+// tests (allow: more paths, e.g. test fixtures; null serves all of root).
 import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { existsSync, createReadStream, readFileSync } from 'node:fs';
@@ -78,6 +82,45 @@ export function buildIfMissing(root = REPO, log = console.log) {
   return missing;
 }
 
+// What the demo server may serve, as URL paths under the repository root:
+// a string ending in "/" is a folder (everything below it), another string
+// one file, a RegExp a pattern.  The package's files are added from
+// package.json ("files", and package.json itself).
+export const DEMO_PATHS = [
+  '/web/',
+  /^\/examples\/[a-z_]+\.expected$/, // the seed examples' expected output (the page compares)
+  '/include/stackless.h',          // the page's footer links the manual
+  '/build/bench/emscripten/', '/build/emscripten/bench/', '/build/bench/node.json', // the benchmark section
+];
+
+// The allow-list for root: DEMO_PATHS plus what package.json ships.
+export function demoPaths(root = REPO) {
+  const paths = [...DEMO_PATHS, '/package.json'];
+  const pj = join(root, 'package.json');
+  if (existsSync(pj)) {
+    for (const f of JSON.parse(readFileSync(pj, 'utf8')).files ?? []) {
+      const p = '/' + f.replace(/^\.?\//, '');
+      if (p.includes('*')) {
+        // npm's globs, as far as a "files" list uses them: * within a name, ** across folders.
+        const re = p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*')
+          .replace(/\0/g, '.*');
+        paths.push(new RegExp(`^${re}(/.*)?$`));
+      } else {
+        paths.push(p, p.endsWith('/') ? p : p + '/');
+      }
+    }
+  }
+  return paths;
+}
+
+// Whether path (decoded, "/"-separated) may be served under allow.
+export function isAllowed(path, allow) {
+  if (path.split('/').some((seg) => seg.startsWith('.'))) return false; // /.git/, /web/../x
+  if (allow === null) return true;
+  return allow.some((a) => (a instanceof RegExp ? a.test(path)
+    : a.endsWith('/') ? path.startsWith(a) || path + '/' === a : path === a));
+}
+
 function rel(root, f) { return f.startsWith(root + sep) ? f.slice(root.length + 1) : f; }
 
 export function isolationHeaders() {
@@ -89,8 +132,11 @@ export function isolationHeaders() {
 
 // A static server over root.  Resolves once it listens.
 // home: where / redirects (the demo page; null serves root's index.html).
+// allow: the paths served (isAllowed); default: the demo and the package
+// when root is the repository, everything under any other root.
 export function startServer({ port = 8080, host = '127.0.0.1', isolation = true, root = REPO,
-                              home = '/web/', log = () => {} } = {}) {
+                              home = '/web/', log = () => {},
+                              allow = resolve(root) === REPO ? demoPaths(root) : null } = {}) {
   const server = createServer(async (req, res) => {
     const headers = {
       'Cache-Control': 'no-store',
@@ -123,6 +169,12 @@ export function startServer({ port = 8080, host = '127.0.0.1', isolation = true,
     }
     let path;
     try { path = decodeURIComponent(url.pathname); } catch { res.writeHead(400).end(); return; }
+    if (!isAllowed(path, allow)) {
+      log(`404 ${path} (not the demo's or the package's)`);
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(`not found: ${path}\n`);
+      return;
+    }
     const file = normalize(join(root, path));
     if (file !== root && !file.startsWith(root + sep)) { res.writeHead(403, headers).end(); return; }
     let target = file, st;

@@ -21,8 +21,9 @@ test('npm pack, install into an empty folder, use it', { timeout: 180_000 }, () 
   try {
     const out = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', dir], root));
     const files = out[0].files.map((f) => f.path).sort();
-    assert.deepEqual(files.filter((f) => f !== 'README.md'), ['js/dist/package.json', 'js/dist/stackless-st.js',
-      'js/dist/stackless-st.wasm', 'js/dist/stackless.js', 'js/dist/stackless.wasm', 'js/dist/stackless.worker.js', ...JS_MODULES.map((m) => `js/${m}.js`), 'js/index.d.ts', 'package.json'].sort());
+    assert.deepEqual(files.filter((f) => f !== 'README.md'), ['LICENSE', 'docs/demo.png', 'docs/semantics.md',
+      'js/dist/package.json', 'js/dist/stackless-st.js',
+      'js/dist/stackless-st.wasm', 'js/dist/stackless.js', 'js/dist/stackless.wasm', 'js/dist/stackless.worker.js', ...JS_MODULES.map((m) => `js/${m}.js`), 'js/index.d.ts', 'js/require.cjs', 'package.json'].sort());
     const app = join(dir, 'app');
     sh('mkdir', ['-p', app]);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));

@@ -1,11 +1,19 @@
 // demo.test.mjs -- the demo page (web/index.html) in Chromium, served with
 // the isolation headers: it loads cleanly, the seed's examples print their
-// documented output, the picture matches the runtime, the controls work.
+// documented output, and the guided tour works step by step, at desktop and
+// phone widths (a screenshot per step in build/screenshots/tour-*.png), with
+// the picture equal to the runtime and messages drawn between the lanes.
+// Every wait is for the state asserted next, never for a time: the machine
+// may be loaded.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { server, openPage, screenshot, closeAll } from './harness.mjs';
+import { server, openPage, screenshot, closeAll, browser } from './harness.mjs';
 
 after(closeAll);
+
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+const PHONE = { viewport: { width: 390, height: 844 }, context: { deviceScaleFactor: 2, isMobile: true, hasTouch: true } };
+const WAIT = { timeout: 30000 };
 
 async function ready(p) {
   await p.page.waitForFunction(() => window.demo?.isReady || window.demo?.initError, null, { timeout: 60000 });
@@ -14,208 +22,355 @@ async function ready(p) {
 }
 
 // Wait until the picture shows what the runtime says (both change as the
-// workers run; in a quiet moment they must agree).
-async function pictureMatchesRuntime(page, timeout = 5000) {
+// workers run; in a quiet moment they must agree): the counts per state,
+// the chips drawn per state (ended tasklets are counted, not drawn), the
+// channels' balances.
+async function pictureMatchesRuntime(page) {
   return page.waitForFunction(() => {
-    const a = demo.pictureCounts(), b = demo.runtimeCounts();
+    const a = demo.pictureCounts(), b = demo.runtimeCounts(), chips = demo.chipCounts();
     const pa = demo.pictureBalances(), pb = demo.channelBalances();
-    return JSON.stringify(a) === JSON.stringify(b) && JSON.stringify(pa) === JSON.stringify(pb)
+    const drawn = Object.keys(b).every((s) => s === 'dead' ? chips[s] === 0 : chips[s] === b[s]);
+    return JSON.stringify(a) === JSON.stringify(b) && drawn && JSON.stringify(pa) === JSON.stringify(pb)
       ? { counts: a, balances: pa } : false;
-  }, null, { timeout, polling: 100 }).then((h) => h.jsonValue());
+  }, null, { ...WAIT, polling: 100 }).then((h) => h.jsonValue());
 }
 
-test('the page loads isolated, without errors, and the seed examples print their documented output', async () => {
-  const s = await server();
-  const p = await openPage(s.url);
-  try {
-    await ready(p);
-    assert.equal(await p.page.evaluate(() => crossOriginIsolated), true);
-    const seed = await p.page.evaluate(() => window.demo.seed);
-    for (const which of ['threads', 'channels']) {
-      assert.deepEqual(seed[which].lines, seed[which].expected, `seed example "${which}"`);
-      assert.equal(await p.page.getAttribute(`#seed-${which}`, 'data-result'), 'match');
-    }
-    await p.page.waitForTimeout(300);
-    await screenshot(p.page, 'demo-desktop');
-    assert.deepEqual(p.problems, []);
-  } finally {
-    await p.close();
-  }
-});
+// A message drawn from one thread's lane to another's on `channel`.
+async function flowDrawn(page, channel, from, to) {
+  await page.waitForFunction(([c, f, t]) => demo.flows.some((x) => x.channel === c && x.from === f && x.to === t) &&
+    document.querySelector(`#flow .route[data-channel="${c}"] .flow-path`)?.getAttribute('d'), [channel, from, to], WAIT);
+}
 
-test('at phone width the page is laid out in one column and nothing overflows sideways', async () => {
-  const s = await server();
-  const p = await openPage(s.url, { viewport: { width: 390, height: 844 }, context: { deviceScaleFactor: 2, isMobile: true, hasTouch: true } });
-  try {
-    await ready(p);
-    await p.page.waitForTimeout(300);
-    const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen`);
-    await screenshot(p.page, 'demo-phone');
-    assert.deepEqual(p.problems, []);
-  } finally {
-    await p.close();
-  }
-});
+const laneChips = (page, thread, state) => page.locator(`#lanes .lane[data-thread="${thread}"] .tk${state ? `[data-state="${state}"]` : ''}`);
 
-test('the controls drive the runtime, and the picture shows what the runtime says', async () => {
+async function openStep(page, id) {
+  await page.click(`#tab-${id}`);
+  await page.waitForFunction((s) => !document.querySelector(`#step-${s}`).hidden && demo.step === s, id);
+}
+
+// On a phone the picture is below the tour: an action scrolls it into view
+// (the counts in the upper half of the screen; the tour's text above may
+// still grow as the step's status changes).  Then the picture is put at the
+// top for the screenshot.
+async function shot(page, name, phone) {
+  if (phone) {
+    await page.waitForFunction(() => { const y = document.querySelector('#counts').getBoundingClientRect().top; return y > -2 && y < innerHeight / 2; }, null, WAIT);
+    await page.$eval('#counts', (e) => e.scrollIntoView({ block: 'start', behavior: 'instant' }));
+  }
+  return screenshot(page, name, { fullPage: false });
+}
+
+test('first view: isolated, no error, the seed examples print their documented output, and nothing reads as a fault', async () => {
   const s = await server();
   const p = await openPage(s.url);
   const { page } = p;
   try {
     await ready(p);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+    const seed = await page.evaluate(() => window.demo.seed);
+    for (const which of ['threads', 'channels']) {
+      assert.deepEqual(seed[which].lines, seed[which].expected, `seed example "${which}"`);
+      assert.equal(await page.getAttribute(`#seed-${which}`, 'data-result'), 'match');
+    }
+    const seen = await pictureMatchesRuntime(page);
+    // The seed examples' ended tasklets are counted, not drawn as orphans.
+    assert.equal(seen.counts.nothread, 0);
+    assert.equal(await page.locator('#lanes .lane.nothread .tk').count(), 0, 'the no-thread lane is empty');
+    assert.match(await page.textContent('#lanes .lane.nothread'), /none/);
+    assert.equal(await page.locator('#lanes .tk[data-state="dead"]').count(), 0, 'no ended tasklet drawn');
+    // Start-up (compiling the runtime) is not counted as the page stalling.
+    const st = await page.evaluate(() => ({ from: demo.stallsFrom, starts: demo.stalls.map((x) => x.start) }));
+    assert.ok(st.from > 0 && st.starts.every((t) => t >= st.from), JSON.stringify(st));
+    assert.doesNotMatch(await page.textContent('header'), /long task|stall/);
+    // How to select a tasklet is said where the tasklets are.
+    assert.equal(await page.isVisible('#select-hint'), true);
+    assert.match(await page.textContent('#select-hint'), /Click or tap a tasklet/);
+    // The tour starts at step 1, its action enabled once the workers run.
+    await page.waitForFunction(() => !document.querySelector('#tour-busy').disabled, null, WAIT);
+    assert.equal(await page.getAttribute('#tab-schedulers', 'aria-selected'), 'true');
+    assert.match(await page.textContent('#step-schedulers .seed-verdict'), /same lines as documented/);
+    // The steps are tabs: arrow keys move between them.
+    await page.focus('#tab-schedulers');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => demo.step === 'channels' && document.activeElement.id === 'tab-channels');
+    assert.equal(await page.isVisible('#step-schedulers'), false);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => demo.step === 'schedulers');
+    await screenshot(page, 'demo-desktop');
+    assert.deepEqual(p.problems, []);
+    assert.deepEqual(await page.evaluate(() => demo.errors), []);
+  } finally {
+    await p.close();
+  }
+});
+
+// The tour, step by step, at one width.
+async function tour(t, opts, tag) {
+  const phone = tag === 'phone';
+  const s = await server();
+  const p = await openPage(s.url, opts);
+  const { page } = p;
+  try {
+    await ready(p);
+    await page.waitForFunction(() => !document.querySelector('#tour-busy').disabled, null, WAIT);
+    const [w1, w2] = await page.evaluate(() => demo.api.workers.map((w) => w.id));
+    const pageThread = await page.evaluate(() => demo.api.slp.thread_id());
     let seen = await pictureMatchesRuntime(page);
-    // Two workers: each has its main (blocked receiving commands), waiters on jobs, a C echo.
     assert.equal(await page.locator('#lanes .lane[data-thread]').count(), 4, 'page, 2 workers, no thread');
     assert.equal(seen.counts.running, 1, 'the page\'s main tasklet runs');
     assert.equal(seen.counts.blocked_recv, 2 + 3 + 2, 'worker mains, waiters, echos');
     assert.equal(seen.balances.jobs, -3);
+    if (phone) {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen`);
+    }
 
-    // A job: one waiter takes it and blocks sending its answer on results.
-    await page.click('#send-job');
-    await page.waitForFunction(() => demo.channelBalances().results === 1);
-    seen = await pictureMatchesRuntime(page);
-    assert.equal(seen.balances.jobs, -2);
-    assert.equal(seen.balances.results, 1);
-    assert.equal(seen.counts.blocked_send, 1);
-    await screenshot(page, 'demo-job-sent');
-    await page.click('#take-result');
-    await page.waitForFunction(() => demo.channelBalances().jobs === -3);
-    assert.match((await page.evaluate(() => demo.log)).join('\n'), /page received 1² = 1 from thread \d+/);
-    seen = await pictureMatchesRuntime(page);
-    assert.equal(seen.counts.blocked_send, 0);
+    await t.test('1. a scheduler per thread: worker 1 switches between its own tasklets', async () => {
+      await screenshot(page, `tour-${tag}-1-step`, { fullPage: false });
+      await page.click('#tour-busy');
+      // Worker 1's scheduler runs one spinner, the other is runnable; no
+      // other lane has them.
+      await page.waitForFunction((id) => document.querySelectorAll(`#lanes .lane[data-thread="${id}"] .tk`).length >= 6 &&
+        [...document.querySelectorAll(`#lanes .lane[data-thread="${id}"] .tk`)].some((b) =>
+          /spinner/.test(b.textContent) && ['running', 'runnable'].includes(b.dataset.state)), w1, WAIT);
+      await page.waitForFunction(() => /switching between/.test(document.querySelector('#step-schedulers .status-line').textContent), null, WAIT);
+      const where = await page.evaluate(() => demo.lastSnapshot.tasklets.filter((x) =>
+        demo.api.known.get(x.handle)?.name === 'spinner' && x.state !== 'dead').map((x) => x.thread));
+      assert.ok(where.every((id) => id === w1), `spinners only on worker 1: ${where}`);
+      await shot(page, `tour-${tag}-1-busy`, phone);
+      // They end after their 3 s of turns.
+      await page.waitForFunction(() => [...demo.api.known.values()].filter((k) => k.name === 'spinner')
+        .every((k) => !demo.lastSnapshot.tasklets.some((x) => x.handle === k.tasklet.h && x.state !== 'dead')), null, WAIT);
+    });
 
-    // Preference: set from the channel table, read back from the runtime.
-    const row = page.locator('#channels tr', { has: page.locator('th', { hasText: /^jobs$/ }) });
-    await row.locator('select').selectOption('1');
-    await page.waitForFunction(() => document.querySelector('#channels tr[data-preference="1"]'));
-    assert.equal(await row.getAttribute('data-preference'), '1');
-    await row.locator('select').selectOption('-1');
-    await page.waitForFunction(() => [...document.querySelectorAll('#channels tr')].some((tr) => tr.querySelector('th')?.textContent === 'jobs' && tr.dataset.preference === '-1'));
+    await t.test('2. a channel across threads: a job to a worker, its result back, drawn between the lanes', async () => {
+      await openStep(page, 'channels');
+      if (phone) await screenshot(page, `tour-${tag}-2-step`, { fullPage: false });
+      await page.click('#tour-send');
+      await page.waitForFunction(() => demo.channelBalances().results === 1, null, WAIT);
+      seen = await pictureMatchesRuntime(page);
+      assert.equal(seen.balances.jobs, -2);
+      assert.equal(seen.counts.blocked_send, 1);
+      const taker = await page.evaluate(() => demo.lastSnapshot.tasklets.find((x) => x.state === 'blocked_send').thread);
+      assert.ok([w1, w2].includes(taker));
+      await flowDrawn(page, 'jobs', pageThread, taker);
+      await shot(page, `tour-${tag}-2-job`, phone);
+      await page.click('#tour-take');
+      await page.waitForFunction(() => demo.channelBalances().results === 0 && demo.channelBalances().jobs === -3, null, WAIT);
+      assert.match((await page.evaluate(() => demo.log)).join('\n'), /page received 1² = 1 from thread \d+/);
+      await flowDrawn(page, 'results', taker, pageThread);
+      seen = await pictureMatchesRuntime(page);
+      assert.equal(seen.counts.blocked_send, 0);
+      await shot(page, `tour-${tag}-2-result`, phone);
+    });
 
-    // Kill a waiter: select its chip with the keyboard, press Delete.
-    // (The snapshot shows every dead tasklet whose handle is still held.)
-    const deadBefore = seen.counts.dead;
-    const waiter = page.locator('#lanes .tk', { hasText: 'waiter' }).first();
-    await waiter.focus();
-    await page.keyboard.press('Enter');
-    // The picture shows the selection at its next animation frame.
-    await page.waitForFunction(() => [...document.querySelectorAll('#lanes .tk')]
-      .some((b) => b.textContent.includes('waiter') && b.getAttribute('aria-pressed') === 'true'));
-    assert.equal(await waiter.getAttribute('aria-pressed'), 'true');
-    await page.keyboard.press('Delete');
-    await page.waitForFunction(() => demo.channelBalances().jobs === -2);
-    seen = await pictureMatchesRuntime(page);
-    assert.equal(seen.counts.dead, deadBefore + 1);
-    await page.keyboard.press('Escape');
+    await t.test('3. a thread dies: its tasklets lose their thread, and a job says why it cannot be sent', async () => {
+      await openStep(page, 'death');
+      // Worker 1's tasklets: the one it was waiting in (its current one) ends
+      // with it; the others lose their thread.
+      const before = await page.evaluate((id) => demo.lastSnapshot.tasklets
+        .filter((x) => x.thread === id && x.state !== 'dead' && demo.api.known.has(x.handle) && !demo.api.known.get(x.handle).main)
+        .map((x) => ({ h: x.handle, current: demo.api.known.get(x.handle).tasklet.is_current, c: !!demo.api.known.get(x.handle).c })), w1);
+      assert.equal(before.length, 3, 'two waiters and an echo on worker 1');
+      const orphans = before.filter((x) => !x.current).map((x) => x.h);
+      const ended = before.filter((x) => x.current).map((x) => x.h);
+      assert.ok(orphans.length >= 2, JSON.stringify(before));
+      await page.click('#tour-terminate');
+      await page.waitForFunction(([os, es]) => os.every((h) => demo.lastSnapshot.tasklets.find((x) => x.handle === h)?.state === 'nothread') &&
+        es.every((h) => demo.lastSnapshot.tasklets.find((x) => x.handle === h)?.state === 'dead'), [orphans, ended], WAIT);
+      const gone = await page.evaluate((hs) => hs.map((h) => demo.api.known.get(h).tasklet.thread_id), orphans);
+      assert.deepEqual(gone, orphans.map(() => -1), 'thread_id of each is -1');
+      seen = await pictureMatchesRuntime(page);
+      assert.equal(seen.counts.nothread, orphans.length);
+      assert.equal(await laneChips(page, -1, 'nothread').count(), orphans.length, 'each is drawn in the no-thread lane');
+      assert.equal(await page.locator(`#lanes .lane[data-thread="${w1}"]`).count(), 0, 'worker 1 has no lane');
+      // The orphans are listed with what can be done: kill each, revive the C echo.
+      await page.waitForFunction((n) => document.querySelectorAll('#orphans li').length === n, orphans.length, WAIT);
+      assert.equal(await page.locator('#orphans .kill-orphan').count(), orphans.length);
+      assert.equal(await page.locator('#orphans .revive-orphan').count(), 1, 'only the C echo can be revived');
+      // A job now: not sent, and the page says why (no error, no silent failure).
+      const jobsBefore = await page.evaluate(() => demo.channelBalances().jobs);
+      const head = await page.evaluate(() => demo.api.chans.find((c) => c.name === 'jobs').ch.queue.h);
+      assert.ok(orphans.includes(head), 'a waiter without a thread is first on jobs');
+      await page.click('#tour-send-orphans');
+      await page.waitForFunction(() => demo.jobBlocked, null, WAIT);
+      assert.equal(await page.isVisible('#job-note'), true);
+      assert.match(await page.textContent('#job-note'), /first receiver on jobs is waiter #\d+.*no thread.*DeadTaskletError/s);
+      assert.equal(await page.evaluate(() => demo.jobBlocked.head), head);
+      await page.waitForFunction(() => /first receiver on jobs has no thread/.test(document.querySelector('#step-death .status-line').textContent), null, WAIT);
+      assert.deepEqual(await page.evaluate(() => demo.errors), []);
+      assert.equal(await page.evaluate(() => demo.channelBalances().jobs), jobsBefore, 'nothing was sent');
+      await shot(page, `tour-${tag}-3-orphans`, phone);
+    });
 
-    // Terminate worker 1: its tasklets lose their thread (thread_id -1).
-    const w1 = await page.evaluate(() => demo.api.workers[0].id);
-    // (Its main tasklet ends with the thread.  Tasklets the page did not
-    // make known are the package's own: main code waiting in a helper.)
-    const before = await page.evaluate((id) => demo.lastSnapshot.tasklets
-      .filter((t) => t.thread === id && t.state !== 'dead' && demo.api.known.has(t.handle) &&
-        !demo.api.known.get(t.handle).main).map((t) => t.handle), w1);
-    assert.ok(before.length >= 2, `tasklets of worker 1: ${before.length}`);
-    await page.selectOption('#terminate-which', { index: 0 });
-    await page.click('#terminate');
-    await page.waitForFunction((hs) => hs.every((h) => demo.lastSnapshot.tasklets.find((t) => t.handle === h)?.thread === -1), before)
-      .catch(async (e) => { throw new Error(`${e.message}\n${JSON.stringify(await page.evaluate((hs) => ({ snap: demo.lastSnapshot.tasklets.filter((t) => hs.includes(t.handle)), log: demo.log }), before))}`); });
-    const gone = await page.evaluate((hs) => hs.map((h) => demo.api.known.get(h).tasklet.thread_id), before);
-    assert.deepEqual(gone, before.map(() => -1), 'thread_id of each is -1');
-    seen = await pictureMatchesRuntime(page);
-    const shown = await page.evaluate((hs) => hs.filter((h) =>
-      document.querySelector(`#lanes .lane[data-thread="-1"] .tk.s-nothread[data-handle="${h}"]`)).length, before);
-    assert.equal(shown, before.length, 'each is drawn in the no-thread lane');
-    await screenshot(page, 'demo-terminated');
+    await t.test('4. kill or revive: the echo answers on worker 2, the waiters are killed, jobs flow again', async () => {
+      await openStep(page, 'revival');
+      await page.waitForFunction(() => !document.querySelector('#tour-revive').disabled, null, WAIT);
+      await page.click('#tour-revive');
+      await page.waitForFunction(() => /answered "ping" on thread \d+: it lives on worker 2 now/.test(demo.log.join('\n')), null, WAIT);
+      const echo = await page.evaluate(() => demo.revived);
+      assert.equal(echo.thread, w2);
+      assert.equal(await page.evaluate((h) => demo.api.known.get(h).tasklet.thread_id, echo.handle), w2);
+      // Drawn in worker 2's lane, waiting on worker 1's echo channel again.
+      await page.waitForFunction(([h, id]) => document.querySelector(`#lanes .lane[data-thread="${id}"] .tk[data-handle="${h}"][data-state="blocked_recv"]`), [echo.handle, w2], WAIT);
+      await flowDrawn(page, 'worker 1 echo', pageThread, w2);
+      await flowDrawn(page, 'worker 1 echo', w2, pageThread);
+      await shot(page, `tour-${tag}-4-revived`, phone);
+      await page.click('#tour-kill');
+      await page.waitForFunction(() => demo.runtimeCounts().nothread === 0, null, WAIT);
+      seen = await pictureMatchesRuntime(page);
+      assert.equal(await laneChips(page, -1).count(), 0);
+      assert.equal(await page.isVisible('#orphans'), false);
+      assert.equal(seen.balances.jobs, -1, 'worker 2\'s waiter is left on jobs');
+      assert.equal(seen.balances['worker 1 echo'], -1, 'the revived echo waits on its channel');
+      assert.equal(await page.isVisible('#job-note'), false, 'the note went with the orphans');
+      await page.click('#tour-send-again');
+      await page.waitForFunction(() => demo.channelBalances().results === 1, null, WAIT);
+      await flowDrawn(page, 'jobs', pageThread, w2);
+      await shot(page, `tour-${tag}-4-job-again`, phone);
+      assert.deepEqual(await page.evaluate(() => demo.errors), []);
+    });
 
-    // Revive the C echo on worker 2 with bind_thread: it answers there and finishes.
-    const echo = page.locator('#lanes .lane[data-thread="-1"] .tk', { hasText: 'echo' });
-    await echo.click();
-    await page.click('#revive');
-    await page.waitForFunction(() => demo.revived || demo.reviveError);
-    const r = await page.evaluate(() => ({ revived: demo.revived, error: demo.reviveError }));
-    // The package's demo.echoRestorable has no C state while it waits.
-    assert.equal(r.error, undefined);
-    const w2 = await page.evaluate(() => demo.api.workers[1].id);
-    assert.equal(r.revived.thread, w2);
-    await page.waitForFunction(() => /finished on worker 2/.test(demo.log.join('\n')));
-    assert.equal(await page.evaluate(() => demo.lastSnapshot.source), 'snapshot');
+    await t.test('5. deadlock: two workers waiting on each other get DeadlockError instead of hanging', async () => {
+      await openStep(page, 'deadlock');
+      await page.click('#deadlock-run');
+      const r = await page.waitForFunction(() => demo.deadlock, null, WAIT).then((h) => h.jsonValue());
+      assert.equal(r.ok, true, r.summary);
+      assert.equal(r.lines.length, 2);
+      for (const l of r.lines) assert.match(l, /DeadlockError/);
+      await page.locator('#deadlock-result').scrollIntoViewIfNeeded();
+      await screenshot(page, `tour-${tag}-5-deadlock`, { fullPage: false });
+    });
+
+    if (phone) {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen at the end`);
+    }
     assert.deepEqual(p.problems, []);
   } finally {
     await p.close();
   }
-});
-
-// One pipeline run of n messages; the long tasks (> 50 ms) seen on the
-// page's thread meanwhile, except those that overlap the harness's own
-// screenshot (the capture itself made one of 53 ms on a 2-vCPU machine).
-async function pipelineRun(page, n, shot) {
-  await page.evaluate(() => {
-    window.longTasks = [];
-    window.pipelineObserver?.disconnect();
-    window.pipelineObserver = new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) window.longTasks.push([Math.round(e.startTime), e.duration]);
-    });
-    window.pipelineObserver.observe({ type: 'longtask' });
-    demo.pipeline = null;
-  });
-  await page.fill('#pipeline-n', String(n));
-  await page.click('#pipeline');
-  let shot0 = 0, shot1 = 0;
-  if (shot) {
-    await page.waitForTimeout(400);
-    shot0 = await page.evaluate(() => performance.now());
-    await screenshot(page, shot, { fullPage: false });
-    shot1 = await page.evaluate(() => performance.now());
-  }
-  const result = await page.waitForFunction(() => demo.pipeline, null, { timeout: 120000 }).then((h) => h.jsonValue());
-  await page.waitForTimeout(200);
-  const all = await page.evaluate(() => window.longTasks);
-  const long = all.filter(([t, d]) => d > 50 && !(t < shot1 && t + d > shot0));
-  return { result, long };
 }
 
-test('a 100,000-message pipeline across workers: no long task on the page\'s thread', async () => {
+test('the tour, step by step, at desktop width', (t) => tour(t, DESKTOP, 'desktop'));
+test('the tour, step by step, at phone width', (t) => tour(t, PHONE, 'phone'));
+
+test('a tasklet selected with the keyboard is killed with Delete; a channel\'s preference is set from its table', async () => {
   const s = await server();
   const p = await openPage(s.url);
   const { page } = p;
   try {
     await ready(p);
-    // The page's two workers (on two vCPUs a third would take the page's CPU).
-    // A task of the page can still be stretched past 50 ms when the OS
-    // preempts its thread (two busy workers, the browser and this runner
-    // share the 2 vCPUs): that shows as a task with no script in it.  So a
-    // second run is allowed; one of the two must be clean.
-    const runs = [];
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const r = await pipelineRun(page, 100000, attempt === 0 ? 'demo-pipeline-running' : null);
-      assert.equal(r.result.ok, true);
-      assert.equal(r.result.count, 100000);
-      runs.push(r);
-      if (!r.long.length) break;
-    }
-    assert.deepEqual(runs.at(-1).long, [],
-      `long tasks ([start, ms]) in each run: ${runs.map((r) => JSON.stringify(r.long)).join(' then ')}`);
-    const fps = await page.evaluate(() => demo.fps);
-    assert.ok(fps >= 20, `frame rate ${fps}`);
+    await page.waitForFunction(() => !document.querySelector('#tour-busy').disabled, null, WAIT);
+    let seen = await pictureMatchesRuntime(page);
+    const row = page.locator('#channels tr', { has: page.locator('th', { hasText: /^jobs$/ }) });
+    await row.locator('select').selectOption('1');
+    await page.waitForFunction(() => document.querySelector('#channels tr[data-preference="1"]'), null, WAIT);
+    assert.equal(await row.getAttribute('data-preference'), '1');
+    await row.locator('select').selectOption('-1');
+    await page.waitForFunction(() => [...document.querySelectorAll('#channels tr')].some((tr) => tr.querySelector('th')?.textContent === 'jobs' && tr.dataset.preference === '-1'), null, WAIT);
+
+    const deadBefore = seen.counts.dead;
+    const waiter = page.locator('#lanes .tk', { hasText: 'waiter' }).first();
+    await waiter.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => [...document.querySelectorAll('#lanes .tk')]
+      .some((b) => b.textContent.includes('waiter') && b.getAttribute('aria-pressed') === 'true'), null, WAIT);
+    assert.equal(await page.isVisible('#select-hint'), false, 'the hint gives way to the selection');
+    assert.match(await page.textContent('#selected-why'), /only a tasklet without a thread can be revived/);
+    assert.equal(await page.isDisabled('#kill'), false);
+    await page.keyboard.press('Delete');
+    await page.waitForFunction(() => demo.channelBalances().jobs === -2, null, WAIT);
+    seen = await pictureMatchesRuntime(page);
+    assert.equal(seen.counts.dead, deadBefore + 1);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => document.querySelector('#selected').textContent === 'none', null, WAIT);
     assert.deepEqual(p.problems, []);
+    assert.deepEqual(await page.evaluate(() => demo.errors), []);
   } finally {
     await p.close();
   }
 });
 
-test('the deadlock scenario ends with the deadlock error instead of hanging', async () => {
+// The page's own work while 100,000 messages cross between the workers.
+// Long Animation Frames report every frame of 50 ms or more with the time
+// its scripts ran; but that time is wall-clock: on this 2-vCPU machine with
+// a run queue of 20, a frame callback of 12 ms of CPU was reported as 146 ms
+// of script (the OS ran other processes in between).  So each frame whose
+// scripts ran 50 ms or more is checked against Chromium's own trace, whose
+// events carry the thread's CPU time (tdur): the frame is held up by the
+// page when the page's thread spent 50 ms of CPU in scripts during it.  The
+// page's thread spinning for the runtime's lock is CPU time too, so a page
+// that waited for its workers would fail.  Also: no single script on the
+// page's thread takes 50 ms of CPU.
+const HELD_MS = 50;
+
+// Top-level script calls on the page's main thread, [start, end, cpu] in
+// the page's performance.now() milliseconds.
+function pageScripts(trace, syncNow) {
+  const ev = trace.traceEvents ?? trace;
+  const sync = ev.find((e) => e.name === 'TimeStamp' && e.args?.data?.message === 'demo-sync');
+  assert.ok(sync, 'the trace has the page\'s time stamp');
+  const offset = sync.ts / 1000 - syncNow; // trace ms - page ms
+  const calls = ev.filter((e) => e.ph === 'X' && e.name === 'FunctionCall' && e.pid === sync.pid && e.tid === sync.tid)
+    .map((e) => [e.ts / 1000 - offset, (e.ts + e.dur) / 1000 - offset, (e.tdur ?? e.dur) / 1000])
+    .sort((a, b) => a[0] - b[0]);
+  const top = [];
+  for (const c of calls) if (!top.length || c[0] >= top.at(-1)[1]) top.push(c); // nested calls are inside their parent's time
+  return top;
+}
+
+test('a 100,000-message pipeline across workers: the page\'s own script never holds a frame up', async () => {
   const s = await server();
   const p = await openPage(s.url);
+  const { page } = p;
+  const b = await browser();
   try {
     await ready(p);
-    await p.page.click('#deadlock-run');
-    const r = await p.page.waitForFunction(() => demo.deadlock, null, { timeout: 20000 }).then((h) => h.jsonValue());
-    assert.equal(r.ok, true, r.summary);
-    assert.equal(r.lines.length, 2);
-    for (const l of r.lines) assert.match(l, /DeadlockError/);
-    await screenshot(p.page, 'demo-deadlock');
+    await page.waitForFunction(() => !document.querySelector('#tour-pipeline').disabled, null, WAIT);
+    assert.equal(await page.evaluate(() => PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')), true);
+    await page.evaluate(() => {
+      window.frames50 = [];
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) {
+          window.frames50.push({ start: e.startTime, duration: e.duration, blocking: e.blockingDuration,
+            script: e.scripts.reduce((s, x) => s + x.duration, 0),
+            scripts: e.scripts.map((x) => `${x.invoker} ${Math.round(x.duration)} ms`) });
+        }
+      }).observe({ type: 'long-animation-frame' });
+      demo.pipeline = null;
+    });
+    await openStep(page, 'channels');
+    await b.startTracing(page, { categories: ['devtools.timeline'] });
+    let trace, syncNow;
+    try {
+      await page.click('#tour-pipeline');
+      // While it runs: messages drawn from worker to worker.
+      const [w1, w2] = await page.evaluate(() => demo.api.workers.map((w) => w.id));
+      await flowDrawn(page, 'pipe 0', w1, w2);
+      await screenshot(page, 'demo-pipeline-running', { fullPage: false });
+      const result = await page.waitForFunction(() => demo.pipeline, null, { timeout: 120000 }).then((h) => h.jsonValue());
+      assert.equal(result.ok, true);
+      assert.equal(result.count, 100000);
+      await page.waitForFunction(() => /every value arrived/.test(document.querySelector('#step-channels .status-line').textContent), null, WAIT);
+      // Entries are delivered after their frame: two more frames flush them.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    } finally {
+      syncNow = await page.evaluate(() => { const t = performance.now(); console.timeStamp('demo-sync'); return t; });
+      trace = JSON.parse((await b.stopTracing()).toString());
+    }
+    const scripts = pageScripts(trace, syncNow);
+    assert.ok(scripts.length > 100, `the trace shows the page's scripts (${scripts.length})`);
+    const frames = await page.evaluate(() => window.frames50);
+    const cpuIn = (f) => scripts.filter(([a, z]) => a < f.start + f.duration && z > f.start).reduce((s, c) => s + c[2], 0);
+    const checked = frames.filter((f) => f.script >= HELD_MS).map((f) => ({ start: Math.round(f.start),
+      duration: Math.round(f.duration), script: Math.round(f.script), cpu: Math.round(cpuIn(f)), scripts: f.scripts }));
+    const held = checked.filter((f) => f.cpu >= HELD_MS);
+    assert.deepEqual(held, [], `frames held up by the page's script: ${frames.length} frames of 50 ms or more, ` +
+      `${checked.length} with 50 ms of script by the clock: ${JSON.stringify(checked)}`);
+    const longest = scripts.reduce((m, c) => (c[2] > m[2] ? c : m), [0, 0, 0]);
+    assert.ok(longest[2] < HELD_MS, `a script on the page's thread took ${longest[2].toFixed(1)} ms of CPU`);
+    // (The page's header counts by the clock: not asserted, it is shown to a visitor.)
     assert.deepEqual(p.problems, []);
   } finally {
     await p.close();

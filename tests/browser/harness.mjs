@@ -5,7 +5,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, buildIfMissing, REPO } from '../../web/serve.mjs';
+import { startServer, buildIfMissing, demoPaths, REPO } from '../../web/serve.mjs';
 
 export { REPO };
 export const SHOTS = join(REPO, 'build', 'screenshots');
@@ -33,7 +33,9 @@ export async function server({ isolation = true } = {}) {
     servers.set(key, (async () => {
       const missing = buildIfMissing(REPO, () => {});
       if (missing.length) throw new Error(`package files missing after npm run build: ${missing.join(', ')}`);
-      return startServer({ port: 0, isolation });
+      // The demo and the package, plus the fixtures and the package's own tests.
+      return startServer({ port: 0, isolation,
+        allow: [...demoPaths(), '/tests/browser/fixtures/', '/js/test/', '/js/test-fixtures/'] });
     })());
   }
   return servers.get(key);

@@ -4,7 +4,7 @@
 # same exit status on every case, and the native output must be right.
 #
 #   tests/pipeline/test.sh BUILD_DIR_NATIVE BUILD_DIR_WASI [RUNTIME...]
-#     RUNTIME: wasmtime | wazero | node (default: all three), run through
+#     RUNTIME: wasmtime (the CLI) | wazero | node (default: all three) | wasmtime-py, run through
 #     wasm/tools/run-wasi.sh (engines from wasm/tools/setup-wasi-engines.sh)
 #
 # Looks for BUILD/examples/pipeline and BUILD/examples/pipeline.wasm (or the

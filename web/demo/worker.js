@@ -11,19 +11,23 @@ import * as slp from '../../js/index.js';
 const { tasklet, schedule } = slp;
 const me = () => slp.thread_id();
 
-// Counts of messages per channel for the page's picture ("messages as they
-// pass") and throughput figure.  Posted on a BroadcastChannel, at most every
-// 50 ms, so that counting never waits for the page.
+// Counts of messages received per channel, for the page's picture
+// (messages drawn as they pass, from sender to receiver) and throughput
+// figure: each message is counted once, by its receiver (who: the tasklet
+// that received, when it is not a hot loop).  Posted on a BroadcastChannel,
+// at most every 50 ms, so that counting never waits for the page.
 const stats = new BroadcastChannel('stackless-demo-stats');
-let counts = new Map(), lastPost = 0;
-function count(ch, n = 1) {
-  counts.set(ch.h, (counts.get(ch.h) ?? 0) + n);
+let counts = new Map(), who = new Map(), lastPost = 0;
+function count(ch, by = 0) {
+  counts.set(ch.h, (counts.get(ch.h) ?? 0) + 1);
+  if (by) who.set(ch.h, by);
   const now = performance.now();
   if (now - lastPost > 50) flush(now);
 }
 function flush(now = performance.now()) {
-  if (counts.size) stats.postMessage({ thread: me(), counts: Object.fromEntries(counts) });
+  if (counts.size) stats.postMessage({ thread: me(), counts: Object.fromEntries(counts), who: Object.fromEntries(who) });
   counts = new Map();
+  who = new Map();
   lastPost = now;
 }
 
@@ -41,20 +45,18 @@ async function register(t, name, recv, send, extra = {}) {
 
 // Waits for jobs; answers each with its square on results.
 function* waiter(jobs, results) {
+  const self = slp.getcurrent().h;
   for (;;) {
     const v = yield jobs.receive();
-    count(jobs);
-    yield results.send({ job: v, square: v * v, thread: me() });
-    count(results);
+    count(jobs, self);
+    flush();
+    yield results.send({ job: v, square: v * v, thread: me(), from: self });
   }
 }
 
 // Pipeline: producer -> stage(s) -> consumer, -1 ends the stream.
 function* producer(out, n) {
-  for (let i = 0; i < n; i++) {
-    yield out.send(i);
-    count(out);
-  }
+  for (let i = 0; i < n; i++) yield out.send(i);
   yield out.send(-1);
   flush();
 }
@@ -62,8 +64,8 @@ function* stage(inp, out) {
   for (;;) {
     const v = yield inp.receive();
     if (v === -1) break;
+    count(inp);
     yield out.send(v + 1);
-    count(out);
   }
   yield out.send(-1);
   flush();
@@ -74,6 +76,7 @@ function* consumer(inp, stages, run) {
   for (;;) {
     const v = yield inp.receive();
     if (v === -1) break;
+    count(inp);
     n++;
     sum += v - stages;
   }
