@@ -48,7 +48,7 @@ export function step(d) {
   } else if (last === OP_RECEIVE || last === OP_SCHEDULE_VALUE) {
     try { input = codec.decode(H[i + 5]); } catch (e) { thrown = true; input = e; }
   } else if (last === OP_RUN_WATCHDOG) {
-    input = H[i + 1] ? wrapTasklet(H[i + 1], true) : null; // the caller's reference
+    input = H[i + 3] ? wrapTasklet(H[i + 3], true) : null; // the caller's reference
   }
   rec.sent = 0;
   rec.op = 0;

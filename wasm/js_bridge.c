@@ -65,8 +65,7 @@ enum {
     OP_KILL,           /* a: tasklet, c: pending */
     OP_THROW,          /* a: tasklet, b: error code, value, c: pending */
     OP_SCHEDULE_VALUE, /* value: retval; value <- the caller's tempval */
-    OP_RUN_WATCHDOG,   /* a: timeout, b: flags; a <- the interrupted tasklet */
-    OP_TICK            /* a plain `yield`: a pre-emption tick */
+    OP_RUN_WATCHDOG    /* a: timeout, b: flags; c <- the interrupted tasklet */
 };
 
 /* One JS tasklet's exchange area, allocated by JS; freed by js_tasklet when
@@ -94,16 +93,13 @@ static int js_tasklet(void *arg) {
         case OP_SCHEDULE: d->err = slp_schedule(); break;
         case OP_SCHEDULE_REMOVE: d->err = slp_schedule_remove(); break;
         case OP_RUN: d->err = slp_run(); break;
-        case OP_RUN_WATCHDOG: {
-            slp_tasklet victim = 0;
-            d->err = slp_run_watchdog(d->a, d->b, &victim);
-            d->a = (int32_t)victim;
+        case OP_RUN_WATCHDOG: /* out into the heap: no address-taken local */
+            d->c = 0;
+            d->err = slp_run_watchdog(d->a, d->b, (slp_tasklet *)&d->c);
             break;
-        }
         case OP_SCHEDULE_VALUE:
             d->err = slp_schedule_value(d->value, &d->value);
             break;
-        case OP_TICK: d->err = slp_tick(); break;
         case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
         case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
         case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;

@@ -73,6 +73,15 @@ test('nesting_level: 1 for a tasklet inside a nested run(), else 0', T, async ()
   assert.deepEqual(levels, [1, 0]);
   assert.equal(outer.alive, false);
   assert.equal(getmain().nesting_level, 0);
+  // A blocked JS tasklet has no C state (js_tasklet keeps nothing on the
+  // shadow stack): restorable, level 0.
+  const ch = channel();
+  const r = tasklet(function* () { yield ch.receive(); })();
+  await run();
+  assert.equal(r.blocked, true);
+  assert.equal(r.nesting_level, 0);
+  assert.equal(r.restorable, true);
+  r.kill();
 });
 
 test('get_thread_info: [main, current, runcount]; a bad thread is refused', T, async () => {
