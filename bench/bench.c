@@ -8,6 +8,13 @@
  *   xthread_rt_ns       ping-pong between tasklets of two threads, both idle
  *   xthread_busy_rt_ns  the same while both threads have other work queued
  *   blocked_bytes       memory per tasklet blocked on a channel (100,000)
+ *   depthN_rt_ns        schedule_rt_ns with N C frames (1, 8, 32, 128)
+ *                       between each tasklet's function and its switch
+ *   call_may_switch_ns  one call of a recursion through a function that
+ *                       may switch (Asyncify instruments it) and does not
+ *   call_plain_ns       the same recursion through a function that cannot
+ *   create_1m_ms        creating 1,000,000 tasklets and running them all
+ *                       into a channel wait (ms)
  *
  * Each timed figure is the best of 5 runs.  Arguments: the names to run (all
  * by default).
@@ -73,6 +80,87 @@ static double bench_schedule(void) {
     /* One round trip: a -> b -> a, i.e. two switches. */
     return (now_ns() - t0) / (double)n_rounds;
 }
+
+/* -------------------------------------------------------------- depth */
+
+/* Frames between the tasklet's function and its switch: each holds a
+ * little state in locals (what Asyncify saves), none address-taken (no
+ * slice of the shadow stack), as in most C code. */
+static __attribute__((noinline)) long down(int d, long acc) {
+    long i, r;
+    if (d > 1) { /* the result used twice: no loop made of it */
+        long r = down(d - 1, acc * 3 + d);
+        return r * r + acc;
+    }
+    for (i = 0; i < n_rounds; i++) slp_schedule();
+    r = acc;
+    return r;
+}
+
+static volatile long depth_sink;
+static int depth_now;
+
+static int depth_yielder(void *arg) {
+    (void)arg;
+    depth_sink = down(depth_now, 1);
+    return 0;
+}
+
+static double bench_depth(int depth) {
+    slp_tasklet a, b;
+    double t0;
+    depth_now = depth;
+    n_rounds = (depth > 32 ? 20000 : 100000) * iters_scale;
+    check(slp_tasklet_create(&a, depth_yielder, NULL), "create");
+    check(slp_tasklet_create(&b, depth_yielder, NULL), "create");
+    t0 = now_ns();
+    check(slp_run(), "run");
+    slp_tasklet_release(a);
+    slp_tasklet_release(b);
+    return (now_ns() - t0) / (double)n_rounds;
+}
+static double bench_depth1(void) { return bench_depth(1); }
+static double bench_depth8(void) { return bench_depth(8); }
+static double bench_depth32(void) { return bench_depth(32); }
+static double bench_depth128(void) { return bench_depth(128); }
+
+/* The price of being instrumented: the same recursion through a function
+ * that may switch (never does here) and through one that cannot. */
+static volatile int never;
+
+static __attribute__((noinline)) void plain_leaf(void) { depth_sink++; }
+
+static __attribute__((noinline)) long may_switch(int d) {
+    if (d == 0) {
+        if (never) slp_schedule();
+        return 1;
+    }
+    {
+        long r = may_switch(d - 1);
+        return (r ^ (r >> 1)) + d;
+    }
+}
+
+static __attribute__((noinline)) long plain(int d) {
+    if (d == 0) {
+        if (never) plain_leaf();
+        return 1;
+    }
+    {
+        long r = plain(d - 1);
+        return (r ^ (r >> 1)) + d;
+    }
+}
+
+static double bench_calls(long (*fn)(int)) {
+    long i, n = 200000 * iters_scale, sum = 0;
+    double t0 = now_ns();
+    for (i = 0; i < n; i++) sum += fn(32);
+    depth_sink = sum;
+    return (now_ns() - t0) / (double)(n * 33); /* per call */
+}
+static double bench_may_switch(void) { return bench_calls(may_switch); }
+static double bench_plain(void) { return bench_calls(plain); }
 
 /* ------------------------------------------------------------ channel */
 
@@ -242,6 +330,27 @@ static double bench_blocked(void) {
     return (double)(after - before) / N;
 }
 
+/* 1,000,000 tasklets blocked at depth 0, from create to all blocked. */
+static double bench_create_1m(void) {
+    enum { N = 1000000 };
+    static slp_tasklet ts[N];
+    double t0;
+    int i;
+    check(slp_channel_new(&wait_ch), "channel");
+    t0 = now_ns();
+    for (i = 0; i < N; i++) check(slp_tasklet_create(&ts[i], blocker, NULL), "create");
+    while (slp_run() != 0) {} /* a tasklet without memory for its stack ends */
+    t0 = now_ns() - t0;
+    if (slp_channel_balance(wait_ch) != -N) { /* not met: no figure */
+        fprintf(stderr, "bench: only %d of %d blocked\n", -slp_channel_balance(wait_ch), N);
+        t0 = -1;
+    }
+    for (i = 0; i < N; i++) slp_tasklet_kill(ts[i], 1), slp_tasklet_release(ts[i]);
+    while (slp_run() != 0) {}
+    slp_channel_release(wait_ch);
+    return t0 < 0 ? -1 : t0 / 1e6;
+}
+
 /* -------------------------------------------------------------- main */
 
 static double best_of(double (*fn)(void), int runs) {
@@ -269,6 +378,13 @@ static const struct {
     {"xthread_rt_ns", xthread_idle, 5, 1},
     {"xthread_busy_rt_ns", xthread_busy, 5, 1},
     {"blocked_bytes", bench_blocked, 1, 0},
+    {"depth1_rt_ns", bench_depth1, 3, 0},
+    {"depth8_rt_ns", bench_depth8, 3, 0},
+    {"depth32_rt_ns", bench_depth32, 3, 0},
+    {"depth128_rt_ns", bench_depth128, 3, 0},
+    {"call_may_switch_ns", bench_may_switch, 5, 0},
+    {"call_plain_ns", bench_plain, 5, 0},
+    {"create_1m_ms", bench_create_1m, 1, 0},
 };
 
 int main(int argc, char **argv) {
@@ -280,8 +396,11 @@ int main(int argc, char **argv) {
         int wanted = !any;
         for (a = 1; a < argc; a++) wanted |= strcmp(argv[a], figures[i].name) == 0;
         if (!wanted || (figures[i].threads && !threads)) continue;
-        printf("%s %.1f\n", figures[i].name, best_of(figures[i].fn, figures[i].runs));
-        fflush(stdout);
+        {
+            double v = best_of(figures[i].fn, figures[i].runs);
+            if (v >= 0) printf("%s %.1f\n", figures[i].name, v);
+            fflush(stdout);
+        }
     }
     return 0;
 }

@@ -11,7 +11,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NODE_PATH=/usr/share/nodejs
 PIN="taskset -c 0"; command -v taskset >/dev/null || PIN=
 OUT=build/bench; mkdir -p "$OUT"
-[ -f build/bench-peers/fiber_swap.js ] && [ -f build/bench-peers/asyncify_bare.wasm ] ||
+[ -f build/bench-peers/fiber_swap.js ] && [ -f build/bench-peers/asyncify_bare.wasm ] &&
+    [ -f build/bench-peers/asyncify_bare_pthreads.js ] ||
     bench/peers/build.sh build/bench-peers >/dev/null
 
 declare -A fig
@@ -24,9 +25,14 @@ collect() { # run-name, command...: reads "name value" lines
 }
 
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg)"
-collect native $PIN build/native/bench/slp_bench canary_ns schedule_rt_ns channel_rt_ns blocked_bytes
+DEPTHS=(1 8 32 128)
+depth_names=(); for d in "${DEPTHS[@]}"; do depth_names+=("depth${d}_rt_ns"); done
+collect native $PIN build/native/bench/slp_bench canary_ns schedule_rt_ns channel_rt_ns blocked_bytes \
+    "${depth_names[@]}" call_may_switch_ns call_plain_ns
 collect native build/native/bench/slp_bench xthread_rt_ns xthread_busy_rt_ns
 collect node node bench/node.mjs build/emscripten build/bench-peers
+# The bare Asyncify floor in the Emscripten pthreads build, in Node.
+collect node $PIN node build/bench-peers/asyncify_bare_pthreads.js
 for rt in wasmtime wazero node; do
     collect "wasi-$rt" $PIN wasm/tools/run-wasi.sh $rt build/wasi/bench/slp_bench.wasm
     collect "wasi-$rt" $PIN wasm/tools/run-wasi.sh $rt build/bench-peers/asyncify_bare.wasm
@@ -34,8 +40,10 @@ done
 
 runs=(native node wasi-wasmtime wasi-wazero wasi-node)
 names=(canary_ns schedule_rt_ns channel_rt_ns xthread_rt_ns xthread_busy_rt_ns blocked_bytes
+       create_1m_ms "${depth_names[@]}" call_may_switch_ns call_plain_ns
        peer_fiber_swap_roundtrip_ns peer_canary_ns peer_atomics_spin_rt_ns peer_atomics_busy_rt_ns
-       peer_asyncify_bare_rt_ns)
+       peer_asyncify_bare_rt_ns peer_asyncify_bare_d8_rt_ns peer_asyncify_bare_d32_rt_ns
+       peer_asyncify_bare_d128_rt_ns)
 printf '%-30s' figure; printf '%16s' "${runs[@]}"; echo
 for n in "${names[@]}"; do
     printf '%-30s' "$n"
@@ -54,12 +62,41 @@ echo "cross-thread busy / Atomics    $(ratio "${fig[node|xthread_busy_rt_ns]:-}"
 echo "bytes per blocked tasklet      ${fig[node|blocked_bytes]:-?} (target <= 1024)"
 echo "canary wasm/native             $(ratio "${fig[node|canary_ns]:-}" "${fig[native|canary_ns]:-}")"
 # A schedule() round trip is two switches, each a bare Asyncify resume+yield
-# at least (bench/peers/asyncify_bare.c): how far above that floor we are.
-for rt in wasmtime node; do
-    bare=${fig[wasi-$rt|peer_asyncify_bare_rt_ns]:-}
-    floor=$(awk -v b="$bare" 'BEGIN { if (b != "") print 2 * b }')
-    echo "WASI $rt: schedule / 2 bare switches $(ratio "${fig[wasi-$rt|schedule_rt_ns]:-}" "$floor") x (floor $floor ns)"
-done
+# at least (bench/peers/asyncify_bare.c, in the same engine; in Node the
+# pthreads build's): how far above that floor we are.  Per frame: the slope
+# of the depth curve between 8 and 128 frames, ours against the bare one's
+# (two switches per round trip).  Instrumented: a call through a function
+# that may switch and does not, against one that cannot.
+num() { # a b awk-expression-of-a-and-b: empty if a or b is
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") exit } '"END { if (a != \"\" && b != \"\") printf \"%.2f\", $3 }" </dev/null
+}
+echo
+printf '%-34s' "# ratios (target)"; printf '%16s' "${runs[@]}"; echo
+row() { # label, per-run command producing a value
+    local label=$1 r; shift
+    printf '%-34s' "$label"
+    for r in "${runs[@]}"; do v=$("$@" "$r"); printf '%16s' "${v:--}"; done
+    echo
+}
+sched_floor() { local b=${fig[$1|peer_asyncify_bare_rt_ns]:-}; ratio "${fig[$1|schedule_rt_ns]:-}" "$(num "$b" 1 "2 * a")"; }
+chan_floor() { local b=${fig[$1|peer_asyncify_bare_rt_ns]:-}; ratio "${fig[$1|channel_rt_ns]:-}" "$(num "$b" 1 "2 * a")"; }
+frame_ours() { num "${fig[$1|depth128_rt_ns]:-}" "${fig[$1|depth8_rt_ns]:-}" "(a - b) / 120"; }
+frame_bare() { num "${fig[$1|peer_asyncify_bare_d128_rt_ns]:-}" "${fig[$1|peer_asyncify_bare_d8_rt_ns]:-}" "2 * (a - b) / 120"; }
+frame_ratio() { ratio "$(frame_ours "$1")" "$(frame_bare "$1")"; }
+instr_ratio() { ratio "${fig[$1|call_may_switch_ns]:-}" "${fig[$1|call_plain_ns]:-}"; }
+canary_ratio() { ratio "${fig[$1|canary_ns]:-}" "${fig[native|canary_ns]:-}"; }
+row "schedule RT / 2 bare (<= 1.5)" sched_floor
+row "channel RT / 2 bare (<= 2)" chan_floor
+row "ns per frame per RT, ours" frame_ours
+row "ns per frame per RT, bare" frame_bare
+row "per frame ours / bare (<= 2)" frame_ratio
+row "may switch / plain call (<= 1.3)" instr_ratio
+row "canary / native canary" canary_ratio
+
+bench/plot_depth.sh docs/depth.svg < <(
+    for r in "${runs[@]}"; do for n in "${names[@]}"; do
+        [ -n "${fig[$r|$n]:-}" ] && echo "$r $n ${fig[$r|$n]}"; done; done) &&
+    echo "# wrote docs/depth.svg"
 
 echo
 echo "# the JavaScript layer"

@@ -47,9 +47,14 @@
  *       return 0 or an error and must not switch;
  *     - stack size: SLP_STACK_SIZE (environment, bytes; default 256 KiB) is
  *       each tasklet's stack natively and each thread's shared tasklet
- *       region in wasm.  There are no guard pages: a tasklet found inside
- *       the lowest 4 KiB at a switch (or, in wasm, that wrote over the
- *       canaries there) ends with SLP_ESTACKDEPTH instead of going on.
+ *       region in wasm.  A tasklet that overflows it ends with
+ *       SLP_ESTACKDEPTH and its thread goes on: natively at once (a guard
+ *       page; its frames are abandoned, so what they held stays held); in
+ *       wasm, where every function that moves the stack pointer checks it,
+ *       it goes on in a 4 KiB reserve below the region and ends at its next
+ *       switch or return; one that runs past the reserve too stops the
+ *       program with "tasklet stack overflow past its reserve" before it
+ *       writes below the region.
  *
  * HANDLES
  *   Tasklets and channels are 32-bit handles with a generation count; up to

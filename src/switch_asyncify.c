@@ -20,13 +20,22 @@
  * A tasklet whose saved slice is not empty holds addresses of its thread's
  * region: that is this build's "C state" (it cannot change threads).
  *
- * Wasm has no guard pages: the lowest GUARD bytes of the region are a band
- * the tasklets should never reach, with canary words at its top.  A
- * tasklet found below the band's top at a switch, or that wrote over the
- * canaries, has overflowed: it ends with SLP_ESTACKDEPTH instead of going
- * on over the heap below.  (A frame that leaps over the whole band
- * untouched is not seen; SLP_STACK_SIZE sets the region's size.)
+ * Wasm has no guard pages.  Instead every write of the stack pointer is
+ * followed by a check against slp__sp_limit (added after linking by
+ * wasm/stack_check.mjs): while a tasklet runs the limit is the top of the
+ * lowest GUARD bytes of the region, a reserve.  A function whose frame
+ * goes below it calls slp__stack_overflow before it stores anything
+ * there, which marks the tasklet as overflowed and lets it go on into the
+ * reserve: there is no way to abandon its frames from there (no unwind
+ * through uninstrumented code, no exceptions in clang-14), but at its next
+ * switch or return it ends with SLP_ESTACKDEPTH and the thread goes on.
+ * A tasklet that goes on past the reserve too is stopped there with a
+ * message and abort(): the thread dies, and nothing below the region is
+ * written.  Canary words at the reserve's top remain a second check
+ * (for modules linked without the stack check).  SLP_STACK_SIZE sets the
+ * region's size.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +50,13 @@ IMPORT("stop_rewind") void slp__asyncify_stop_rewind(void);
 
 void *slp__sp_get(void);
 void slp__sp_set(void *sp);
+/* The lowest address a tasklet's stack pointer may take (0: none, while
+ * main runs).  A wasm global, so one per thread (each Emscripten worker
+ * instantiates the module anew) and read with no TLS lookup; clang-14 can
+ * define none (not in C, and not in an assembly file built with -g), so
+ * wasm/stack_check.mjs adds it and turns this import into its setter. */
+__attribute__((import_module("slp_stack"), import_name("limit_set")))
+void slp__sp_limit_set(void *limit);
 
 /* Asyncify's data header: where the next byte goes, and the limit. */
 typedef struct {
@@ -55,6 +71,7 @@ struct slp__thread_ctx {
     size_t scratch_size;
     slp__adata hdr;
     int rewinding;
+    int overflowed;        /* the running tasklet went into the reserve */
     slp__tasklet *unwinding;
 };
 
@@ -104,6 +121,29 @@ static int canaries_intact(slp__thread_ctx *c) {
     for (i = 0; i < NCANARY; i++)
         if (w[i] != CANARY) return 0;
     return 1;
+}
+
+/* Called by the check after a write of the stack pointer that went below
+ * slp__sp_limit, before the function stores anything in its frame.  It must
+ * have no frame of its own (no address-taken locals): it runs on the stack
+ * that just ran out. */
+/* Exported only to survive the link: nothing calls it until the check is in. */
+__attribute__((export_name("slp__stack_overflow"), noinline)) void slp__stack_overflow(void) {
+    static const char msg[] =
+        "stackless: tasklet stack overflow past its reserve (see SLP_STACK_SIZE)\n";
+    slp__thread_ctx *c = self_ctx;
+    char *sp = slp__sp_get();
+    if (c && c->region && sp >= c->region && !c->overflowed) {
+        c->overflowed = 1;
+        slp__sp_limit_set(c->region); /* on into the reserve, no further */
+        return;
+    }
+    /* Past the reserve: the frames below the region must not be written,
+     * and this tasklet cannot be left.  Report from the region's top. */
+    slp__sp_limit_set(0);
+    if (c && c->region) slp__sp_set(c->region_top);
+    fputs(msg, stderr);
+    abort();
 }
 
 /* Made on the first resume, so a thread without tasklets costs nothing. */
@@ -167,6 +207,7 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
             slp__tasklet_epilogue(t, r);
             return;
         }
+        slp__sp_limit_set(c->region + GUARD);
         slp__sp_set(c->region_top);
         r = t->fn(t->arg);
     } else {
@@ -175,15 +216,17 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
         /* Rewinding reads the data back from its end. */
         c->hdr.cur = c->hdr.end = (char *)t->ctx.data + t->ctx.data_size;
         c->rewinding = 1;
+        slp__sp_limit_set(c->region + GUARD);
         slp__sp_set(sp);
         slp__asyncify_start_rewind(&c->hdr);
         r = t->fn(t->arg);
     }
+    slp__sp_limit_set(0);
     if (c->unwinding == t) {
         char *sp = slp__sp_get();
         slp__asyncify_stop_unwind();
         c->unwinding = NULL;
-        overflow = sp < c->region + GUARD || !canaries_intact(c);
+        overflow = c->overflowed || sp < c->region + GUARD || !canaries_intact(c);
         if (overflow) {
             t->result = SLP_ESTACKDEPTH;
             t->ended = 1;
@@ -197,10 +240,13 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
         }
     } else {
         slp__tasklet_epilogue(t, r);
-        overflow = !canaries_intact(c);
+        overflow = c->overflowed || !canaries_intact(c);
         if (overflow) t->result = SLP_ESTACKDEPTH;
     }
-    if (overflow) canaries_set(c);
+    if (overflow) {
+        canaries_set(c);
+        c->overflowed = 0;
+    }
     slp__sp_set(main_sp);
 }
 

@@ -29,6 +29,8 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(strerror_table, SLP_T_ANY) \
   X(retain_and_release, SLP_T_ANY) \
   X(tasklet_stack_overflow_is_an_error, SLP_T_ANY) \
+  X(stack_overflow_bounded_recursion, SLP_T_ANY) \
+  X(stack_overflow_unbounded_recursion, SLP_T_ANY) \
   X(verbose_warns_on_dropped_tasklet, SLP_T_ANY) \
   X(channel_send_prefers_receiver, SLP_T_ANY) \
   X(channel_receive_keeps_receiver, SLP_T_ANY) \

@@ -18,4 +18,8 @@ mergeInto(LibraryManager.library, {
   start_rewind: function() { slpAsyncifyMissing(); },
   stop_rewind__deps: ['$slpAsyncifyMissing'],
   stop_rewind: function() { slpAsyncifyMissing(); },
+  // slp_stack.limit_set: the tasklet stack check's setter, which the same
+  // step (stack_check.mjs) defines inside the module.
+  limit_set__deps: ['$slpAsyncifyMissing'],
+  limit_set: function() { slpAsyncifyMissing(); },
 });

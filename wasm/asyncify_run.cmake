@@ -23,13 +23,32 @@ string(REPLACE ";" "," remove "${remove}")
 # intrinsic calls do, which keeps the instrumentation small.
 # DWARF goes first (passes that cannot update it would be skipped);
 # -g keeps the function names for profiles and stack traces.
+# The tasklet stack check (stack_check.mjs, on the text) goes in after
+# --asyncify (it must neither be instrumented nor make callers
+# instrumented) and before -O2.
 execute_process(COMMAND ${WASM_OPT} ${WASM} ${features} -g
                         --strip-dwarf
                         --asyncify
                         --pass-arg=asyncify-removelist@${remove}
                         --pass-arg=asyncify-imports@slp.none
-                        -O2 -o ${WASM}
+                        -o ${WASM}.async.wasm
                 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "slp_asyncify: wasm-opt --asyncify failed on ${WASM}")
+endif()
+get_filename_component(bin_dir ${WASM_OPT} DIRECTORY)
+find_program(wasm_dis wasm-dis HINTS ${bin_dir} REQUIRED)
+find_program(node node REQUIRED)
+execute_process(COMMAND ${wasm_dis} ${WASM}.async.wasm -o ${WASM}.async.wat RESULT_VARIABLE rc)
+if(rc EQUAL 0)
+  execute_process(COMMAND ${node} ${CMAKE_CURRENT_LIST_DIR}/stack_check.mjs
+                          ${WASM}.async.wat ${WASM}.check.wat RESULT_VARIABLE rc)
+endif()
+if(rc EQUAL 0)
+  execute_process(COMMAND ${WASM_OPT} ${WASM}.check.wat ${features} -g -O2 -o ${WASM}
+                  RESULT_VARIABLE rc)
+endif()
+file(REMOVE ${WASM}.async.wasm ${WASM}.async.wat ${WASM}.check.wat)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "slp_asyncify: the stack check step failed on ${WASM}")
 endif()

@@ -5,6 +5,8 @@
  * between two tasklets is two of these (tasklet -> loop -> tasklet, twice),
  * so twice this figure is the floor of schedule_rt_ns in the same engine.
  *   asyncify_bare.wasm  prints "peer_asyncify_bare_rt_ns <ns>" (median of 5)
+ *   and peer_asyncify_bare_dN_rt_ns with N frames (8, 32, 128) between
+ *   the body and the yield, the floor of bench.c's depthN_rt_ns.
  * WASI command module: run it with wasm/tools/run-wasi.sh ENGINE. */
 #include <stdio.h>
 #include <time.h>
@@ -38,6 +40,20 @@ __attribute__((noinline)) static void body(void) {
         yield();
     }
 }
+
+/* The same with frames in between, each with a little state in locals
+ * (as bench.c's down()). */
+static int depth = 1;
+__attribute__((noinline)) static long down(int d, long acc) {
+    if (d > 1) { /* the result used twice: no loop made of it */
+        long r = down(d - 1, acc * 3 + d);
+        return r * r + acc;
+    }
+    body();
+    return acc;
+}
+static volatile long sink;
+__attribute__((noinline)) static void body_deep(void) { sink = down(depth, 1); }
 static void (*volatile body_ptr)(void) = body; /* as the runtime calls t->fn */
 
 /* On the pass's remove-list: the unwind stops here. */
@@ -61,21 +77,38 @@ static double now_ns(void) {
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-int main(void) {
-    enum { N = 2000000, RUNS = 5 };
+static double median_run(long n) {
+    enum { RUNS = 5 };
     double r[RUNS], t;
-    int i, k, j;
+    long i;
+    int k, j;
     for (k = 0; k < RUNS; k++) {
         t = now_ns();
-        for (i = 0; i < N; i++) bare_resume();
-        r[k] = (now_ns() - t) / N;
+        for (i = 0; i < n; i++) bare_resume();
+        r[k] = (now_ns() - t) / (double)n;
     }
-    for (i = 1; i < RUNS; i++) /* insertion sort for the median */
-        for (j = i; j > 0 && r[j] < r[j - 1]; j--) {
+    for (k = 1; k < RUNS; k++) /* insertion sort for the median */
+        for (j = k; j > 0 && r[j] < r[j - 1]; j--) {
             t = r[j];
             r[j] = r[j - 1];
             r[j - 1] = t;
         }
-    printf("peer_asyncify_bare_rt_ns %.1f\n", r[RUNS / 2]);
-    return work == (long)N * RUNS ? 0 : 1;
+    return r[RUNS / 2];
+}
+
+int main(void) {
+    static const int depths[] = {8, 32, 128};
+    long n = 2000000;
+    unsigned k;
+    int ok;
+    printf("peer_asyncify_bare_rt_ns %.1f\n", median_run(n));
+    ok = work == n * 5;
+    /* A new body each time: the old one is simply never resumed again. */
+    for (k = 0; k < sizeof depths / sizeof depths[0]; k++) {
+        depth = depths[k];
+        body_ptr = body_deep;
+        started = 0;
+        printf("peer_asyncify_bare_d%d_rt_ns %.1f\n", depth, median_run(n / depth * 4));
+    }
+    return ok ? 0 : 1;
 }

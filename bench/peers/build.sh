@@ -21,6 +21,17 @@ clang-14 $WASI -O0 -Wl,--allow-undefined "$OUT/asyncify_bare.o" -o "$OUT/asyncif
 wasm-opt "$OUT/asyncify_bare.pre.wasm" --asyncify --pass-arg=asyncify-removelist@bare_resume -O2 \
   -o "$OUT/asyncify_bare.wasm"
 echo "built $OUT/asyncify_bare.wasm"
+# The same in the Emscripten pthreads build (shared memory, as bench/node.mjs
+# runs the runtime): the floor of schedule() there.  Linked like slp_asyncify
+# does (-O1 with names, the imports undefined until the pass).
+emcc -O2 -c "$HERE/asyncify_bare.c" -pthread -o "$OUT/asyncify_bare_pthreads.o"
+emcc -O1 --profiling-funcs -sERROR_ON_UNDEFINED_SYMBOLS=0 -pthread -sENVIRONMENT=node,worker \
+  -sWASM_ASYNC_COMPILATION=0 "$OUT/asyncify_bare_pthreads.o" -o "$OUT/asyncify_bare_pthreads.js" 2>/dev/null
+wasm-opt "$OUT/asyncify_bare_pthreads.wasm" --enable-threads --enable-bulk-memory \
+  --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int \
+  --asyncify --pass-arg=asyncify-removelist@bare_resume --pass-arg=asyncify-imports@slp.none \
+  -O2 -o "$OUT/asyncify_bare_pthreads.wasm"
+echo "built $OUT/asyncify_bare_pthreads.js"
 # The output is CommonJS: keep it so even if the repo root becomes "type": "module".
 echo '{ "type": "commonjs" }' > "$OUT/package.json"
 echo "built $OUT/fiber_swap.js"
