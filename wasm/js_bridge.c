@@ -83,8 +83,10 @@ extern int slp_js_step(slp_js_task *d);
 
 static int js_tasklet(void *arg) {
     slp_js_task *d = arg;
+    int op;
     for (;;) {
-        switch (slp_js_step(d)) {
+        op = slp_js_step(d);
+        switch (op) {
         case OP_SEND: d->err = slp_channel_send(d->a, d->value); break;
         case OP_SEND_THROW:
             d->err = slp_channel_send_throw(d->a, d->b, d->value);
@@ -114,6 +116,10 @@ static int js_tasklet(void *arg) {
         default: /* not this thread's generator: d belongs to its own */
             return d->err;
         }
+        /* Every yield is a pre-emption tick: these ops are not ticks in C
+         * (send, receive and the schedules are).  After the op, so that an
+         * error thrown in meanwhile is what the yield raises, the op done. */
+        if (op >= OP_TASKLET_RUN && op <= OP_THROW && d->err == 0) d->err = slp_tick();
     }
 }
 

@@ -221,6 +221,16 @@ test('run({timeout}) interrupts a tasklet after timeout ticks (each yield a tick
   await assert.rejects(run({ timeout: -1 }), RangeError);
 });
 
+test('run({timeout}): a yield that does not switch (kill of a dead tasklet) is a tick too', T, async () => {
+  const dead = tasklet(function* () {})();
+  await run();
+  let n = 0;
+  const t = tasklet(function* () { for (;;) { n++; yield dead.kill(); } })();
+  assert.equal(await run({ timeout: 50 }), t);
+  assert.ok(n >= 50 && n <= 52, `ticks before the interrupt: ${n}`);
+  t.kill();
+});
+
 test('run({timeout}) does not interrupt an atomic tasklet', T, async () => {
   let n = 0;
   tasklet(function* () {
