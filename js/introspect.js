@@ -2,6 +2,7 @@
 // the current and main tasklets, run count, threads, snapshots.
 import { A, TID, h32, malloc, ready } from './state.js';
 import { errorFor } from './ops.js';
+import { EBADTHREAD, WrongThreadError } from './errors.js';
 import { borrowTasklet } from './tasklet.js';
 
 /** The running tasklet of this thread (its main tasklet outside tasklets). */
@@ -19,6 +20,25 @@ export function getthreads() {
   const ids = Array.from(h32().subarray(p >> 2, (p >> 2) + Math.min(n, m)));
   A.free(p);
   return ids;
+}
+/**
+ * [main, current, runcount] of a thread (default: this one), as Stackless's
+ * get_thread_info; current is null when its run queue is empty.
+ */
+export function get_thread_info(threadId = -1) {
+  ready();
+  if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
+    throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
+  const p = malloc(12);
+  try {
+    const r = A.slp_get_thread_info(threadId, p, p + 4, p + 8);
+    if (r < 0) throw errorFor(r, 0, 0);
+    const H = h32(), i = p >> 2;
+    const main = H[i], current = H[i + 1], runcount = H[i + 2];
+    return [borrowTasklet(main), borrowTasklet(current), runcount];
+  } finally {
+    A.free(p);
+  }
 }
 /** This thread's id (1 for the first thread). */
 export function thread_id() { ready(); return TID; }
