@@ -276,6 +276,20 @@ uint32_t slp__handle_alloc(void *obj, int kind);
 void *slp__handle_get(uint32_t h, int kind);
 void slp__handle_free(uint32_t h);
 void slp__handle_each(int kind, void (*fn)(void *obj, void *ud), void *ud);
+/* The public calls' first step: look handle h of kind up under the lock
+ * into p; a bad handle unlocks and returns SLP_EBADHANDLE from the caller. */
+#define SLP__LOCKED_GET(p, h, kind)                                          \
+    slp__lock();                                                              \
+    (p) = slp__handle_get((h), (kind));                                       \
+    if (!(p)) {                                                               \
+        slp__unlock();                                                        \
+        return SLP_EBADHANDLE;                                                \
+    }
+/* Unlock and return r (the calls' last step). */
+static inline int slp__unlock_ret(int r) {
+    slp__unlock();
+    return r;
+}
 
 /* thread.c */
 slp__thread *slp__thread_self(void);   /* registers on first use; locks */
@@ -346,8 +360,9 @@ static inline int slp__cstate(const slp__tasklet *t) {
 /* ------------------------------------------------- hooks (callbacks.c,
  * preempt.c) */
 
-/* Non-zero while a schedule callback is set or some thread runs a timed
- * slp_run: the hot paths (switch, schedule, channel action) test this one
+/* Non-zero while any of the hooks below is on (a schedule callback, a
+ * timed slp_run, wakes an atomic tasklet held back, waiters for time or
+ * fds): the hot paths (switch, schedule, channel action) test this one
  * word and take the slow, out-of-line way only then. */
 enum {
     SLP__HOOK_SCHED_CB = 1,

@@ -54,6 +54,17 @@ void slp__bound_del(slp__tasklet *t) {
     t->thread = NULL;
 }
 
+/* A main tasklet for th: the thread's own stack, so alive and started.
+ * Lock held. */
+static slp__tasklet *main_alloc(slp__thread *th) {
+    slp__tasklet *m = slp__tasklet_alloc(th);
+    if (!m) return NULL;
+    m->is_main = 1;
+    m->has_frame = 1;
+    m->started = 1;
+    return m;
+}
+
 /* A new thread struct with its main tasklet, in the registry.  Lock held. */
 static slp__thread *thread_new(void) {
     slp__thread *th = calloc(1, sizeof *th);
@@ -65,16 +76,13 @@ static slp__thread *thread_new(void) {
         free(th);
         return NULL;
     }
-    m = slp__tasklet_alloc(th);
+    m = main_alloc(th);
     if (!m) {
         slp__sync_thread_free(th);
         free(th);
         return NULL;
     }
     next_id++;
-    m->is_main = 1;
-    m->has_frame = 1;
-    m->started = 1;
     th->main = th->current = m;
     slp__ring_append(th, m);
     th->state = SLP__TH_ALIVE;
@@ -245,11 +253,8 @@ static void kill_pending(slp__thread *th, slp__tasklet *t) {
  * runs under a new main (test_shutdown TestThreadShutdown).  The old main
  * is not alive any more; it lives on while someone holds it.  Lock held. */
 static void temporary_main(slp__thread *th) {
-    slp__tasklet *old = th->main, *m = slp__tasklet_alloc(th);
+    slp__tasklet *old = th->main, *m = main_alloc(th);
     if (!m) return; /* no memory: the old main does the killing */
-    m->is_main = 1;
-    m->has_frame = 1;
-    m->started = 1;
     slp__ring_insert_after(th, old, m);
     slp__ring_remove(th, old);
     th->main = th->current = th->head = m;

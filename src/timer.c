@@ -130,7 +130,7 @@ static void fd_remove(slp__thread *th, slp__tasklet *t) {
 
 /* The switch hook is on while the thread has waiters. */
 static void hook_update(slp__thread *th, int had) {
-    int has = th->ntimers + th->nfdwaits != 0;
+    int has = slp__has_waits(th);
     if (has != had)
         __atomic_fetch_add(&slp__hooks, has ? SLP__HOOK_WAITS : -SLP__HOOK_WAITS,
                            __ATOMIC_RELAXED);
@@ -144,7 +144,7 @@ static void unwait(slp__thread *th, slp__tasklet *t) {
 
 void slp__wait_cancel(slp__tasklet *t) {
     slp__thread *th = t->thread;
-    int had = th->ntimers + th->nfdwaits != 0;
+    int had = slp__has_waits(th);
     unwait(th, t);
     hook_update(th, had);
 }
@@ -156,7 +156,7 @@ static void wake(slp__thread *th, slp__tasklet *t) {
 }
 
 void slp__waits_poll(slp__thread *th, int fds_too) {
-    int had = th->ntimers + th->nfdwaits != 0, i;
+    int had = slp__has_waits(th), i;
     uint64_t now;
     if (!had) return;
     now = slp__now_ns();
@@ -188,7 +188,7 @@ void slp__waits_idle(slp__thread *th) {
 }
 
 void slp__waits_free(slp__thread *th) {
-    int had = th->ntimers + th->nfdwaits != 0;
+    int had = slp__has_waits(th);
     while (th->ntimers) unwait(th, th->timers[0].t);
     while (th->nfdwaits) unwait(th, th->fdwaits[0]);
     hook_update(th, had);
@@ -214,7 +214,7 @@ int slp_sleep(uint64_t ns) {
         slp__unlock();
         return SLP_ENOMEM;
     }
-    had = th->ntimers + th->nfdwaits != 0;
+    had = slp__has_waits(th);
     if (self->in_ring) slp__ring_remove(th, self);
     self->waiting = SLP__WAIT_SLEEP;
     heap_push(th, self, deadline);
@@ -238,7 +238,7 @@ int slp_wait_fd(int fd, int events, uint64_t timeout_ns) {
         slp__unlock();
         return SLP_ENOMEM;
     }
-    had = th->ntimers + th->nfdwaits != 0;
+    had = slp__has_waits(th);
     if (self->in_ring) slp__ring_remove(th, self);
     self->waiting = SLP__WAIT_FD;
     self->wait_fd = fd;
