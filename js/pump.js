@@ -3,7 +3,7 @@
 // helper tasklet waits in the channel for main code), and the pump that
 // drives this thread's scheduler while main code awaits run() or a helper.
 import {
-  A, TID, THREADED, codec, h32, ready, scratch, stepping, blocking, records, wakeIdx, runWaiters,
+  A, TID, THREADED, codec, h32, ready, scratch, stepping, blocking, wakeIdx, runWaiters,
   helpers, pumping, setPumping, setDeadFlag,
 } from './state.js';
 import { EDEADLOCK, ENOSENDER, ENORECEIVER, EWOULDBLOCK, E_THROWN } from './errors.js';
@@ -11,7 +11,7 @@ import {
   Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, channelError, check, OP_RECEIVE, OP_SEND,
   OP_RUN, OP_SCHEDULE_REMOVE, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
-import { newRecord, wrapTasklet } from './tasklet.js';
+import { newRecord, freeRecord, bindAndSetup, wrapTasklet } from './tasklet.js';
 import { endIdle, waitForWake, kickIdlers, localWakeNow, holdProcess } from './wait.js';
 
 // A call from outside any tasklet, into the scheduler.  A thread waiting
@@ -86,12 +86,10 @@ export function viaHelper(op) {
     check(A.slp_tasklet_new(scratch));
     const h = h32()[scratch >> 2];
     const rec = newRecord(function* () { return yield op; }, [], h, { resolve, reject });
-    let r = A.slp_tasklet_bind(h, A.slp_js_tasklet_func(), rec.d);
-    if (r === 0) r = A.slp_tasklet_setup(h);
+    const r = bindAndSetup(h, rec.d);
     A.slp_tasklet_release(h); // alive while queued or blocked
     if (r < 0) {
-      records.delete(rec.d);
-      A.free(rec.d);
+      freeRecord(rec);
       reject(errorFor(r, 0, 0));
       return;
     }
