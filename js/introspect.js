@@ -27,8 +27,7 @@ export function getthreads() {
  */
 export function get_thread_info(threadId = -1) {
   ready();
-  if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
-    throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
+  checkThreadId(threadId);
   const p = malloc(12);
   try {
     const r = A.slp_get_thread_info(threadId, p, p + 4, p + 8);
@@ -39,6 +38,12 @@ export function get_thread_info(threadId = -1) {
   } finally {
     A.free(p);
   }
+}
+// Thread ids are int32 in C: anything else would wrap (NaN, 1.5 and 2**53
+// to the caller's thread), so it is refused before any call.
+export function checkThreadId(threadId) {
+  if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
+    throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
 }
 /** This thread's id (1 for the first thread). */
 export function thread_id() { ready(); return TID; }

@@ -5,14 +5,14 @@ import {
   A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
   finalizer, NEW, setStepping, setBomb, remember,
 } from './state.js';
-import { EEXIT, EDEADLOCK, EOTHERTHREAD, EBADTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
+import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
   Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
 import { mainCall } from './pump.js';
 import { localWakeNow } from './wait.js';
-import { getthreads } from './introspect.js';
+import { getthreads, checkThreadId } from './introspect.js';
 
 // A JS tasklet's record: fn/args until it starts, then its generator.
 export function newRecord(fn, args, handle, settle) {
@@ -362,10 +362,7 @@ export class Tasklet {
   /** Attach it to another thread (default: the calling one).  A JS tasklet's
    * generator lives in the thread that made it: it can only go back there. */
   bind_thread(threadId = -1) {
-    // Thread ids are int32 in C: anything else would wrap (NaN, 1.5 and
-    // 2**53 to the caller's thread), so it is refused here, unchanged.
-    if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
-      throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
+    checkThreadId(threadId); // refused here, the tasklet unchanged
     const to = threadId === -1 || threadId === 0 ? TID : threadId;
     if (this.rec && records.get(this.rec.d) === this.rec) {
       if (to !== TID && getthreads().includes(to)) {
