@@ -1,7 +1,7 @@
 // introspect.js -- what this thread's scheduler and the whole runtime hold:
 // the current and main tasklets, run count, threads, snapshots.
 import { A, TID, h32, malloc, ready } from './state.js';
-import { errorFor } from './ops.js';
+import { check } from './ops.js';
 import { EBADTHREAD, WrongThreadError } from './errors.js';
 import { borrowTasklet } from './tasklet.js';
 
@@ -30,8 +30,7 @@ export function get_thread_info(threadId = -1) {
   checkThreadId(threadId);
   const p = malloc(12);
   try {
-    const r = A.slp_get_thread_info(threadId, p, p + 4, p + 8);
-    if (r < 0) throw errorFor(r, 0, 0);
+    check(A.slp_get_thread_info(threadId, p, p + 4, p + 8));
     const H = h32(), i = p >> 2;
     const main = H[i], current = H[i + 1], runcount = H[i + 2];
     return [borrowTasklet(main), borrowTasklet(current), runcount];
@@ -57,8 +56,7 @@ export function snapshotTasklets() {
   for (let max = 64; ; max *= 4) {
     const p = malloc(16 * max);
     try {
-      const n = A.slp_snapshot(p, max);
-      if (n < 0) throw errorFor(n, 0, 0);
+      const n = check(A.slp_snapshot(p, max));
       if (n > max) continue;
       const H = h32(), out = [];
       for (let k = 0, i = p >> 2; k < n; k++, i += 4) {

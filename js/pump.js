@@ -167,7 +167,7 @@ function runBlocking(wd = null) {
   for (;;) {
     enter();
     const { r, victim, soft } = runOnce(wd, ~0);
-    if (r < 0) throw errorFor(r, 0, 0);
+    check(r);
     if (victim || soft) return victim;
     if (wd && (wd.flags & RUN_THREADBLOCK)) return null;
     if (A.slp_thread_waiting() === 0) return wd ? null : undefined;

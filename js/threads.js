@@ -6,7 +6,7 @@ import {
   detach, setBlocking, setDeadFlag,
 } from './state.js';
 import { ENOTSUP, EDEADLOCK, StacklessError, TaskletExit } from './errors.js';
-import { errorFor } from './ops.js';
+import { errorFor, check } from './ops.js';
 import { tasklet } from './tasklet.js';
 import { enter } from './pump.js';
 import { getmain } from './introspect.js';
@@ -273,8 +273,7 @@ async function runAsTasklet(fn, args) {
       if (out !== null || !t.alive) break; // (main may be back from a sleep)
       const seen = Atomics.load(h32(), wakeIdx);
       enter();
-      let r = A.slp_run();
-      if (r < 0) throw errorFor(r, 0, 0); // another tasklet's uncaught error
+      check(A.slp_run()); // another tasklet's uncaught error
       if (out !== null || !t.alive) break;
       if (A.slp_getruncount() > 1) continue;
       let dead;
