@@ -174,20 +174,24 @@ function runBlocking(wd = null) {
     if (A.slp_getruncount() > 1) continue;
     // Sleep until another thread queues something here, then run it.
     // (Not schedule_remove(): as in Stackless, main's returns at once when
-    // nothing else can run.)  Counted asleep, so when nothing can ever
-    // wake them the deadlock alarm ends the wait.
-    const H = h32();
-    const seen = Atomics.load(H, wakeIdx);
-    if (A.slp_thread_idle(1) !== 0) {
-      if (A.slp_thread_idle(0)) return;
-      continue;
-    }
-    if (Atomics.load(H, wakeIdx) === seen) {
-      if (!THREADED) { A.slp_thread_idle(0); return; }
-      Atomics.wait(H, wakeIdx, seen);
-    }
-    if (A.slp_thread_idle(0)) return; // the deadlock alarm
+    // nothing else can run.)
+    if (sleepForWake()) return;
   }
+}
+
+// A thread that may sleep, with nothing runnable: sleep on its wake word
+// until another thread queues something here, counted asleep, so that when
+// nothing can ever wake it the deadlock alarm ends the wait.  True on that
+// alarm (and in the single-thread module, where no other thread could
+// wake it), else false: look again.
+export function sleepForWake() {
+  const H = h32();
+  const seen = Atomics.load(H, wakeIdx);
+  if (A.slp_thread_idle(1) === 0 && Atomics.load(H, wakeIdx) === seen) {
+    if (!THREADED) { A.slp_thread_idle(0); return true; }
+    Atomics.wait(H, wakeIdx, seen);
+  }
+  return A.slp_thread_idle(0) !== 0;
 }
 
 function pump() {

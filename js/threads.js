@@ -8,7 +8,7 @@ import {
 import { ENOTSUP, EDEADLOCK, StacklessError, TaskletExit } from './errors.js';
 import { errorFor, check } from './ops.js';
 import { tasklet } from './tasklet.js';
-import { enter } from './pump.js';
+import { enter, sleepForWake } from './pump.js';
 import { getmain } from './introspect.js';
 import {
   awaitWord, kickIdlers, holdProcess, beginIdle, endIdle, wakeAfter, waitForWake,
@@ -277,11 +277,8 @@ async function runAsTasklet(fn, args) {
       if (out !== null || !t.alive) break;
       if (A.slp_getruncount() > 1) continue;
       let dead;
-      if (blocking) { // sleep until another thread queues something here (as runBlocking)
-        const H = h32();
-        const seen2 = Atomics.load(H, wakeIdx);
-        if (A.slp_thread_idle(1) === 0 && Atomics.load(H, wakeIdx) === seen2) Atomics.wait(H, wakeIdx, seen2);
-        dead = A.slp_thread_idle(0) !== 0; // the deadlock alarm
+      if (blocking) {
+        dead = sleepForWake();
       } else {
         setDeadFlag(0);
         dead = await waitForWake(seen, true);
