@@ -224,7 +224,7 @@ async function pumpLoop() {
         continue;
       }
       if (A.slp_thread_waiting() === 0) {
-        for (const w of runWaiters.splice(0)) w.resolve(w.wd ? null : undefined);
+        endRuns();
         continue;
       }
       if (!runWaiters.length && !helpers.size) break;
@@ -243,6 +243,11 @@ async function pumpLoop() {
     holdProcess(false);
     kickIdlers(); // joins that stayed awake for the helpers may idle now
   }
+}
+
+// Every run() waiting returns: a timed one with null (nobody interrupted).
+function endRuns() {
+  for (const w of runWaiters.splice(0)) w.resolve(w.wd ? null : undefined);
 }
 
 // Main code gets a tasklet's uncaught error where it waits (Stackless: the
@@ -264,7 +269,7 @@ function deliverError(e) {
 // Nothing on this thread can ever run again: run() returns (Stackless's
 // run() would have returned at once), helpers fail with DeadlockError.
 function onDeadlock() {
-  for (const w of runWaiters.splice(0)) w.resolve(w.wd ? null : undefined);
+  endRuns();
   for (const rec of helpers) {
     rec.deadlocked = true;
     A.slp_tasklet_kill(rec.handle, 1);
