@@ -14,17 +14,18 @@ import { A, M, ready } from './state.js';
 import { borrowTasklet } from './tasklet.js';
 import { wrapChannel } from './channel.js';
 
-let scheduleCb = null, channelCb = null;
+const SCHEDULE = 0, CHANNEL = 1; // the kinds of js_bridge.c
+const cbs = [null, null];         // this thread's function of each kind
 
 function onCallback(kind, a, b, c, d) {
-  const f = kind === 0 ? scheduleCb : channelCb;
+  const f = cbs[kind];
   if (!f) return 0;
   try {
-    if (kind === 0) f(a ? borrowTasklet(a) : null, borrowTasklet(b));
+    if (kind === SCHEDULE) f(a ? borrowTasklet(a) : null, borrowTasklet(b));
     else f(borrowChannel(a), borrowTasklet(b), c !== 0, d !== 0);
   } catch (e) {
     // Stackless prints an exception of a callback and goes on.
-    console.error(`stackless-wasm: error in ${kind === 0 ? 'schedule' : 'channel'} callback:`, e);
+    console.error(`stackless-wasm: error in ${kind === SCHEDULE ? 'schedule' : 'channel'} callback:`, e);
   }
   return 0;
 }
@@ -33,15 +34,16 @@ function borrowChannel(h) {
   return A.slp_channel_retain(h) === 0 ? wrapChannel(h, true, false) : null;
 }
 
-function use(kind, old, f) {
+// Set this thread's callback of kind; returns the old one.
+function setCallback(kind, callback) {
+  ready();
+  if (callback !== null && callback !== undefined && typeof callback !== 'function')
+    throw new TypeError('callback must be a callable or None');
+  const f = callback ?? null, old = cbs[kind];
+  cbs[kind] = f;
   M.slpCallback = onCallback;
   if (!old !== !f) A.slp_js_callback_use(kind, f ? 1 : -1);
-}
-
-function checkFn(f) {
-  if (f !== null && f !== undefined && typeof f !== 'function')
-    throw new TypeError('callback must be a callable or None');
-  return f ?? null;
+  return old;
 }
 
 /**
@@ -49,29 +51,17 @@ function checkFn(f) {
  * before it (prev is still current; null when a thread's main tasklet is
  * created).  It must not block or switch.  null clears.  Returns the old one.
  */
-export function set_schedule_callback(callback) {
-  ready();
-  const f = checkFn(callback), old = scheduleCb;
-  scheduleCb = f;
-  use(0, old, f);
-  return old;
-}
+export function set_schedule_callback(callback) { return setCallback(SCHEDULE, callback); }
 
 /** The schedule callback of this thread (or null). */
-export function get_schedule_callback() { return scheduleCb; }
+export function get_schedule_callback() { return cbs[SCHEDULE]; }
 
 /**
  * callback(channel, tasklet, sending, willblock) at every send and receive
  * of this thread's tasklets (and main code).  It must not block or switch;
  * a channel action inside it throws.  null clears.  Returns the old one.
  */
-export function set_channel_callback(callback) {
-  ready();
-  const f = checkFn(callback), old = channelCb;
-  channelCb = f;
-  use(1, old, f);
-  return old;
-}
+export function set_channel_callback(callback) { return setCallback(CHANNEL, callback); }
 
 /** The channel callback of this thread (or null). */
-export function get_channel_callback() { return channelCb; }
+export function get_channel_callback() { return cbs[CHANNEL]; }

@@ -3,7 +3,7 @@
 // helper tasklet waits in the channel for main code), and the pump that
 // drives this thread's scheduler while main code awaits run() or a helper.
 import {
-  A, TID, THREADED, codec, h32, ready, scratch, stepping, blocking, records, wakeIdx, runWaiters,
+  A, TID, THREADED, codec, h32, ready, scratch, stepping, blocking, wakeIdx, runWaiters,
   helpers, pumping, setPumping, setDeadFlag,
 } from './state.js';
 import { EDEADLOCK, ENOSENDER, ENORECEIVER, EWOULDBLOCK, E_THROWN } from './errors.js';
@@ -11,7 +11,7 @@ import {
   Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, channelError, check, OP_RECEIVE, OP_SEND,
   OP_RUN, OP_SCHEDULE_REMOVE, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
-import { newRecord, wrapTasklet } from './tasklet.js';
+import { newRecord, freeRecord, bindAndSetup, wrapTasklet } from './tasklet.js';
 import { endIdle, waitForWake, kickIdlers, localWakeNow, holdProcess } from './wait.js';
 
 // A call from outside any tasklet, into the scheduler.  A thread waiting
@@ -86,12 +86,10 @@ export function viaHelper(op) {
     check(A.slp_tasklet_new(scratch));
     const h = h32()[scratch >> 2];
     const rec = newRecord(function* () { return yield op; }, [], h, { resolve, reject });
-    let r = A.slp_tasklet_bind(h, A.slp_js_tasklet_func(), rec.d);
-    if (r === 0) r = A.slp_tasklet_setup(h);
+    const r = bindAndSetup(h, rec.d);
     A.slp_tasklet_release(h); // alive while queued or blocked
     if (r < 0) {
-      records.delete(rec.d);
-      A.free(rec.d);
+      freeRecord(rec);
       reject(errorFor(r, 0, 0));
       return;
     }
@@ -169,27 +167,31 @@ function runBlocking(wd = null) {
   for (;;) {
     enter();
     const { r, victim, soft } = runOnce(wd, ~0);
-    if (r < 0) throw errorFor(r, 0, 0);
+    check(r);
     if (victim || soft) return victim;
     if (wd && (wd.flags & RUN_THREADBLOCK)) return null;
     if (A.slp_thread_waiting() === 0) return wd ? null : undefined;
     if (A.slp_getruncount() > 1) continue;
     // Sleep until another thread queues something here, then run it.
     // (Not schedule_remove(): as in Stackless, main's returns at once when
-    // nothing else can run.)  Counted asleep, so when nothing can ever
-    // wake them the deadlock alarm ends the wait.
-    const H = h32();
-    const seen = Atomics.load(H, wakeIdx);
-    if (A.slp_thread_idle(1) !== 0) {
-      if (A.slp_thread_idle(0)) return;
-      continue;
-    }
-    if (Atomics.load(H, wakeIdx) === seen) {
-      if (!THREADED) { A.slp_thread_idle(0); return; }
-      Atomics.wait(H, wakeIdx, seen);
-    }
-    if (A.slp_thread_idle(0)) return; // the deadlock alarm
+    // nothing else can run.)
+    if (sleepForWake()) return;
   }
+}
+
+// A thread that may sleep, with nothing runnable: sleep on its wake word
+// until another thread queues something here, counted asleep, so that when
+// nothing can ever wake it the deadlock alarm ends the wait.  True on that
+// alarm (and in the single-thread module, where no other thread could
+// wake it), else false: look again.
+export function sleepForWake() {
+  const H = h32();
+  const seen = Atomics.load(H, wakeIdx);
+  if (A.slp_thread_idle(1) === 0 && Atomics.load(H, wakeIdx) === seen) {
+    if (!THREADED) { A.slp_thread_idle(0); return true; }
+    Atomics.wait(H, wakeIdx, seen);
+  }
+  return A.slp_thread_idle(0) !== 0;
 }
 
 function pump() {
@@ -222,7 +224,7 @@ async function pumpLoop() {
         continue;
       }
       if (A.slp_thread_waiting() === 0) {
-        for (const w of runWaiters.splice(0)) w.resolve(w.wd ? null : undefined);
+        endRuns();
         continue;
       }
       if (!runWaiters.length && !helpers.size) break;
@@ -241,6 +243,11 @@ async function pumpLoop() {
     holdProcess(false);
     kickIdlers(); // joins that stayed awake for the helpers may idle now
   }
+}
+
+// Every run() waiting returns: a timed one with null (nobody interrupted).
+function endRuns() {
+  for (const w of runWaiters.splice(0)) w.resolve(w.wd ? null : undefined);
 }
 
 // Main code gets a tasklet's uncaught error where it waits (Stackless: the
@@ -262,7 +269,7 @@ function deliverError(e) {
 // Nothing on this thread can ever run again: run() returns (Stackless's
 // run() would have returned at once), helpers fail with DeadlockError.
 function onDeadlock() {
-  for (const w of runWaiters.splice(0)) w.resolve(w.wd ? null : undefined);
+  endRuns();
   for (const rec of helpers) {
     rec.deadlocked = true;
     A.slp_tasklet_kill(rec.handle, 1);

@@ -5,23 +5,41 @@ import {
   A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
   finalizer, NEW, setStepping, setBomb, remember,
 } from './state.js';
-import { EEXIT, EDEADLOCK, EOTHERTHREAD, EBADTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
+import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
   Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
 import { mainCall } from './pump.js';
 import { localWakeNow } from './wait.js';
-import { getthreads } from './introspect.js';
+import { getthreads, checkThreadId } from './introspect.js';
 
 // A JS tasklet's record: fn/args until it starts, then its generator.
 export function newRecord(fn, args, handle, settle) {
+  return addRecord(newArea(), fn, args, handle, settle);
+}
+// A zeroed exchange area (slp_js_task of wasm/js_bridge.c: six int32 words).
+function newArea() {
   const d = malloc(24);
   h32().fill(0, d >> 2, (d >> 2) + 6);
+  return d;
+}
+function addRecord(d, fn, args, handle, settle) {
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
                 settle, deadlocked: false };
   records.set(d, rec);
   return rec;
+}
+// A record whose tasklet will never step: forgotten with its exchange area.
+export function freeRecord(rec) {
+  records.delete(rec.d);
+  A.free(rec.d);
+}
+
+// Bind tasklet h to js_tasklet with exchange area d and queue it; 0 or an error code.
+export function bindAndSetup(h, d) {
+  const r = A.slp_tasklet_bind(h, A.slp_js_tasklet_func(), d);
+  return r === 0 ? A.slp_tasklet_setup(h) : r;
 }
 
 // Called by C (js_tasklet) for every step of every JS tasklet of this thread.
@@ -122,11 +140,7 @@ function adoptRemote(d, h, w) {
   try { args = codec.decode(w); } catch { args = undefined; }
   if (!t || !t.fn || !Array.isArray(args)) return undefined;
   t.dropRecord();
-  const rec = { d, fn: t.fn, args, gen: null, handle: h, op: 0, sent: 0, made: 0, lastMade: null,
-                settle: null, deadlocked: false };
-  records.set(d, rec);
-  t.rec = rec;
-  return rec;
+  return (t.rec = addRecord(d, t.fn, args, h, null));
 }
 
 // Forget a JS-bound tasklet's owner (slp_js_mark) once its wrapper, which
@@ -262,12 +276,10 @@ export class Tasklet {
     }
     this.dropRecord();
     const rec = newRecord(this.fn, args, this.h, null);
-    let r = A.slp_tasklet_bind(this.h, A.slp_js_tasklet_func(), rec.d);
-    if (r === 0) r = A.slp_tasklet_setup(this.h);
+    const r = bindAndSetup(this.h, rec.d);
     localWakeNow();
     if (r < 0) {
-      records.delete(rec.d);
-      A.free(rec.d);
+      freeRecord(rec);
       throw errorFor(r, 0, 0);
     }
     this.rec = rec;
@@ -278,8 +290,7 @@ export class Tasklet {
   // and queued in its own thread (not woken, as in Stackless), whose step
   // makes the record (adoptRemote).
   setupRemote(args) {
-    const d = malloc(24);
-    h32().fill(0, d >> 2, (d >> 2) + 6);
+    const d = newArea();
     let w = 0;
     try {
       w = codec.encode(args, true);
@@ -289,8 +300,7 @@ export class Tasklet {
     }
     const H = h32(), i = d >> 2;
     H[i] = OP_REMOTE_SETUP; H[i + 1] = this.h; H[i + 5] = w;
-    let r = A.slp_tasklet_bind(this.h, A.slp_js_tasklet_func(), d);
-    if (r === 0) r = A.slp_tasklet_setup(this.h);
+    const r = bindAndSetup(this.h, d);
     if (r < 0) {
       // Unbound again: its owner's JS still holds the function.
       if (A.slp_tasklet_alive(this.h) !== 1) A.slp_tasklet_bind(this.h, 0, 0);
@@ -302,20 +312,15 @@ export class Tasklet {
   }
   // A record whose tasklet will never run again (rebound) is dropped here.
   dropRecord() {
-    const rec = this.rec;
+    this.dropIfDead();
     this.rec = null;
-    if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
-      records.delete(rec.d);
-      A.free(rec.d);
-    }
   }
   // A record whose tasklet ended in C before its generator started.
   dropIfDead() {
     const rec = this.rec;
     if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
       this.rec = null;
-      records.delete(rec.d);
-      A.free(rec.d);
+      freeRecord(rec);
     }
   }
   /** Append to its thread's run queue (paused -> scheduled). */
@@ -357,10 +362,7 @@ export class Tasklet {
   /** Attach it to another thread (default: the calling one).  A JS tasklet's
    * generator lives in the thread that made it: it can only go back there. */
   bind_thread(threadId = -1) {
-    // Thread ids are int32 in C: anything else would wrap (NaN, 1.5 and
-    // 2**53 to the caller's thread), so it is refused here, unchanged.
-    if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
-      throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
+    checkThreadId(threadId); // refused here, the tasklet unchanged
     const to = threadId === -1 || threadId === 0 ? TID : threadId;
     if (this.rec && records.get(this.rec.d) === this.rec) {
       if (to !== TID && getthreads().includes(to)) {
