@@ -59,5 +59,6 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 
 /* Helpers shared by tests. */
 slp_tasklet spawn(slp_func fn, void *arg); /* create, and assert it worked */
+void nap_ms(int ms); /* the calling OS thread sleeps (polling loops) */
 
 #endif

@@ -3,7 +3,6 @@
  * order, with its errors.  Where a Stackless unit test shows the behaviour
  * its name is given (Stackless/unittests/test_*.py). */
 #include <stdint.h>
-#include <time.h>
 
 #include "test.h"
 
@@ -372,11 +371,6 @@ TEST(fidelity_handles_stale_after_reuse) {
 }
 
 /* ---- threads: issue 11 (2), (5), (6) ------------------------------------ */
-
-static void nap_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static void *soft_slot;
 static slp_tasklet orphan, other_main, temp_main;

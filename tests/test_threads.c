@@ -6,11 +6,6 @@
 
 #include "test.h"
 
-static void nap_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static volatile int flag;
 static void flag_set(int v) { __atomic_store_n(&flag, v, __ATOMIC_SEQ_CST); }
 static void flag_wait(int v) {
