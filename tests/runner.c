@@ -56,6 +56,11 @@ slp_tasklet spawn(slp_func fn, void *arg) {
     return t;
 }
 
+int named(void *arg) {
+    EV("%s", (const char *)arg);
+    return 0;
+}
+
 void nap_ms(int ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);

@@ -5,11 +5,6 @@
  * follows (Stackless/unittests/...). */
 #include "test.h"
 
-static int named(void *arg) {
-    EV("%s", (const char *)arg);
-    return 0;
-}
-
 static const char *str(const void *p) { return p ? (const char *)p : "-"; }
 
 /* ------------------------------------------------- tempval, schedule(v) */

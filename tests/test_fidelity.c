@@ -257,11 +257,6 @@ TEST(fidelity_revived_watchdog_gets_blocked_error) {
 
 /* ---- issue 18 (4): Deadlock comes before switch_trap ------------------- */
 
-static int note(void *arg) {
-    EV("%s", (const char *)arg);
-    return 0;
-}
-
 /* With nothing else runnable a blocking action fails with Deadlock: no
  * switch, so nothing for the trap to refuse.  With a tasklet to switch to
  * the trap refuses, and the block is undone (§4.3). */
@@ -273,7 +268,7 @@ TEST(fidelity_deadlock_before_switch_trap) {
     ASSERT_ERR(slp_channel_receive(ch, &v), SLP_EDEADLOCK);
     ASSERT_ERR(slp_channel_send(ch, "x"), SLP_EDEADLOCK);
     ASSERT_EQ(slp_channel_balance(ch), 0);
-    t = spawn(note, "t");
+    t = spawn(named, "t");
     ASSERT_ERR(slp_channel_receive(ch, &v), SLP_ESWITCHTRAP);
     ASSERT_EQ(slp_channel_balance(ch), 0);
     ASSERT_EQ(slp_getruncount(), 2);
