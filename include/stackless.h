@@ -138,7 +138,8 @@ extern "C" {
     XX(EWOULDBLOCK, -29,                                                       \
        "the thread would have to sleep, and this thread may not block")        \
     XX(ETHREAD, -30, "could not start a thread")                               \
-    XX(ECALLBACK, -31, "Recursive channel call due to callbacks!")
+    XX(ECALLBACK, -31, "Recursive channel call due to callbacks!")          \
+    XX(ETIMEDOUT, -32, "the wait timed out")
 
 typedef enum {
     SLP_OK = 0,
@@ -457,6 +458,73 @@ const volatile uint32_t *slp_thread_wake_word(void);
  * not 0 some of them wait (or are queued) here. */
 int slp_thread_pending(void);
 
+/* ------------------------------------------------------- timers and I/O */
+
+/* TIMERS AND I/O.  A tasklet can wait for time (slp_sleep) or for a file
+ * descriptor (slp_wait_fd): only that tasklet parks, outside the run queue
+ * and outside any channel; every other tasklet of its thread runs on.
+ *
+ * Order: waiters whose wait is over rejoin the end of the run queue in
+ * deadline order, equal deadlines in the order they slept.  Due waiters are
+ * queued at every switch of their thread (so a busy thread still wakes its
+ * sleepers; a ready fd is noticed there within about a millisecond), and
+ * when nothing else can run the scheduler waits for the nearest deadline,
+ * a ready fd or another thread in one call: natively the futex wait with a
+ * timeout, or poll() when fds are waited for; in a Web Worker
+ * Atomics.wait with a timeout; under WASI one poll_oneoff.
+ *
+ * Deadlock: a thread with waiting tasklets is never deadlocked.  The last
+ * runnable tasklet that blocks on a channel (or main, or a slp_run()) while
+ * others wait does not fail: it waits for them.  slp_run() returns only
+ * when nothing is queued and nothing waits.  Across threads, a thread whose
+ * tasklets wait counts as able to wake others.
+ *
+ * What a waiter is: alive; slp_tasklet_scheduled 1 (it runs again by
+ * itself), slp_tasklet_blocked 0 (no channel), slp_tasklet_paused 0,
+ * slp_tasklet_waiting SLP_WAITING_SLEEP or SLP_WAITING_FD, and
+ * SLP_STATE_WAITING in slp_snapshot.  insert and run/switch refuse it
+ * (EBLOCKED), remove too (EREMOVEBLOCKED), bind (ESCHEDULED), bind_thread
+ * (ERUNNABLE).  kill and throw end the wait: it leaves the timer and the
+ * call returns the error at once (pending: when its turn comes).  When
+ * its thread dies a waiter is soft: it stops where it waits, with thread id
+ * -1, and leaves the timer (a tasklet with C state is killed first, as
+ * any; then its call returns SLP_EEXIT).
+ *
+ * Threads that may not sleep (slp_thread_set_nonblocking, the JavaScript
+ * main thread) never wait for time in C: where they would, the call main or
+ * the innermost slp_run waits in returns SLP_EWOULDBLOCK as usual (other
+ * waiters keep waiting), and the event loop asks slp_timer_next() how long
+ * to wait: setTimeout(ms = ceil(ns / 1e6)), then run the scheduler again
+ * (slp_run or slp_schedule), which queues the waiters that are due; await
+ * the wake word too, as other threads may still queue tasklets. */
+
+/* Forever (no timeout). */
+#define SLP_FOREVER UINT64_MAX
+/* Park the caller for at least ns nanoseconds (CLOCK_MONOTONIC), then
+ * queue it at the end of its run queue.  slp_sleep(0) waits for the next
+ * look at the timers: a yield that lets earlier sleepers go first.
+ * Returns 0, or an error thrown in meanwhile (a kill: SLP_EEXIT).
+ * Errors: ENOMEM; EWOULDBLOCK (a nonblocking thread with nothing else to
+ * run); ESWITCHTRAP (switch_trap set: no switch allowed). */
+int slp_sleep(uint64_t ns);
+enum { SLP_FD_READ = 1, SLP_FD_WRITE = 2 };
+/* Park the caller until fd is readable (SLP_FD_READ) and/or writable
+ * (SLP_FD_WRITE), or timeout_ns have passed (SLP_FOREVER: no timeout).
+ * Returns the ready events (> 0; an fd in error or hung up counts as ready
+ * for what was asked: the read or write then says what happened), or
+ * SLP_ETIMEDOUT, or an error thrown in meanwhile.  Native and WASI builds.
+ * Errors: ENOTSUP (Emscripten), EINVAL (fd < 0, bad events), ENOMEM,
+ * EWOULDBLOCK, ESWITCHTRAP. */
+int slp_wait_fd(int fd, int events, uint64_t timeout_ns);
+/* Nanoseconds until this thread's nearest deadline: 0 if one is due, -1 if
+ * no tasklet sleeps here (fd waits without a timeout have no deadline).
+ * For event loops that may not block (see above). */
+int64_t slp_timer_next(void);
+/* 0 = not waiting, SLP_WAITING_SLEEP or SLP_WAITING_FD.
+ * Errors: EBADHANDLE. */
+int slp_tasklet_waiting(slp_tasklet t);
+enum { SLP_WAITING_SLEEP = 1, SLP_WAITING_FD = 2 };
+
 /* ------------------------------------------------------------- channels */
 
 /* A new channel: balance 0, preference -1, open.  Errors: ENOMEM. */
@@ -517,7 +585,8 @@ enum {
     SLP_STATE_BLOCKED_RECV,
     SLP_STATE_PAUSED,       /* alive, in no queue */
     SLP_STATE_NOTHREAD,     /* its thread died */
-    SLP_STATE_DEAD          /* ended or never bound, handle still held */
+    SLP_STATE_DEAD,         /* ended or never bound, handle still held */
+    SLP_STATE_WAITING       /* in slp_sleep or slp_wait_fd */
 };
 /* Copy the state of up to max tasklets into out (under the runtime's lock,
  * stopping no scheduler).  Returns how many tasklets exist. */

@@ -45,6 +45,11 @@ export class Channel {
     if (stepping) return made(new Op(OP_SEND_THROW, this, exc));
     return mainChannelOp(OP_SEND_THROW, this, exc);
   }
+  /** Send new exc_class(...args) as an error (Stackless's send_exception). */
+  send_exception(exc_class, ...args) {
+    if (typeof exc_class !== 'function') throw new TypeError('send_exception: exc_class must be a class');
+    return this.send_throw(new exc_class(...args));
+  }
   /** Receive a value.  Inside a tasklet: `yield ch.receive()`; outside: `await ch.receive()`. */
   receive() {
     if (stepping) return made(this.recvOp ??= new Op(OP_RECEIVE, this));
@@ -69,6 +74,23 @@ export class Channel {
    * receiver comes back, e.g. with preference 1). */
   async *[Symbol.asyncIterator]() {
     while (!(this.closing && this.balance <= 0)) yield await this.receive();
+  }
+  /**
+   * Receive until the channel is closing with no sender waiting (the rule
+   * of for-await above, Stackless's iteration), calling body(v) for each
+   * value; gives how many were received.  Inside a tasklet it is a
+   * delegation, and body may be a generator function that yields too:
+   * `const n = yield* ch.each(function* (v) { yield out.send(v * 2); })`.
+   * Outside: `await ch.each((v) => ...)`.
+   */
+  each(body) {
+    if (typeof body !== 'function') throw new TypeError('each(body): body must be a function');
+    if (stepping) return receiveEach(this, body);
+    return (async () => {
+      let n = 0;
+      for await (const v of this) { await body(v); n++; }
+      return n;
+    })();
   }
   /** > 0: senders waiting; < 0: receivers waiting. */
   get balance() {
@@ -111,6 +133,19 @@ export class Channel {
   }
   [Symbol.dispose]() { this.release(); }
   toString() { return `<channel ${this.h}>`; }
+}
+
+function* receiveEach(ch, body) {
+  let n = 0;
+  while (!(ch.closing && ch.balance <= 0)) {
+    const v = yield ch.receive();
+    n++;
+    const r = body(v);
+    // A generator body is delegated to (its yields are the tasklet's).
+    if (r !== null && typeof r === 'object' && typeof r.next === 'function' &&
+        typeof r.throw === 'function') yield* r;
+  }
+  return n;
 }
 
 function* sendEach(ch, seq) {

@@ -1,8 +1,8 @@
 // demo.js -- tasklets written in C and compiled into the module (for tests,
 // the benchmark's baseline and the browser demo).
-import { A, h32, ready, scratch, NEW } from './state.js';
+import { A } from './state.js';
 import { check } from './ops.js';
-import { Tasklet } from './tasklet.js';
+import { tasklet } from './tasklet.js';
 import { enter } from './pump.js';
 import { localWakeNow } from './wait.js';
 
@@ -15,9 +15,7 @@ export const demo = {
   },
   /** A C tasklet that receives values on ch and sends each back on ch. */
   echo(ch) {
-    ready();
-    check(A.slp_tasklet_new(scratch));
-    const t = new Tasklet(NEW, h32()[scratch >> 2], true);
+    const t = tasklet();
     check(A.slp_tasklet_bind(t.h, A.slp_js_demo_echo(), ch.h));
     check(A.slp_tasklet_setup(t.h));
     localWakeNow();
@@ -26,9 +24,7 @@ export const demo = {
   /** As echo, with no C state while blocked (restorable): after its thread
    * died it can be revived on another one with bind_thread(id) + insert(). */
   echoRestorable(ch) {
-    ready();
-    check(A.slp_tasklet_new(scratch));
-    const t = new Tasklet(NEW, h32()[scratch >> 2], true);
+    const t = tasklet();
     check(A.slp_js_demo_echo_restorable(t.h, ch.h));
     return t;
   },

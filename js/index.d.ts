@@ -98,10 +98,22 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   kill(pending?: boolean): Op | undefined;
   /** Raise exc in it.  Inside a tasklet: yield it. */
   throw(exc: unknown, pending?: boolean): Op | undefined;
-  /** Attach to another thread (default: the caller's).  JS tasklets stay in
-   * the thread that made them.  threadId: an int32 thread id or -1, else
-   * WrongThreadError "bad thread". */
+  /** Raise new exc_class(...args) in it (Stackless's raise_exception).  Inside a tasklet: yield it. */
+  raise_exception<C extends new (...args: any[]) => unknown>(exc_class: C, ...args: ConstructorParameters<C>): Op | undefined;
+  /** Attach to another thread (default: the caller's).  A JS tasklet stays
+   * in the thread whose JS holds its function (WrongThreadError otherwise;
+   * setup() from another thread queues it there, its arguments copied).
+   * threadId: an int32 thread id or -1, else WrongThreadError "bad thread". */
   bind_thread(threadId?: number): this;
+  /** Its neighbours in its run queue (a ring through main) or channel queue; null in neither. */
+  readonly next: Tasklet | null;
+  readonly prev: Tasklet | null;
+  /** While true it is not pre-empted by run({ timeout }). */
+  atomic: boolean;
+  /** Set atomic; gives the old flag. */
+  set_atomic(on: boolean): boolean;
+  /** 1 if it has C state (a JS tasklet inside a nested run()), else 0. */
+  readonly nesting_level: 0 | 1;
   readonly alive: boolean;
   readonly paused: boolean;
   readonly blocked: boolean;
@@ -143,6 +155,13 @@ export class Channel<T = unknown> {
    * `const n = yield* ch.send_sequence(seq)` (a generator: delegate to it);
    * outside: `await ch.send_sequence(seq)`. */
   send_sequence(seq: Iterable<T>): Generator<Op, number, unknown> & PromiseLike<number>;
+  /** Send new exc_class(...args) as an error (Stackless's send_exception). */
+  send_exception<C extends new (...args: any[]) => unknown>(exc_class: C, ...args: ConstructorParameters<C>): Blocking<void>;
+  /** Receive until the channel is closing with no sender waiting, calling
+   * body(v) for each value; the count received.  Inside a tasklet:
+   * `const n = yield* ch.each(function* (v) { ... })` (body may yield too);
+   * outside: `await ch.each((v) => ...)`. */
+  each(body: (value: T) => TaskletGenerator<unknown> | void): Generator<TaskletYield, number, any> & PromiseLike<number>;
   /** Main code: `for await (const v of ch)` receives until the channel is
    * closing with no sender waiting (Stackless's iteration). */
   [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined>;
@@ -170,8 +189,49 @@ export function channel<T = unknown>(): Channel<T>;
  * (waiting, without blocking the event loop, while they wait for other
  * threads).  Inside a tasklet: `yield run()` (nested). */
 export function run(): Blocking<void>;
+/** Stackless's run(timeout, threadblock, soft, ignore_nesting, totaltimeout). */
+export interface RunOptions {
+  /** Interrupt a tasklet that made more than this many ticks in a row (every
+   * `yield` of a JS tasklet is a tick); 0: never. */
+  timeout?: number;
+  /** A thread that may sleep waits for other threads rather than returning. */
+  threadblock?: boolean;
+  /** Interrupt nobody: come back at the timed-out tasklet's next switch point (gives null). */
+  soft?: boolean;
+  /** Kept for Stackless's signature; changes nothing. */
+  ignore_nesting?: boolean;
+  /** Count the timeout from the start of the run, not from the last switch. */
+  totaltimeout?: boolean;
+}
+/** A pre-emptive run: gives the interrupted tasklet (paused: insert() or
+ * kill() it), or null.  Inside a tasklet: `const t = yield run({ timeout })`. */
+export function run(options: RunOptions): Blocking<Tasklet | null>;
 /** Yield to the next tasklet.  Inside a tasklet: `yield schedule()`. */
 export function schedule(): Op | undefined;
+/** schedule(retval): the call gives retval back (Stackless's tempval).
+ * Inside a tasklet: `const v = yield schedule(x)`. */
+export function schedule<T>(retval: T): Op & T;
+/** Stackless's `with atomic():` -- body runs with the current tasklet atomic.
+ * Inside a tasklet, delegate to a generator body: `yield* atomic(function* () { ... })`. */
+export function atomic<R>(body: () => TaskletGenerator<R>): TaskletGenerator<R>;
+export function atomic<R>(body: () => R): R;
+/** Stackless's set_error_handler: handler(error, tasklet) gets the uncaught
+ * error of this thread's JS tasklets, in the dying tasklet; returning
+ * swallows it, throwing replaces it.  It must not block or switch.  Gives the old one. */
+export type ErrorHandler = (error: unknown, tasklet: Tasklet) => void;
+export function set_error_handler(handler: ErrorHandler | null): ErrorHandler | null;
+/** Called at every switch between two tasklets of this thread, before it
+ * (prev null: a thread's main tasklet was created).  Must not block or switch. */
+export type ScheduleCallback = (prev: Tasklet | null, next: Tasklet) => void;
+export function set_schedule_callback(callback: ScheduleCallback | null): ScheduleCallback | null;
+export function get_schedule_callback(): ScheduleCallback | null;
+/** Called at every send and receive of this thread; a channel action inside it throws. */
+export type ChannelCallback = (channel: Channel, tasklet: Tasklet, sending: boolean, willblock: boolean) => void;
+export function set_channel_callback(callback: ChannelCallback | null): ChannelCallback | null;
+export function get_channel_callback(): ChannelCallback | null;
+/** [main, current, runcount] of a thread (default -1: this one); current is
+ * null when its run queue is empty.  WrongThreadError for a bad thread. */
+export function get_thread_info(threadId?: number): [Tasklet, Tasklet | null, number];
 /** Inside a tasklet: `yield schedule_remove()`. */
 export function schedule_remove(): Op;
 export function getcurrent(): Tasklet;
@@ -286,7 +346,10 @@ declare const stackless: {
   getcurrent: typeof getcurrent; getmain: typeof getmain; getruncount: typeof getruncount;
   getthreads: typeof getthreads; thread_id: typeof thread_id; switch_trap: typeof switch_trap;
   hold: typeof hold; startThread: typeof startThread; startThreadWith: typeof startThreadWith;
-  snapshot: typeof snapshot;
+  snapshot: typeof snapshot; get_thread_info: typeof get_thread_info; atomic: typeof atomic;
+  set_error_handler: typeof set_error_handler; set_schedule_callback: typeof set_schedule_callback;
+  get_schedule_callback: typeof get_schedule_callback; set_channel_callback: typeof set_channel_callback;
+  get_channel_callback: typeof get_channel_callback;
   readonly current: Tasklet; readonly main: Tasklet; readonly runcount: number;
   readonly threads: number[];
   Tasklet: typeof Tasklet; Channel: typeof Channel; Thread: typeof Thread; Op: typeof Op;

@@ -58,12 +58,15 @@
 import { setEntryURL } from './state.js';
 import { init, hasThreads } from './module.js';
 import { Op } from './ops.js';
-import { Tasklet, tasklet } from './tasklet.js';
+import { Tasklet, tasklet, atomic, set_error_handler } from './tasklet.js';
+import {
+  set_schedule_callback, get_schedule_callback, set_channel_callback, get_channel_callback,
+} from './callbacks.js';
 import { Channel, channel } from './channel.js';
 import { run, schedule, schedule_remove, hold } from './pump.js';
 import { Thread, startThread, startThreadWith } from './threads.js';
 import {
-  getcurrent, getmain, getruncount, getthreads, thread_id, switch_trap, snapshot,
+  getcurrent, getmain, getruncount, getthreads, thread_id, switch_trap, snapshot, get_thread_info,
 } from './introspect.js';
 import { demo } from './demo.js';
 import { DataCloneError } from './clone.js';
@@ -81,6 +84,10 @@ export { Thread, startThread, startThreadWith };
 export { bootThread } from './threads.js';
 export { getcurrent, getmain, getruncount, getthreads, thread_id, switch_trap, snapshot, demo };
 export {
+  get_thread_info, atomic, set_error_handler, set_schedule_callback, get_schedule_callback,
+  set_channel_callback, get_channel_callback,
+};
+export {
   StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
   WrongThreadError, BadArgumentError, DataCloneError,
 };
@@ -89,6 +96,8 @@ export {
 const stackless = {
   init, hasThreads, tasklet, channel, run, schedule, schedule_remove, getcurrent, getmain,
   getruncount, getthreads, thread_id, switch_trap, hold, startThread, startThreadWith, snapshot,
+  get_thread_info, atomic, set_error_handler, set_schedule_callback, get_schedule_callback,
+  set_channel_callback, get_channel_callback,
   get current() { return getcurrent(); },
   get main() { return getmain(); },
   get runcount() { return getruncount(); },

@@ -1,7 +1,8 @@
 // introspect.js -- what this thread's scheduler and the whole runtime hold:
 // the current and main tasklets, run count, threads, snapshots.
 import { A, TID, h32, malloc, ready } from './state.js';
-import { errorFor } from './ops.js';
+import { check } from './ops.js';
+import { EBADTHREAD, WrongThreadError } from './errors.js';
 import { borrowTasklet } from './tasklet.js';
 
 /** The running tasklet of this thread (its main tasklet outside tasklets). */
@@ -20,6 +21,29 @@ export function getthreads() {
   A.free(p);
   return ids;
 }
+/**
+ * [main, current, runcount] of a thread (default: this one), as Stackless's
+ * get_thread_info; current is null when its run queue is empty.
+ */
+export function get_thread_info(threadId = -1) {
+  ready();
+  checkThreadId(threadId);
+  const p = malloc(12);
+  try {
+    check(A.slp_get_thread_info(threadId, p, p + 4, p + 8));
+    const H = h32(), i = p >> 2;
+    const main = H[i], current = H[i + 1], runcount = H[i + 2];
+    return [borrowTasklet(main), borrowTasklet(current), runcount];
+  } finally {
+    A.free(p);
+  }
+}
+// Thread ids are int32 in C: anything else would wrap (NaN, 1.5 and 2**53
+// to the caller's thread), so it is refused before any call.
+export function checkThreadId(threadId) {
+  if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
+    throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
+}
 /** This thread's id (1 for the first thread). */
 export function thread_id() { ready(); return TID; }
 /** switch_trap(delta): while non-zero, switching raises. Returns the old value. */
@@ -32,8 +56,7 @@ export function snapshotTasklets() {
   for (let max = 64; ; max *= 4) {
     const p = malloc(16 * max);
     try {
-      const n = A.slp_snapshot(p, max);
-      if (n < 0) throw errorFor(n, 0, 0);
+      const n = check(A.slp_snapshot(p, max));
       if (n > max) continue;
       const H = h32(), out = [];
       for (let k = 0, i = p >> 2; k < n; k++, i += 4) {

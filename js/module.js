@@ -32,7 +32,7 @@ const rt = {
     if (isChannel) return wrapChannel(h, true, true);
     return wrapTasklet(h, true);
   },
-  releaseHandle(isChannel, h) { releaseHandle(isChannel, h); },
+  releaseHandle,
   returnBox: (p) => A.slp_js_box_return(p),
   errorClass: (o) => CLASS_BY_NAME[o.name],
 };

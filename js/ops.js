@@ -12,7 +12,8 @@ import {
 // Codes shared with wasm/js_bridge.c.
 export const OP_DONE = 0, OP_SEND = 1, OP_SEND_THROW = 2, OP_RECEIVE = 3, OP_SCHEDULE = 4,
       OP_SCHEDULE_REMOVE = 5, OP_RUN = 6, OP_TASKLET_RUN = 7, OP_TASKLET_SWITCH = 8,
-      OP_KILL = 9, OP_THROW = 10, OP_FOREIGN = 99;
+      OP_KILL = 9, OP_THROW = 10, OP_SCHEDULE_VALUE = 11, OP_RUN_WATCHDOG = 12,
+      OP_FOREIGN = 99;
 
 /** What a blocking call returns inside a tasklet: yield it. */
 export class Op {
@@ -37,6 +38,13 @@ export class Op {
         break;
       }
       case OP_RECEIVE: H[i + 1] = this.target.h; H[i + 5] = 0; break;
+      case OP_SCHEDULE_VALUE: {
+        const w = codec.encode(this.value, false);
+        h32()[i + 5] = w;
+        rec.sent = w;
+        break;
+      }
+      case OP_RUN_WATCHDOG: H[i + 1] = this.value; H[i + 2] = this.flag; break;
       case OP_TASKLET_RUN: case OP_TASKLET_SWITCH: H[i + 1] = this.target.h; break;
       case OP_KILL: H[i + 1] = this.target.h; H[i + 3] = this.flag ? 1 : 0; break;
       case OP_THROW: {
@@ -64,7 +72,8 @@ export function made(op) {
 }
 
 const OP_CALLS = { [OP_SEND]: 'ch.send(v)', [OP_SEND_THROW]: 'ch.send_throw(e)', [OP_RECEIVE]: 'ch.receive()',
-  [OP_SCHEDULE_REMOVE]: 'schedule_remove()', [OP_RUN]: 'run()', [OP_TASKLET_RUN]: 't.run()',
+  [OP_SCHEDULE_REMOVE]: 'schedule_remove()', [OP_RUN]: 'run()', [OP_RUN_WATCHDOG]: 'run(options)',
+  [OP_SCHEDULE_VALUE]: 'schedule(retval)', [OP_TASKLET_RUN]: 't.run()',
   [OP_TASKLET_SWITCH]: 't.switch()', [OP_KILL]: 't.kill()', [OP_THROW]: 't.throw(e)' };
 
 // A blocking call inside a tasklet whose Op was not yielded, seen at the

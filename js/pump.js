@@ -3,15 +3,15 @@
 // helper tasklet waits in the channel for main code), and the pump that
 // drives this thread's scheduler while main code awaits run() or a helper.
 import {
-  A, TID, THREADED, codec, h32, ready, scratch, stepping, blocking, records, wakeIdx, runWaiters,
+  A, TID, THREADED, codec, h32, ready, scratch, stepping, blocking, wakeIdx, runWaiters,
   helpers, pumping, setPumping, setDeadFlag,
 } from './state.js';
 import { EDEADLOCK, ENOSENDER, ENORECEIVER, EWOULDBLOCK, E_THROWN } from './errors.js';
 import {
   Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, channelError, check, OP_RECEIVE, OP_SEND,
-  OP_RUN, OP_SCHEDULE_REMOVE,
+  OP_RUN, OP_SCHEDULE_REMOVE, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
-import { newRecord } from './tasklet.js';
+import { newRecord, freeRecord, bindAndSetup, wrapTasklet } from './tasklet.js';
 import { endIdle, waitForWake, kickIdlers, localWakeNow, holdProcess } from './wait.js';
 
 // A call from outside any tasklet, into the scheduler.  A thread waiting
@@ -86,12 +86,10 @@ export function viaHelper(op) {
     check(A.slp_tasklet_new(scratch));
     const h = h32()[scratch >> 2];
     const rec = newRecord(function* () { return yield op; }, [], h, { resolve, reject });
-    let r = A.slp_tasklet_bind(h, A.slp_js_tasklet_func(), rec.d);
-    if (r === 0) r = A.slp_tasklet_setup(h);
+    const r = bindAndSetup(h, rec.d);
     A.slp_tasklet_release(h); // alive while queued or blocked
     if (r < 0) {
-      records.delete(rec.d);
-      A.free(rec.d);
+      freeRecord(rec);
       reject(errorFor(r, 0, 0));
       return;
     }
@@ -102,53 +100,98 @@ export function viaHelper(op) {
 
 // ---------------------------------------------------------- scheduler
 
+const RUN_THREADBLOCK = 1, RUN_SOFT = 2, RUN_IGNORE_NESTING = 4, RUN_TOTALTIMEOUT = 8;
+
+// run()'s options as slp_run_watchdog's (timeout, flags); null: plain run.
+function watchdogArgs(opts) {
+  if (opts === undefined || opts === null) return null;
+  if (typeof opts !== 'object') throw new TypeError('run(options): options must be an object');
+  const timeout = opts.timeout ?? 0;
+  if (!Number.isInteger(timeout) || timeout < 0 || timeout > 0x7fffffff)
+    throw new RangeError(`run(options): timeout must be a tick count >= 0, not ${String(timeout)}`);
+  const flags = (opts.threadblock ? RUN_THREADBLOCK : 0) | (opts.soft ? RUN_SOFT : 0) |
+    (opts.ignore_nesting ? RUN_IGNORE_NESTING : 0) | (opts.totaltimeout ? RUN_TOTALTIMEOUT : 0);
+  return { timeout, flags };
+}
+
+// One pass of the scheduler: slp_run, or the watchdog; { r, victim, soft }.
+function runOnce(wd, flagMask) {
+  if (!wd) return { r: A.slp_run(), victim: null, soft: false };
+  h32()[scratch >> 2] = 0;
+  const r = A.slp_run_watchdog(wd.timeout, wd.flags & flagMask, scratch);
+  const v = r === 0 ? h32()[scratch >> 2] : 0;
+  // SOFT: the run came back with tasklets still runnable here.
+  const soft = r === 0 && !v && (wd.flags & RUN_SOFT) !== 0 && wd.timeout > 0 &&
+    A.slp_getruncount() > 1;
+  return { r, victim: v ? wrapTasklet(v, true) : null, soft };
+}
+
 /**
  * Run this thread's scheduler until none of its tasklets is alive, or none
  * can ever run again.  While they wait for other threads it awaits (the
  * event loop stays free).  Rejects with the uncaught error of a tasklet.
  * Inside a tasklet: `yield run()` (a nested run, as in Stackless).
+ *
+ * Pre-emption (Stackless's run(timeout, threadblock, soft, ignore_nesting,
+ * totaltimeout)): run({ timeout: n }) interrupts a tasklet that made more
+ * than n ticks in a row -- every `yield` of a JS tasklet is a tick -- and
+ * gives it (taken out of the run queue, paused: insert() or kill() it);
+ * soft: true waits for it to switch away and gives null; totaltimeout
+ * counts from the start of the run; threadblock: a thread that may sleep
+ * (a worker) waits for other threads rather than returning.  Gives null
+ * when nobody was interrupted.
  */
-export function run() {
-  if (stepping) return made(new Op(OP_RUN));
+export function run(options) {
+  let wd;
+  try {
+    wd = watchdogArgs(options);
+  } catch (e) {
+    if (stepping) throw e;
+    return Promise.reject(e);
+  }
+  if (stepping) return made(wd ? new Op(OP_RUN_WATCHDOG, undefined, wd.timeout, wd.flags) : new Op(OP_RUN));
   try {
     ready();
-    if (blocking) {
-      runBlocking();
-      return Promise.resolve();
-    }
+    if (blocking) return Promise.resolve(runBlocking(wd));
   } catch (e) {
     return Promise.reject(e);
   }
   return new Promise((resolve, reject) => {
-    runWaiters.push({ resolve, reject });
+    runWaiters.push({ resolve, reject, wd });
     pump();
   });
 }
 
 // A thread that may sleep (a worker by default): the C scheduler sleeps.
-function runBlocking() {
+function runBlocking(wd = null) {
   for (;;) {
     enter();
-    let r = A.slp_run();
-    if (r < 0) throw errorFor(r, 0, 0);
-    if (A.slp_thread_waiting() === 0) return;
+    const { r, victim, soft } = runOnce(wd, ~0);
+    check(r);
+    if (victim || soft) return victim;
+    if (wd && (wd.flags & RUN_THREADBLOCK)) return null;
+    if (A.slp_thread_waiting() === 0) return wd ? null : undefined;
     if (A.slp_getruncount() > 1) continue;
     // Sleep until another thread queues something here, then run it.
     // (Not schedule_remove(): as in Stackless, main's returns at once when
-    // nothing else can run.)  Counted asleep, so when nothing can ever
-    // wake them the deadlock alarm ends the wait.
-    const H = h32();
-    const seen = Atomics.load(H, wakeIdx);
-    if (A.slp_thread_idle(1) !== 0) {
-      if (A.slp_thread_idle(0)) return;
-      continue;
-    }
-    if (Atomics.load(H, wakeIdx) === seen) {
-      if (!THREADED) { A.slp_thread_idle(0); return; }
-      Atomics.wait(H, wakeIdx, seen);
-    }
-    if (A.slp_thread_idle(0)) return; // the deadlock alarm
+    // nothing else can run.)
+    if (sleepForWake()) return;
   }
+}
+
+// A thread that may sleep, with nothing runnable: sleep on its wake word
+// until another thread queues something here, counted asleep, so that when
+// nothing can ever wake it the deadlock alarm ends the wait.  True on that
+// alarm (and in the single-thread module, where no other thread could
+// wake it), else false: look again.
+export function sleepForWake() {
+  const H = h32();
+  const seen = Atomics.load(H, wakeIdx);
+  if (A.slp_thread_idle(1) === 0 && Atomics.load(H, wakeIdx) === seen) {
+    if (!THREADED) { A.slp_thread_idle(0); return true; }
+    Atomics.wait(H, wakeIdx, seen);
+  }
+  return A.slp_thread_idle(0) !== 0;
 }
 
 function pump() {
@@ -170,10 +213,18 @@ async function pumpLoop() {
     while (runWaiters.length || helpers.size) {
       const seen = Atomics.load(h32(), wakeIdx);
       enter();
-      const r = A.slp_run();
+      // The newest timed run() is the watchdog (C's rule: one per thread).
+      const timed = runWaiters.findLast((w) => w.wd);
+      // Main code never sleeps in C: THREADBLOCK is the pump's own wait.
+      const { r, victim, soft } = runOnce(timed?.wd, ~RUN_THREADBLOCK);
       if (r < 0) { deliverError(errorFor(r, 0, 0)); continue; }
+      if (victim || soft) {
+        runWaiters.splice(runWaiters.indexOf(timed), 1);
+        timed.resolve(victim);
+        continue;
+      }
       if (A.slp_thread_waiting() === 0) {
-        for (const w of runWaiters.splice(0)) w.resolve();
+        endRuns();
         continue;
       }
       if (!runWaiters.length && !helpers.size) break;
@@ -192,6 +243,11 @@ async function pumpLoop() {
     holdProcess(false);
     kickIdlers(); // joins that stayed awake for the helpers may idle now
   }
+}
+
+// Every run() waiting returns: a timed one with null (nobody interrupted).
+function endRuns() {
+  for (const w of runWaiters.splice(0)) w.resolve(w.wd ? null : undefined);
 }
 
 // Main code gets a tasklet's uncaught error where it waits (Stackless: the
@@ -213,17 +269,34 @@ function deliverError(e) {
 // Nothing on this thread can ever run again: run() returns (Stackless's
 // run() would have returned at once), helpers fail with DeadlockError.
 function onDeadlock() {
-  for (const w of runWaiters.splice(0)) w.resolve();
+  endRuns();
   for (const rec of helpers) {
     rec.deadlocked = true;
     A.slp_tasklet_kill(rec.handle, 1);
   }
 }
 
-/** Yield to the next tasklet.  Inside a tasklet: `yield schedule()`. */
-export function schedule() {
-  if (stepping) return SCHEDULE;
-  return mainCall(() => A.slp_schedule());
+/**
+ * Yield to the next tasklet.  Inside a tasklet: `yield schedule()`.
+ * schedule(retval): the call gives retval back (Stackless's schedule(retval):
+ * the caller's tempval) -- `const v = yield schedule(x)`.
+ */
+export function schedule(...retval) {
+  if (retval.length === 0) {
+    if (stepping) return SCHEDULE;
+    return mainCall(() => A.slp_schedule());
+  }
+  if (stepping) return made(new Op(OP_SCHEDULE_VALUE, undefined, retval[0]));
+  enter();
+  const w = codec.encode(retval[0], false);
+  h32()[scratch >> 2] = 0;
+  const r = A.slp_schedule_value(w, scratch);
+  const out = h32()[scratch >> 2];
+  if (r < 0) {
+    if (out !== w) codec.discard(w);
+    throw errorFor(r, out, A.slp_getcurrent());
+  }
+  return codec.decode(out);
 }
 
 /** Yield and leave the run queue until someone inserts the caller.  Inside a tasklet only. */

@@ -5,31 +5,51 @@ import {
   A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
   finalizer, NEW, setStepping, setBomb, remember,
 } from './state.js';
-import { EEXIT, EDEADLOCK, EOTHERTHREAD, EBADTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
+import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
 import {
   Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
-  OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN,
+  OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
 import { mainCall } from './pump.js';
 import { localWakeNow } from './wait.js';
-import { getthreads } from './introspect.js';
+import { getthreads, checkThreadId } from './introspect.js';
 
 // A JS tasklet's record: fn/args until it starts, then its generator.
 export function newRecord(fn, args, handle, settle) {
+  return addRecord(newArea(), fn, args, handle, settle);
+}
+// A zeroed exchange area (slp_js_task of wasm/js_bridge.c: six int32 words).
+function newArea() {
   const d = malloc(24);
   h32().fill(0, d >> 2, (d >> 2) + 6);
+  return d;
+}
+function addRecord(d, fn, args, handle, settle) {
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
                 settle, deadlocked: false };
   records.set(d, rec);
   return rec;
 }
+// A record whose tasklet will never step: forgotten with its exchange area.
+export function freeRecord(rec) {
+  records.delete(rec.d);
+  A.free(rec.d);
+}
+
+// Bind tasklet h to js_tasklet with exchange area d and queue it; 0 or an error code.
+export function bindAndSetup(h, d) {
+  const r = A.slp_tasklet_bind(h, A.slp_js_tasklet_func(), d);
+  return r === 0 ? A.slp_tasklet_setup(h) : r;
+}
 
 // Called by C (js_tasklet) for every step of every JS tasklet of this thread.
 export function step(d) {
-  const rec = records.get(d);
+  let rec = records.get(d);
   let H = h32();
   const i = d >> 2;
+  if (rec === undefined && H[i] === OP_REMOTE_SETUP) rec = adoptRemote(d, H[i + 1], H[i + 5]);
   if (rec === undefined) { // bound to another thread: its generator is not here
+    H = h32();
     H[i + 4] = EOTHERTHREAD;
     return OP_FOREIGN;
   }
@@ -43,8 +63,10 @@ export function step(d) {
       : errorFor(err, 0, rec.handle);
     if (rec.deadlocked && err === EEXIT) input = makeError(EDEADLOCK);
     if (rec.sent && UNDELIVERED.has(err)) codec.discard(rec.sent);
-  } else if (last === OP_RECEIVE) {
+  } else if (last === OP_RECEIVE || last === OP_SCHEDULE_VALUE) {
     try { input = codec.decode(H[i + 5]); } catch (e) { thrown = true; input = e; }
+  } else if (last === OP_RUN_WATCHDOG) {
+    input = H[i + 3] ? wrapTasklet(H[i + 3], true) : null; // the caller's reference
   }
   rec.sent = 0;
   rec.op = 0;
@@ -109,6 +131,23 @@ export function step(d) {
   }
 }
 
+// Another thread's setup() of a tasklet bound to a function of ours
+// (Tasklet.setupRemote): its first step here makes the record.
+const OP_REMOTE_SETUP = 98;
+function adoptRemote(d, h, w) {
+  const t = tasklets.get(h)?.deref();
+  let args;
+  try { args = codec.decode(w); } catch { args = undefined; }
+  if (!t || !t.fn || !Array.isArray(args)) return undefined;
+  t.dropRecord();
+  return (t.rec = addRecord(d, t.fn, args, h, null));
+}
+
+// Forget a JS-bound tasklet's owner (slp_js_mark) once its wrapper, which
+// holds its function, is collected.
+const unmarker = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(({ h, m }) => { if (m === M && A) A.slp_js_mark(h, 0); }) : null;
+
 function describe(v) {
   if (v === null) return 'null';
   if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'Object'})`;
@@ -126,8 +165,25 @@ export function finish(rec, i, failed, value) {
       ? makeError(EDEADLOCK) : value);
     else rec.settle.resolve(value);
   } else if (failed && !(value instanceof TaskletExit)) {
-    setBomb(value); // surfaces in this thread's main (or innermost run())
-    result = E_UNCAUGHT;
+    if (errorHandler) {
+      // Stackless's error handler, in the dying tasklet: returning
+      // swallows the error, throwing replaces it.  It must not switch
+      // (trap 1: this is a JS frame under the tasklet's C body): its
+      // switching calls fail with ESWITCHTRAP, its blocking ones return Ops.
+      A.slp_switch_trap(1);
+      try {
+        errorHandler(value, borrowTasklet(rec.handle));
+        failed = false;
+      } catch (e) {
+        value = e;
+      } finally {
+        A.slp_switch_trap(-1);
+      }
+    }
+    if (failed) {
+      setBomb(value); // surfaces in this thread's main (or innermost run())
+      result = E_UNCAUGHT;
+    }
   }
   H[i] = OP_DONE;
   H[i + 4] = result;
@@ -142,6 +198,23 @@ export function wrapTasklet(h, adopted) {
   }
   const t = new Tasklet(NEW, h, adopted);
   return t;
+}
+
+// set_error_handler's function (this thread's JS tasklets), or null.
+let errorHandler = null;
+
+/**
+ * Stackless's set_error_handler: handler(error, tasklet) is called with the
+ * uncaught error of this thread's JS tasklets, in the dying tasklet; if it
+ * returns, the error is swallowed, if it throws, what it throws goes on to
+ * main code (run()).  It must not block or switch.  Returns the old one.
+ */
+export function set_error_handler(handler) {
+  if (handler !== null && handler !== undefined && typeof handler !== 'function')
+    throw new TypeError('error handler must be a callable or None');
+  const old = errorHandler;
+  errorHandler = handler ?? null;
+  return old;
 }
 
 // A borrowed handle (getcurrent(), queue...): take our own reference.
@@ -187,42 +260,67 @@ export class Tasklet {
     }
     check(A.slp_tasklet_bind(this.h, 0, 0));
     this.dropRecord();
+    // Other threads ask the runtime whose JS holds fn (bind_thread, setup).
+    if (fn && !this.fn) { check(A.slp_js_mark(this.h, TID)); unmarker?.register(this, { h: this.h, m: M }, this); }
+    if (!fn && this.fn) { A.slp_js_mark(this.h, 0); unmarker?.unregister(this); }
     this.fn = fn;
     return this;
   }
   /** Make it alive and append it to its thread's run queue, with these arguments. */
   setup(...args) {
     if (A.slp_tasklet_alive(this.h) === 1) throw makeError(-18 /* EALIVE */);
-    if (!this.fn) throw makeError(-19 /* ENOTBOUND */);
+    if (!this.fn) {
+      const owner = A.slp_js_owner(this.h);
+      if (owner > 0 && owner !== TID) return this.setupRemote(args);
+      throw makeError(-19 /* ENOTBOUND */);
+    }
     this.dropRecord();
     const rec = newRecord(this.fn, args, this.h, null);
-    let r = A.slp_tasklet_bind(this.h, A.slp_js_tasklet_func(), rec.d);
-    if (r === 0) r = A.slp_tasklet_setup(this.h);
+    const r = bindAndSetup(this.h, rec.d);
     localWakeNow();
     if (r < 0) {
-      records.delete(rec.d);
-      A.free(rec.d);
+      freeRecord(rec);
       throw errorFor(r, 0, 0);
     }
     this.rec = rec;
     return this;
   }
+  // setup() from another thread than the one whose JS holds the function:
+  // bound to a fresh exchange area that carries the arguments (copied),
+  // and queued in its own thread (not woken, as in Stackless), whose step
+  // makes the record (adoptRemote).
+  setupRemote(args) {
+    const d = newArea();
+    let w = 0;
+    try {
+      w = codec.encode(args, true);
+    } catch (e) {
+      A.free(d);
+      throw e;
+    }
+    const H = h32(), i = d >> 2;
+    H[i] = OP_REMOTE_SETUP; H[i + 1] = this.h; H[i + 5] = w;
+    const r = bindAndSetup(this.h, d);
+    if (r < 0) {
+      // Unbound again: its owner's JS still holds the function.
+      if (A.slp_tasklet_alive(this.h) !== 1) A.slp_tasklet_bind(this.h, 0, 0);
+      codec.discard(w);
+      A.free(d);
+      throw errorFor(r, 0, 0);
+    }
+    return this;
+  }
   // A record whose tasklet will never run again (rebound) is dropped here.
   dropRecord() {
-    const rec = this.rec;
+    this.dropIfDead();
     this.rec = null;
-    if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
-      records.delete(rec.d);
-      A.free(rec.d);
-    }
   }
   // A record whose tasklet ended in C before its generator started.
   dropIfDead() {
     const rec = this.rec;
     if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
       this.rec = null;
-      records.delete(rec.d);
-      A.free(rec.d);
+      freeRecord(rec);
     }
   }
   /** Append to its thread's run queue (paused -> scheduled). */
@@ -264,20 +362,39 @@ export class Tasklet {
   /** Attach it to another thread (default: the calling one).  A JS tasklet's
    * generator lives in the thread that made it: it can only go back there. */
   bind_thread(threadId = -1) {
-    // Thread ids are int32 in C: anything else would wrap (NaN, 1.5 and
-    // 2**53 to the caller's thread), so it is refused here, unchanged.
-    if (!Number.isInteger(threadId) || threadId < -1 || threadId > 0x7fffffff)
-      throw new WrongThreadError(EBADTHREAD, `bad thread: ${String(threadId)} (a thread id, or -1 for this thread)`);
+    checkThreadId(threadId); // refused here, the tasklet unchanged
+    const to = threadId === -1 || threadId === 0 ? TID : threadId;
     if (this.rec && records.get(this.rec.d) === this.rec) {
-      const to = threadId === -1 || threadId === 0 ? TID : threadId;
       if (to !== TID && getthreads().includes(to)) {
         throw new WrongThreadError(EOTHERTHREAD,
           'a JS tasklet cannot move to another thread: its generator lives in this one');
       }
     }
+    // Bound to a function of another thread's JS: its generator lives there.
+    const owner = A.slp_js_owner(this.h);
+    if (owner > 0 && owner !== TID && to !== owner && getthreads().includes(owner)) {
+      throw new WrongThreadError(EOTHERTHREAD,
+        `a JS tasklet cannot move to another thread: its generator lives in thread ${owner}`);
+    }
     check(A.slp_tasklet_bind_thread(this.h, threadId));
     return this;
   }
+  /** Raise new exc_class(...args) in it (Stackless's raise_exception).  Inside a tasklet: yield it. */
+  raise_exception(exc_class, ...args) {
+    if (typeof exc_class !== 'function') throw new TypeError('raise_exception: exc_class must be a class');
+    return this.throw(new exc_class(...args));
+  }
+  /** The next tasklet in its run queue or channel queue (null: in neither). */
+  get next() { return borrowTasklet(A.slp_tasklet_next(this.h)); }
+  /** The previous tasklet in its run queue or channel queue (null: in neither). */
+  get prev() { return borrowTasklet(A.slp_tasklet_prev(this.h)); }
+  /** While true, the tasklet is not pre-empted by run({timeout}). */
+  get atomic() { return check(A.slp_tasklet_atomic(this.h)) === 1; }
+  set atomic(on) { this.set_atomic(on); }
+  /** Set atomic; returns the old flag. */
+  set_atomic(on) { return check(A.slp_tasklet_set_atomic(this.h, on ? 1 : 0)) === 1; }
+  /** 1 if the tasklet has C state (a JS tasklet inside a nested run()), else 0. */
+  get nesting_level() { return check(A.slp_tasklet_nesting_level(this.h)); }
   get alive() { return check(A.slp_tasklet_alive(this.h)) === 1; }
   get paused() { return check(A.slp_tasklet_paused(this.h)) === 1; }
   get blocked() { return check(A.slp_tasklet_blocked(this.h)) !== 0; }
@@ -302,6 +419,27 @@ export class Tasklet {
   }
   [Symbol.dispose]() { this.release(); }
   toString() { return `<tasklet ${this.h}>`; }
+}
+
+/**
+ * Stackless's `with atomic():` -- run body with the current tasklet atomic
+ * (not pre-empted by run({timeout})), then restore the flag.  Inside a
+ * tasklet with a generator function body, delegate:
+ * `const r = yield* atomic(function* () { ... })`; a plain function runs at once.
+ */
+export function atomic(body) {
+  ready();
+  if (typeof body !== 'function') throw new TypeError('atomic(body): body must be a function');
+  if (Object.prototype.toString.call(body) === '[object GeneratorFunction]') {
+    return (function* () {
+      const cur = A.slp_getcurrent();
+      const old = check(A.slp_tasklet_set_atomic(cur, 1));
+      try { return yield* body(); } finally { A.slp_tasklet_set_atomic(cur, old); }
+    })();
+  }
+  const cur = A.slp_getcurrent();
+  const old = check(A.slp_tasklet_set_atomic(cur, 1));
+  try { return body(); } finally { A.slp_tasklet_set_atomic(cur, old); }
 }
 
 /** Make a tasklet bound to fn; call the result with fn's arguments to schedule it. */

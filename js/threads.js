@@ -6,9 +6,9 @@ import {
   detach, setBlocking, setDeadFlag,
 } from './state.js';
 import { ENOTSUP, EDEADLOCK, StacklessError, TaskletExit } from './errors.js';
-import { errorFor } from './ops.js';
+import { errorFor, check } from './ops.js';
 import { tasklet } from './tasklet.js';
-import { enter } from './pump.js';
+import { enter, sleepForWake } from './pump.js';
 import { getmain } from './introspect.js';
 import {
   awaitWord, kickIdlers, holdProcess, beginIdle, endIdle, wakeAfter, waitForWake,
@@ -273,16 +273,12 @@ async function runAsTasklet(fn, args) {
       if (out !== null || !t.alive) break; // (main may be back from a sleep)
       const seen = Atomics.load(h32(), wakeIdx);
       enter();
-      let r = A.slp_run();
-      if (r < 0) throw errorFor(r, 0, 0); // another tasklet's uncaught error
+      check(A.slp_run()); // another tasklet's uncaught error
       if (out !== null || !t.alive) break;
       if (A.slp_getruncount() > 1) continue;
       let dead;
-      if (blocking) { // sleep until another thread queues something here (as runBlocking)
-        const H = h32();
-        const seen2 = Atomics.load(H, wakeIdx);
-        if (A.slp_thread_idle(1) === 0 && Atomics.load(H, wakeIdx) === seen2) Atomics.wait(H, wakeIdx, seen2);
-        dead = A.slp_thread_idle(0) !== 0; // the deadlock alarm
+      if (blocking) {
+        dead = sleepForWake();
       } else {
         setDeadFlag(0);
         dead = await waitForWake(seen, true);

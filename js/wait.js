@@ -52,7 +52,7 @@ export async function waitForWake(seen, asleep) {
   return dead !== 0 && A.slp_getruncount() <= 1;
 }
 
-
+// Await a change of the word at index i from s (a thread's state), counted
 // asleep meanwhile (a joiner wakes nobody: a deadlock between the threads
 // it waits for is then seen).  A wake of this thread ends the idle period
 // early: something may be runnable here, and the idle is begun anew.

@@ -53,6 +53,7 @@ static void sched_cb_call(slp__thread *th, slp_schedule_callback cb,
 slp__tasklet *slp__switch_hook(slp__thread *th, slp__tasklet *self,
                                slp__tasklet *next) {
     slp_schedule_callback cb;
+    if (slp__has_waits(th)) slp__waits_poll(th, 2); /* timer.c: due ones queue */
     if (th->interrupt_wd) next = slp__preempt_at_switch(th, self, next);
     if (th->wakes_owed && next != self) slp__wakes_flush(th);
     cb = LOAD(sched_cb);

@@ -13,18 +13,7 @@
 
 #include "internal.h"
 
-#define LOCKED_GET(c, h)                                                      \
-    slp__lock();                                                              \
-    (c) = slp__handle_get((h), SLP__HK_CHANNEL);                              \
-    if (!(c)) {                                                               \
-        slp__unlock();                                                        \
-        return SLP_EBADHANDLE;                                                \
-    }
-
-static int unlock_ret(int r) {
-    slp__unlock();
-    return r;
-}
+#define LOCKED_GET(c, h) SLP__LOCKED_GET(c, h, SLP__HK_CHANNEL)
 
 static void channel_gc(slp__channel *c) {
     if (c->urefs || c->head) return;
@@ -54,17 +43,17 @@ int slp_channel_new(slp_channel *out) {
 int slp_channel_release(slp_channel h) {
     slp__channel *c;
     LOCKED_GET(c, h);
-    if (c->urefs == 0) return unlock_ret(SLP_EINVAL);
+    if (c->urefs == 0) return slp__unlock_ret(SLP_EINVAL);
     c->urefs--;
     channel_gc(c);
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 int slp_channel_retain(slp_channel h) {
     slp__channel *c;
     LOCKED_GET(c, h);
     c->urefs++;
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 static void enqueue(slp__channel *c, slp__tasklet *t, int dir) {
@@ -254,7 +243,7 @@ int slp_channel_receive(slp_channel ch, void **value) {
         int r;                                                                \
         LOCKED_GET(c, h);                                                     \
         r = (expr);                                                           \
-        return unlock_ret(r);                                                 \
+        return slp__unlock_ret(r);                                                 \
     }
 
 int slp_channel_balance(slp_channel h) {
@@ -278,7 +267,7 @@ int slp_channel_set_preference(slp_channel h, int preference) {
     LOCKED_GET(c, h);
     old = c->preference;
     c->preference = (int8_t)((preference > 0) - (preference < 0));
-    return unlock_ret(old);
+    return slp__unlock_ret(old);
 }
 
 int slp_channel_set_schedule_all(slp_channel h, int flag) {
@@ -287,14 +276,14 @@ int slp_channel_set_schedule_all(slp_channel h, int flag) {
     LOCKED_GET(c, h);
     old = c->schedule_all;
     c->schedule_all = flag != 0;
-    return unlock_ret(old);
+    return slp__unlock_ret(old);
 }
 
 static int set_closing(slp_channel h, int closing) {
     slp__channel *c;
     LOCKED_GET(c, h);
     c->closing = (uint8_t)closing;
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 int slp_channel_close(slp_channel ch) { return set_closing(ch, 1); }

@@ -11,6 +11,10 @@ void slp__futex_wait(volatile uint32_t *word, uint32_t expected) {
     emscripten_futex_wait((volatile void *)word, expected, INFINITY);
 }
 
+void slp__futex_wait_ns(volatile uint32_t *word, uint32_t expected, uint64_t ns) {
+    emscripten_futex_wait((volatile void *)word, expected, (double)ns / 1e6);
+}
+
 void slp__futex_wake(volatile uint32_t *word, int count) {
     emscripten_futex_wake((volatile void *)word, count);
 }

@@ -107,6 +107,10 @@ struct slp__tasklet {
     uint8_t atomic;       /* not pre-empted (preempt.c) */
     uint8_t ignore_nesting; /* stored for Stackless parity (preempt.c) */
     uint8_t pending_irq;  /* an interrupt waits for it (preempt.c) */
+    uint8_t waiting;      /* SLP__WAIT_*: parked in timer.c, in no queue */
+    int timer_pos;        /* 1 + index in its thread's timer heap, or 0 */
+    int wait_fd;          /* SLP__WAIT_FD: the fd, its events, and what */
+    short wait_events, wait_revents; /* poll found (0: not yet) */
     volatile int in_flight; /* being suspended: not resumable yet */
     slp_func fn;
     void *arg;
@@ -139,6 +143,48 @@ struct slp__tasklet {
 static inline void slp__set_err(slp__tasklet *t, int err) {
     __atomic_store_n(&t->xfer_err, err, __ATOMIC_RELAXED);
 }
+
+/* timer.c.  A waiting tasklet is in no run ring and no channel. */
+enum { SLP__WAIT_SLEEP = 1, SLP__WAIT_FD = 2 };
+struct slp__timer {
+    uint64_t deadline, seq;
+    slp__tasklet *t;
+};
+uint64_t slp__now_ns(void);   /* CLOCK_MONOTONIC */
+/* Take t (a waiter) out of the heap and fd list; it is not queued.  Lock
+ * held. */
+void slp__wait_cancel(slp__tasklet *t);
+/* Queue the waiters whose deadline passed (SLP_ETIMEDOUT for fd waits)
+ * and, if fds too, those whose fd is ready (a poll without waiting).
+ * Lock held. */
+void slp__waits_poll(slp__thread *th, int fds_too);
+/* Nothing is queued and th may block: wait for the nearest deadline, a
+ * ready fd or a wake from another thread, then queue what is due.  Lock
+ * held (released while waiting). */
+void slp__waits_idle(slp__thread *th);
+/* Drop th's heap and list (its waiters were cancelled).  Lock held. */
+void slp__waits_free(slp__thread *th);
+/* Undo whatever t waits in: a channel or a timer.  Lock held. */
+void slp__channel_unlink(slp__tasklet *t);
+static inline void slp__unpark(slp__tasklet *t) {
+    if (t->blocked)
+        slp__channel_unlink(t);
+    else if (t->waiting)
+        slp__wait_cancel(t);
+}
+/* poll_*.c: wait until the absolute deadline (UINT64_MAX: none), a ready
+ * fd among th's fd waiters (their wait_revents are set), or a wake
+ * (wake_seq != seen).  Lock held; released while waiting, never for a
+ * deadline already past (a poll that does not wait).  And a wake's half
+ * for a thread waiting in poll(). */
+extern const int slp__poll_fds; /* 0: slp_wait_fd is SLP_ENOTSUP here */
+void slp__poll_wait(slp__thread *th, uint32_t seen, uint64_t deadline);
+void slp__poll_kick(slp__thread *th);
+void slp__poll_thread_free(slp__thread *th);
+/* sync_*.c: slp__thread_sleep with a deadline (absolute, slp__now_ns). */
+void slp__thread_sleep_until(slp__thread *th, uint32_t seen, uint64_t deadline);
+/* futex_*.c: the same wait with a relative timeout. */
+void slp__futex_wait_ns(volatile uint32_t *word, uint32_t expected, uint64_t ns);
 
 /* ------------------------------------------------------------ channels */
 
@@ -194,6 +240,16 @@ struct slp__thread {
     int act_result;         /* channel.c: action_prepare's outputs */
     slp__tasklet *act_next;
     int joining;            /* in slp_thread_join */
+    /* Timers and fd waits (timer.c): a binary heap of sleepers ordered by
+     * (deadline, seq), and the fd waiters in the order they waited.  Any
+     * thread may remove an entry (kill, throw) under the lock. */
+    struct slp__timer *timers;
+    int ntimers, captimers;
+    uint64_t timer_seq;
+    slp__tasklet **fdwaits;
+    int nfdwaits, capfdwaits;
+    uint64_t fd_polled;     /* when the switch hook last polled the fds */
+    int wake_efd;           /* poll_native: 1 + eventfd kicked by wakes */
     /* Stopping from outside (slp_thread_stop): asked, then done. */
     volatile int stop_requested;
     volatile uint32_t parked;
@@ -207,6 +263,12 @@ struct slp__thread {
     slp__thread_ctx *ctx;
 };
 
+/* Some tasklet of th waits for time or an fd (timer.c).  A hint when read
+ * by another thread. */
+static inline int slp__has_waits(const slp__thread *th) {
+    return SLP__HINT_LOAD(&th->ntimers) + SLP__HINT_LOAD(&th->nfdwaits) != 0;
+}
+
 /* ----------------------------------------------------- internal calls */
 
 /* handle.c (call with the lock held) */
@@ -214,6 +276,20 @@ uint32_t slp__handle_alloc(void *obj, int kind);
 void *slp__handle_get(uint32_t h, int kind);
 void slp__handle_free(uint32_t h);
 void slp__handle_each(int kind, void (*fn)(void *obj, void *ud), void *ud);
+/* The public calls' first step: look handle h of kind up under the lock
+ * into p; a bad handle unlocks and returns SLP_EBADHANDLE from the caller. */
+#define SLP__LOCKED_GET(p, h, kind)                                          \
+    slp__lock();                                                              \
+    (p) = slp__handle_get((h), (kind));                                       \
+    if (!(p)) {                                                               \
+        slp__unlock();                                                        \
+        return SLP_EBADHANDLE;                                                \
+    }
+/* Unlock and return r (the calls' last step). */
+static inline int slp__unlock_ret(int r) {
+    slp__unlock();
+    return r;
+}
 
 /* thread.c */
 slp__thread *slp__thread_self(void);   /* registers on first use; locks */
@@ -284,13 +360,15 @@ static inline int slp__cstate(const slp__tasklet *t) {
 /* ------------------------------------------------- hooks (callbacks.c,
  * preempt.c) */
 
-/* Non-zero while a schedule callback is set or some thread runs a timed
- * slp_run: the hot paths (switch, schedule, channel action) test this one
+/* Non-zero while any of the hooks below is on (a schedule callback, a
+ * timed slp_run, wakes an atomic tasklet held back, waiters for time or
+ * fds): the hot paths (switch, schedule, channel action) test this one
  * word and take the slow, out-of-line way only then. */
 enum {
     SLP__HOOK_SCHED_CB = 1,
     SLP__HOOK_PREEMPT = 2, /* per timed run */
-    SLP__HOOK_DEFER = 4    /* per thread that owes wakes */
+    SLP__HOOK_DEFER = 4,   /* per thread that owes wakes */
+    SLP__HOOK_WAITS = 8    /* per thread with timers or fd waits */
 };
 extern int slp__hooks;
 static inline int slp__hooked(void) {

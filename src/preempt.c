@@ -49,7 +49,8 @@ int slp_run_watchdog(long timeout, int flags, slp_tasklet *interrupted) {
     if (timeout < 0 || (flags & ~15)) return SLP_EINVAL;
     slp__lock();
     self = th->current;
-    if (th->runcount <= 1 && self->in_ring) { /* nothing else to run */
+    if (th->runcount <= 1 && self->in_ring && !slp__has_waits(th)) {
+        /* nothing else to run, nor to wait for (timer.c) */
         slp__unlock();
         return 0;
     }
@@ -79,7 +80,10 @@ int slp_run_watchdog(long timeout, int flags, slp_tasklet *interrupted) {
         __atomic_fetch_add(&slp__hooks, SLP__HOOK_PREEMPT, __ATOMIC_RELAXED);
     }
     if (self->in_ring) slp__ring_remove(th, self);
-    err = slp__switch_to(th, th->head ? th->head : self);
+    if (!th->head && slp__has_waits(th))
+        err = slp__block(th, self); /* only waiters: wait for them */
+    else
+        err = slp__switch_to(th, th->head ? th->head : self);
     slp__lock();
     th = self->thread;
     if (th) {
@@ -182,13 +186,7 @@ slp__tasklet *slp__preempt_at_switch(slp__thread *th, slp__tasklet *self,
 
 /* ------------------------------------------------------------- atomic */
 
-#define LOCKED_GET(t, h)                                                      \
-    slp__lock();                                                              \
-    (t) = slp__handle_get((h), SLP__HK_TASKLET);                              \
-    if (!(t)) {                                                               \
-        slp__unlock();                                                        \
-        return SLP_EBADHANDLE;                                                \
-    }
+#define LOCKED_GET(t, h) SLP__LOCKED_GET(t, h, SLP__HK_TASKLET)
 
 /* Clearing atomic (or setting ignore_nesting) on the running tasklet with a
  * hard interrupt pending: it comes at the next tick (slp_check_pending_irq).
@@ -202,44 +200,25 @@ static void pending_irq_check(slp__tasklet *t) {
     t->pending_irq = 0;
 }
 
-int slp_tasklet_atomic(slp_tasklet h) {
+/* set_atomic and set_ignore_nesting: the old flag back.  Clearing atomic
+ * on the running tasklet also lets go of the wakes it held back. */
+static int set_flag(slp_tasklet h, int on, int atomic) {
     slp__tasklet *t;
-    int r;
-    LOCKED_GET(t, h);
-    r = t->atomic;
-    slp__unlock();
-    return r;
-}
-
-int slp_tasklet_set_atomic(slp_tasklet h, int on) {
-    slp__tasklet *t;
+    uint8_t *flag;
     int old;
     LOCKED_GET(t, h);
-    old = t->atomic;
-    t->atomic = on != 0;
+    flag = atomic ? &t->atomic : &t->ignore_nesting;
+    old = *flag;
+    *flag = on != 0;
     pending_irq_check(t);
-    if (!on && t->thread && t->thread == slp__tls && t->thread->current == t)
+    if (atomic && !on && t->thread && t->thread == slp__tls &&
+        t->thread->current == t)
         slp__wakes_flush(t->thread);
-    slp__unlock();
-    return old;
+    return slp__unlock_ret(old);
 }
 
-int slp_tasklet_ignore_nesting(slp_tasklet h) {
-    slp__tasklet *t;
-    int r;
-    LOCKED_GET(t, h);
-    r = t->ignore_nesting;
-    slp__unlock();
-    return r;
-}
+int slp_tasklet_set_atomic(slp_tasklet h, int on) { return set_flag(h, on, 1); }
 
 int slp_tasklet_set_ignore_nesting(slp_tasklet h, int on) {
-    slp__tasklet *t;
-    int old;
-    LOCKED_GET(t, h);
-    old = t->ignore_nesting;
-    t->ignore_nesting = on != 0;
-    pending_irq_check(t);
-    slp__unlock();
-    return old;
+    return set_flag(h, on, 0);
 }

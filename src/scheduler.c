@@ -105,15 +105,15 @@ static slp__tasklet *watchdog_or_main(slp__thread *th) {
     return th->nwatchdogs ? th->watchdogs[th->nwatchdogs - 1] : th->main;
 }
 
-/* W is "floating": alive, neither queued nor blocked (sitting in run(), or
- * paused by schedule_remove/switch). */
+/* W is "floating": alive, neither queued nor blocked nor waiting (sitting
+ * in run(), or paused by schedule_remove/switch). */
 static int floating(const slp__tasklet *w) {
-    return w->has_frame && !w->in_ring && !w->blocked;
+    return w->has_frame && !w->in_ring && !w->blocked && !w->waiting;
 }
 
 /* Undo self's block: it is running again (reference §3.3 rule 3). */
 static void undo_block(slp__thread *th, slp__tasklet *self) {
-    if (self->blocked) slp__channel_unlink(self);
+    slp__unpark(self); /* a channel, or a sleep or fd wait (timer.c) */
     if (!self->in_ring) slp__ring_append(th, self);
     th->head = self;
     th->current = self;
@@ -169,10 +169,21 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
             if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
             return th->head;
         }
+        /* Tasklets wait for time or fds (timer.c): the thread is not
+         * deadlocked, and a run() or main waits for them too, as they
+         * would rejoin the queue by themselves. */
+        if (slp__has_waits(th)) {
+            if (!th->nonblocking) {
+                slp__waits_idle(th);
+                continue;
+            }
+            slp__waits_poll(th, 1); /* may not wait: only what is due */
+            if (th->head) continue;
+        }
         w = watchdog_or_main(th);
         if (floating(w) && !(th->runflags & SLP_RUN_THREADBLOCK))
             return revive(th, self, w);
-        if (awake <= 1) {
+        if (awake <= 1 && !slp__has_waits(th)) {
             /* Nobody could wake this thread: with threadblock, the first
              * thread still revives its watchdog (Stackless's rule 3).
              * Deadlock comes before switch_trap: failing is no switch. */
@@ -185,7 +196,7 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
              * the event loop; a tasklet that blocked stays blocked. */
             if (w == self) return refuse(th, self, SLP_EWOULDBLOCK);
             if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
-            if (w->blocked) slp__channel_unlink(w);
+            slp__unpark(w);
             slp__set_err(w, SLP_EWOULDBLOCK);
             slp__ring_append(th, w);
             return w;
@@ -322,23 +333,35 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
     t->has_frame = 0;
     slp__ctx_free(t);
     w = watchdog_or_main(th);
+    if (!bomb && !th->head && slp__has_waits(th) && !th->nonblocking) {
+        /* Nothing runnable, but tasklets wait for time or fds: wait for
+         * them (or for another thread) as slp__block_slow does. */
+        while (!th->head && slp__has_waits(th)) slp__waits_idle(th);
+    }
     if (bomb) {
         /* An uncaught error goes to the watchdog or main at once, out of
          * queue order, and surfaces from whatever call it waits in. */
-        if (w->blocked) slp__channel_unlink(w);
+        slp__unpark(w);
         slp__set_err(w, bomb);
         if (!w->in_ring) slp__ring_append(th, w);
         th->head = w;
         th->current = w;
     } else if (th->head) {
         th->current = th->head;
+    } else if (slp__has_waits(th) && !w->in_ring) {
+        /* A thread that may not block, with tasklets waiting for time:
+         * back to its event loop (slp_timer_next says when to come back). */
+        slp__unpark(w);
+        slp__set_err(w, SLP_EWOULDBLOCK);
+        slp__ring_append(th, w);
+        th->current = w;
     } else {
         if (w->blocked) {
             int recv = w->blocked < 0;
             slp__channel_unlink(w);
             slp__set_err(w, recv ? SLP_ENOSENDER : SLP_ENORECEIVER);
         }
-        slp__ring_append(th, w);
+        if (!w->in_ring) slp__ring_append(th, w);
         th->current = w;
     }
     if (slp__hooked()) { /* t is still current for the callback */
@@ -364,7 +387,7 @@ static int trap(slp__thread *th, slp__tasklet *next) {
 static int poll_alone(slp__thread *th) {
     slp__tasklet *self = th->current;
     return self == th->poll_self && self->in_ring &&
-           SLP__HINT_LOAD(&th->ring_seq) == th->poll_seq &&
+           SLP__HINT_LOAD(&th->ring_seq) == th->poll_seq && !slp__has_waits(th) &&
            !__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE);
 }
 
@@ -379,6 +402,7 @@ int slp_schedule(void) {
     }
     th->poll_self = NULL;
     slp__lock();
+    if (slp__has_waits(th)) slp__waits_poll(th, 2); /* due ones queue first */
     self = th->current;
     next = self->in_ring ? self->next : th->head;
     if (!next) next = self;

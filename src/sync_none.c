@@ -4,6 +4,7 @@
  * need another thread say so.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -31,6 +32,19 @@ void slp__thread_sleep(slp__thread *th, uint32_t seen) {
 }
 
 void slp__sync_wake(slp__thread *th) { SLP__UNUSED(th); }
+
+/* No other thread to wake it: sleep out the time (poll_wasi.c waits itself;
+ * this is for Emscripten without pthreads). */
+void slp__thread_sleep_until(slp__thread *th, uint32_t seen, uint64_t deadline) {
+    uint64_t now = slp__now_ns();
+    SLP__UNUSED(th);
+    SLP__UNUSED(seen);
+    if (deadline > now) {
+        uint64_t ns = deadline - now;
+        struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+        nanosleep(&ts, NULL);
+    }
+}
 void slp__thread_park(slp__thread *th) { /* never asked: no other thread */
     SLP__UNUSED(th);
     abort();

@@ -112,6 +112,21 @@ void slp__thread_sleep(slp__thread *th, uint32_t seen) {
     slp__lock();
 }
 
+/* The same with a deadline, without the spin (a timer is seldom due
+ * within microseconds). */
+void slp__thread_sleep_until(slp__thread *th, uint32_t seen, uint64_t deadline) {
+    slp__unlock();
+    __atomic_store_n(&th->in_futex, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&th->wake_seq, __ATOMIC_SEQ_CST) == seen) {
+        uint64_t now = slp__now_ns();
+        if (now >= deadline) break;
+        slp__futex_wait_ns(&th->wake_seq, seen, deadline - now);
+    }
+    __atomic_store_n(&th->in_futex, 0, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED)) slp__thread_park(th);
+    slp__lock();
+}
+
 void slp__thread_park(slp__thread *th) {
     __atomic_store_n(&th->parked, 1, __ATOMIC_SEQ_CST);
     slp__futex_wake(&th->parked, 0x7fffffff);
@@ -123,8 +138,10 @@ void slp__thread_park(slp__thread *th) {
  * partner that is running or still spinning needs no notify: it costs a
  * system call natively and a call out to JavaScript in workers. */
 void slp__sync_wake(slp__thread *th) {
-    if (th->word_shared || __atomic_load_n(&th->in_futex, __ATOMIC_SEQ_CST))
+    if (th->word_shared || __atomic_load_n(&th->in_futex, __ATOMIC_SEQ_CST)) {
         slp__futex_wake(&th->wake_seq, 0x7fffffff);
+        slp__poll_kick(th); /* it may wait in poll() instead (poll_native.c) */
+    }
 }
 
 static void *thread_start(void *p) {

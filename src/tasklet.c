@@ -9,19 +9,7 @@
 
 #include "internal.h"
 
-/* Look the handle up under the lock; on failure unlock and return. */
-#define LOCKED_GET(t, h)                                                      \
-    slp__lock();                                                              \
-    (t) = slp__handle_get((h), SLP__HK_TASKLET);                              \
-    if (!(t)) {                                                               \
-        slp__unlock();                                                        \
-        return SLP_EBADHANDLE;                                                \
-    }
-
-static int unlock_ret(int r) {
-    slp__unlock();
-    return r;
-}
+#define LOCKED_GET(t, h) SLP__LOCKED_GET(t, h, SLP__HK_TASKLET)
 
 slp__tasklet *slp__tasklet_alloc(slp__thread *th) {
     slp__tasklet *t = calloc(1, sizeof *t);
@@ -87,8 +75,8 @@ int slp_tasklet_create(slp_tasklet *out, slp_func fn, void *arg) {
 /* Nobody can reach t once its last reference goes: alive but paused (in no
  * queue, not running, not sitting in run()). */
 static int unreachable_paused(const slp__tasklet *t) {
-    return t->has_frame && !t->in_ring && !t->blocked && !is_current(t) &&
-           !t->is_watchdog && !t->is_main;
+    return t->has_frame && !t->in_ring && !t->blocked && !t->waiting &&
+           !is_current(t) && !t->is_watchdog && !t->is_main;
 }
 
 /* Stackless's tasklet dealloc (§5.4 point 5): a paused tasklet with C state
@@ -128,13 +116,13 @@ static int release_killing(slp_tasklet h, slp__thread *th) {
         }
     }
     slp__tasklet_gc(t);
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 int slp_tasklet_release(slp_tasklet h) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
-    if (t->urefs == 0) return unlock_ret(SLP_EINVAL);
+    if (t->urefs == 0) return slp__unlock_ret(SLP_EINVAL);
     if (t->urefs == 1 && unreachable_paused(t) && t->thread &&
         t->started && slp__ctx_has_cstate(t)) {
         slp__thread *th;
@@ -149,26 +137,26 @@ int slp_tasklet_release(slp_tasklet h) {
      * a tasklet that has no C state. */
     if (t->urefs == 0 && unreachable_paused(t)) slp__tasklet_drop_frame(t);
     slp__tasklet_gc(t);
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 int slp_tasklet_retain(slp_tasklet h) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
     t->urefs++; /* a main tasklet too: it then outlives its thread */
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
-    if (is_current(t)) return unlock_ret(SLP_EBINDCURRENT);
-    if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);
-    if (slp__cstate(t)) return unlock_ret(SLP_ECSTATE);
-    if (t->is_main) return unlock_ret(SLP_EUNBINDMAIN);
-    if (with_args && !t->thread) return unlock_ret(SLP_ENOTHREAD);
+    if (is_current(t)) return slp__unlock_ret(SLP_EBINDCURRENT);
+    if (t->in_ring || t->blocked || t->waiting) return slp__unlock_ret(SLP_ESCHEDULED);
+    if (slp__cstate(t)) return slp__unlock_ret(SLP_ECSTATE);
+    if (t->is_main) return slp__unlock_ret(SLP_EUNBINDMAIN);
+    if (with_args && !t->thread) return slp__unlock_ret(SLP_ENOTHREAD);
     if (with_args && !fn) { /* bind(None, args): the function bound before */
-        if (!t->fn) return unlock_ret(SLP_ENOTBOUND);
+        if (!t->fn) return slp__unlock_ret(SLP_ENOTBOUND);
         fn = t->fn;
     }
     slp__tasklet_drop_frame(t);
@@ -180,7 +168,7 @@ static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     slp__set_err(t, 0);
     t->xfer_value = NULL;
     if (with_args) t->has_frame = 1;
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 int slp_tasklet_bind(slp_tasklet t, slp_func fn, void *arg) {
@@ -194,15 +182,15 @@ int slp_tasklet_bind_args(slp_tasklet t, slp_func fn, void *arg) {
 int slp_tasklet_setup(slp_tasklet h) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
-    if (t->has_frame && t->thread) return unlock_ret(SLP_EALIVE);
-    if (!t->fn) return unlock_ret(SLP_ENOTBOUND);
-    if (!t->thread) return unlock_ret(SLP_ENOTHREAD);
+    if (t->has_frame && t->thread) return slp__unlock_ret(SLP_EALIVE);
+    if (!t->fn) return slp__unlock_ret(SLP_ENOTBOUND);
+    if (!t->thread) return slp__unlock_ret(SLP_ENOTHREAD);
     t->has_frame = 1;
     t->ended = 0;
     t->started = 0; /* a new frame, also after the function ended */
     /* Stackless does not wake the owning thread here (reference §5.5). */
     slp__ring_append(t->thread, t);
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 int slp_tasklet_insert(slp_tasklet h) {
@@ -210,31 +198,31 @@ int slp_tasklet_insert(slp_tasklet h) {
     slp__tasklet *t;
     if (!th) return slp__self_error();
     LOCKED_GET(t, h);
-    if (t->blocked) return unlock_ret(SLP_EBLOCKED);
-    if (t->in_ring) return unlock_ret(0);
-    if (!t->thread) return unlock_ret(SLP_ETHREADINIT);
-    if (!t->has_frame) return unlock_ret(SLP_EDEAD);
+    if (t->blocked || t->waiting) return slp__unlock_ret(SLP_EBLOCKED);
+    if (t->in_ring) return slp__unlock_ret(0);
+    if (!t->thread) return slp__unlock_ret(SLP_ETHREADINIT);
+    if (!t->has_frame) return slp__unlock_ret(SLP_EDEAD);
     if (t->thread == th)
         slp__ring_append(th, t);
     else
         slp__remote_insert(t->thread, t, 0);
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 int slp_tasklet_remove(slp_tasklet h) {
     slp__tasklet *t;
     LOCKED_GET(t, h);
-    if (!t->thread) return unlock_ret(0);
-    if (t->blocked) return unlock_ret(SLP_EREMOVEBLOCKED);
-    if (is_current(t)) return unlock_ret(SLP_EREMOVECURRENT);
+    if (!t->thread) return slp__unlock_ret(0);
+    if (t->blocked || t->waiting) return slp__unlock_ret(SLP_EREMOVEBLOCKED);
+    if (is_current(t)) return slp__unlock_ret(SLP_EREMOVECURRENT);
     if (t->in_ring) slp__ring_remove(t->thread, t);
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 /* Checks shared by run and switch, in Stackless's order. */
 static int runnable_check(const slp__tasklet *t) {
     if (!t->thread && t->has_frame) return SLP_ENOTHREAD;
-    if (t->blocked) return SLP_EBLOCKED;
+    if (t->blocked || t->waiting) return SLP_EBLOCKED;
     if (!t->has_frame) return SLP_EDEAD;
     return 0;
 }
@@ -245,15 +233,15 @@ int slp_tasklet_run(slp_tasklet h) {
     int r;
     if (!th) return slp__self_error();
     LOCKED_GET(t, h);
-    if ((r = runnable_check(t)) != 0) return unlock_ret(r);
+    if ((r = runnable_check(t)) != 0) return slp__unlock_ret(r);
     if (t->thread != th) {
         /* No switch here: it runs over there, first if that thread idles. */
         slp__remote_insert(t->thread, t, 1);
-        return unlock_ret(0);
+        return slp__unlock_ret(0);
     }
     self = th->current;
-    if (t == self) return unlock_ret(0);
-    if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
+    if (t == self) return slp__unlock_ret(0);
+    if (th->switch_trap) return slp__unlock_ret(SLP_ESWITCHTRAP);
     if (!t->in_ring) slp__ring_append(th, t);
     return slp__switch_to(th, t);
 }
@@ -264,12 +252,12 @@ int slp_tasklet_switch(slp_tasklet h) {
     int r;
     if (!th) return slp__self_error();
     LOCKED_GET(t, h);
-    if (!t->thread && t->has_frame) return unlock_ret(SLP_ENOTHREAD);
-    if (t->thread && t->thread != th) return unlock_ret(SLP_EOTHERTHREAD);
-    if ((r = runnable_check(t)) != 0) return unlock_ret(r);
+    if (!t->thread && t->has_frame) return slp__unlock_ret(SLP_ENOTHREAD);
+    if (t->thread && t->thread != th) return slp__unlock_ret(SLP_EOTHERTHREAD);
+    if ((r = runnable_check(t)) != 0) return slp__unlock_ret(r);
     self = th->current;
-    if (t == self) return unlock_ret(0);
-    if (th->switch_trap) return unlock_ret(SLP_ESWITCHTRAP);
+    if (t == self) return slp__unlock_ret(0);
+    if (th->switch_trap) return slp__unlock_ret(SLP_ESWITCHTRAP);
     if (!t->in_ring) slp__ring_append(th, t);
     slp__ring_remove(th, self); /* the caller is paused */
     return slp__switch_to(th, t);
@@ -292,20 +280,20 @@ static int deliver(slp_tasklet h, int err, void *value, int pending, int kill) {
             t->ended = 1;
             slp__tasklet_drop_frame(t);
         }
-        if (err != SLP_EEXIT || t->has_frame) return unlock_ret(SLP_ENOTHREAD);
+        if (err != SLP_EEXIT || t->has_frame) return slp__unlock_ret(SLP_ENOTHREAD);
         if (t->blocked) slp__channel_unlink(t);
         slp__tasklet_gc(t);
-        return unlock_ret(0);
+        return slp__unlock_ret(0);
     }
-    if (!t->has_frame) return unlock_ret(err == SLP_EEXIT ? 0 : SLP_ETHROWDEAD);
+    if (!t->has_frame) return slp__unlock_ret(err == SLP_EEXIT ? 0 : SLP_ETHROWDEAD);
     self = th->current;
     if (t == self) { /* raised at once in the caller */
         if (err != SLP_EEXIT) t->xfer_value = value;
-        return unlock_ret(err);
+        return slp__unlock_ret(err);
     }
     /* A refused throw changes nothing (the target's send value stays). */
     if (owner == th && !pending && th->switch_trap)
-        return unlock_ret(SLP_ESWITCHTRAP);
+        return slp__unlock_ret(SLP_ESWITCHTRAP);
     /* A kill keeps the transfer slot: a value already handed to t is still
      * there for its receive to return beside SLP_EEXIT (so it can be freed).
      * A later throw replaces an earlier pending one, kill or not. */
@@ -313,14 +301,14 @@ static int deliver(slp_tasklet h, int err, void *value, int pending, int kill) {
     slp__set_err(t, err);
     if (owner != th) {
         if (t == owner->current && t->in_ring)
-            return unlock_ret(0); /* running there: seen at its next switch */
-        if (t->blocked) slp__channel_unlink(t);
+            return slp__unlock_ret(0); /* running there: seen at its next switch */
+        slp__unpark(t);
         slp__remote_insert(owner, t, 0);
-        return unlock_ret(0);
+        return slp__unlock_ret(0);
     }
-    if (t->blocked) slp__channel_unlink(t);
+    slp__unpark(t);
     if (!t->in_ring) slp__ring_append(th, t);
-    if (pending) return unlock_ret(0);
+    if (pending) return slp__unlock_ret(0);
     return slp__switch_to(th, t);
 }
 
@@ -340,16 +328,16 @@ int slp_tasklet_bind_thread(slp_tasklet h, int thread_id) {
     if (!th) return slp__self_error();
     LOCKED_GET(t, h);
     target = (thread_id == 0 || thread_id == -1) ? th : NULL;
-    if (target && t->thread == target) return unlock_ret(0);
-    if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);
-    if (t->is_main || slp__cstate(t)) return unlock_ret(SLP_ECSTATE);
-    if (thread_id < -1) return unlock_ret(SLP_EBADTHREAD);
+    if (target && t->thread == target) return slp__unlock_ret(0);
+    if (t->in_ring || t->waiting || is_current(t)) return slp__unlock_ret(SLP_ERUNNABLE);
+    if (t->is_main || slp__cstate(t)) return slp__unlock_ret(SLP_ECSTATE);
+    if (thread_id < -1) return slp__unlock_ret(SLP_EBADTHREAD);
     if (!target) target = slp__thread_find(thread_id);
-    if (!target) return unlock_ret(SLP_EBADTHREAD);
-    if (t->thread == target) return unlock_ret(0);
+    if (!target) return slp__unlock_ret(SLP_EBADTHREAD);
+    if (t->thread == target) return slp__unlock_ret(0);
     slp__bound_del(t);
     slp__bound_add(target, t);
-    return unlock_ret(0);
+    return slp__unlock_ret(0);
 }
 
 /* ------------------------------------------------------------- queries */
@@ -360,13 +348,13 @@ int slp_tasklet_bind_thread(slp_tasklet h, int thread_id) {
         int r;                                                                \
         LOCKED_GET(t, h);                                                     \
         r = (expr);                                                           \
-        return unlock_ret(r);                                                 \
+        return slp__unlock_ret(r);                                                 \
     }
 
 QUERY(alive, t->has_frame && t->thread != NULL)
 QUERY(paused, t->has_frame && t->thread && !t->in_ring && !t->blocked &&
-                  !is_current(t))
-QUERY(scheduled, t->in_ring || t->blocked != 0)
+                  !t->waiting && !is_current(t))
+QUERY(scheduled, t->in_ring || t->blocked != 0 || t->waiting)
 QUERY(is_main, t->is_main && t->thread && t->thread->main == t)
 QUERY(is_current, is_current(t))
 QUERY(restorable, !slp__cstate(t) && !t->is_main)
@@ -377,6 +365,8 @@ QUERY(thread_id, t->thread ? t->thread->id : -1)
 QUERY(result, t->result)
 
 QUERY(block_trap, t->block_trap)
+QUERY(atomic, t->atomic)                 /* set in preempt.c */
+QUERY(ignore_nesting, t->ignore_nesting)
 
 int slp_tasklet_set_block_trap(slp_tasklet h, int on) {
     slp__tasklet *t;
@@ -384,15 +374,8 @@ int slp_tasklet_set_block_trap(slp_tasklet h, int on) {
     LOCKED_GET(t, h);
     old = t->block_trap;
     t->block_trap = on != 0;
-    return unlock_ret(old);
+    return slp__unlock_ret(old);
 }
 
-void *slp_tasklet_value(slp_tasklet h) {
-    slp__tasklet *t;
-    void *v;
-    slp__lock();
-    t = slp__handle_get(h, SLP__HK_TASKLET);
-    v = t ? t->xfer_value : NULL;
-    slp__unlock();
-    return v;
-}
+/* The same slot as slp_tasklet_tempval (tasklet_attr.c). */
+void *slp_tasklet_value(slp_tasklet h) { return slp_tasklet_tempval(h); }

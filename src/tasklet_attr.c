@@ -4,15 +4,11 @@
  */
 #include "internal.h"
 
-static slp__tasklet *get(slp_tasklet h) {
-    return slp__handle_get(h, SLP__HK_TASKLET);
-}
-
 void *slp_tasklet_tempval(slp_tasklet h) {
     slp__tasklet *t;
     void *v;
     slp__lock();
-    t = get(h);
+    t = slp__handle_get(h, SLP__HK_TASKLET);
     v = t ? t->xfer_value : NULL;
     slp__unlock();
     return v;
@@ -20,11 +16,9 @@ void *slp_tasklet_tempval(slp_tasklet h) {
 
 int slp_tasklet_set_tempval(slp_tasklet h, void *value) {
     slp__tasklet *t;
-    slp__lock();
-    t = get(h);
-    if (t) t->xfer_value = value;
-    slp__unlock();
-    return t ? 0 : SLP_EBADHANDLE;
+    SLP__LOCKED_GET(t, h, SLP__HK_TASKLET);
+    t->xfer_value = value;
+    return slp__unlock_ret(0);
 }
 
 /* A run ring wraps around; a channel queue ends at 0 on both sides, as
@@ -32,7 +26,7 @@ int slp_tasklet_set_tempval(slp_tasklet h, void *value) {
 static slp_tasklet neighbour(slp_tasklet h, int forward) {
     slp__tasklet *t, *n = NULL;
     slp__lock();
-    t = get(h);
+    t = slp__handle_get(h, SLP__HK_TASKLET);
     if (t && (t->in_ring || t->blocked)) n = forward ? t->next : t->prev;
     slp__unlock();
     return n ? n->handle : 0;
@@ -43,10 +37,6 @@ slp_tasklet slp_tasklet_prev(slp_tasklet h) { return neighbour(h, 0); }
 
 int slp_tasklet_nesting_level(slp_tasklet h) {
     slp__tasklet *t;
-    int r;
-    slp__lock();
-    t = get(h);
-    r = t ? slp__cstate(t) : SLP_EBADHANDLE;
-    slp__unlock();
-    return r;
+    SLP__LOCKED_GET(t, h, SLP__HK_TASKLET);
+    return slp__unlock_ret(slp__cstate(t));
 }

@@ -54,6 +54,17 @@ void slp__bound_del(slp__tasklet *t) {
     t->thread = NULL;
 }
 
+/* A main tasklet for th: the thread's own stack, so alive and started.
+ * Lock held. */
+static slp__tasklet *main_alloc(slp__thread *th) {
+    slp__tasklet *m = slp__tasklet_alloc(th);
+    if (!m) return NULL;
+    m->is_main = 1;
+    m->has_frame = 1;
+    m->started = 1;
+    return m;
+}
+
 /* A new thread struct with its main tasklet, in the registry.  Lock held. */
 static slp__thread *thread_new(void) {
     slp__thread *th = calloc(1, sizeof *th);
@@ -65,16 +76,13 @@ static slp__thread *thread_new(void) {
         free(th);
         return NULL;
     }
-    m = slp__tasklet_alloc(th);
+    m = main_alloc(th);
     if (!m) {
         slp__sync_thread_free(th);
         free(th);
         return NULL;
     }
     next_id++;
-    m->is_main = 1;
-    m->has_frame = 1;
-    m->started = 1;
     th->main = th->current = m;
     slp__ring_append(th, m);
     th->state = SLP__TH_ALIVE;
@@ -219,7 +227,7 @@ static int count_bound(int waiting_only) {
     slp__lock();
     for (t = th->bound; t; t = t->bnext)
         if (t != th->main && t->has_frame &&
-            (!waiting_only || t->blocked || t->in_ring))
+            (!waiting_only || t->blocked || t->in_ring || t->waiting))
             n++;
     slp__unlock();
     return n;
@@ -236,7 +244,7 @@ static void kill_pending(slp__thread *th, slp__tasklet *t) {
     if (!t || !t->has_frame || t->ended) return;
     slp__set_err(t, SLP_EEXIT);
     if (t == th->current && t->in_ring) return; /* running: seen at its next switch */
-    if (t->blocked) slp__channel_unlink(t);
+    slp__unpark(t);
     slp__remote_insert(th, t, 0);
 }
 
@@ -245,11 +253,8 @@ static void kill_pending(slp__thread *th, slp__tasklet *t) {
  * runs under a new main (test_shutdown TestThreadShutdown).  The old main
  * is not alive any more; it lives on while someone holds it.  Lock held. */
 static void temporary_main(slp__thread *th) {
-    slp__tasklet *old = th->main, *m = slp__tasklet_alloc(th);
+    slp__tasklet *old = th->main, *m = main_alloc(th);
     if (!m) return; /* no memory: the old main does the killing */
-    m->is_main = 1;
-    m->has_frame = 1;
-    m->started = 1;
     slp__ring_insert_after(th, old, m);
     slp__ring_remove(th, old);
     th->main = th->current = th->head = m;
@@ -309,6 +314,7 @@ static void orphan_all(slp__thread *th) {
     while (th->bound) {
         slp__tasklet *t = th->bound;
         if (t->in_ring) slp__ring_remove(th, t);
+        if (t->waiting) slp__wait_cancel(t); /* soft: it just stops */
         if (t == cur && t != m) {
             /* Stopped while it ran (slp_thread_stop): what it was doing
              * lived on that thread, so it cannot go on.  Its stack is
@@ -327,6 +333,7 @@ static void orphan_all(slp__thread *th) {
         if (!t->urefs && !t->blocked) slp__tasklet_drop_frame(t);
         slp__tasklet_gc(t);
     }
+    slp__waits_free(th);
     th->state = SLP__TH_DEAD;
     th->current = th->head = NULL;
     m->has_frame = 0;
@@ -486,6 +493,7 @@ static void unbind_one(void *obj, void *ud) {
     SLP__UNUSED(ud);
     if (t->thread && t->thread->state == SLP__TH_ALIVE) {
         if (t->in_ring && t->thread->current != t) slp__ring_remove(t->thread, t);
+        if (t->waiting) slp__wait_cancel(t);
         slp__bound_del(t);
     }
 }
@@ -537,6 +545,7 @@ static void snap_one(void *obj, void *ud) {
         else if (t->thread->current == t && t->in_ring) i->state = SLP_STATE_RUNNING;
         else if (t->blocked > 0) i->state = SLP_STATE_BLOCKED_SEND;
         else if (t->blocked < 0) i->state = SLP_STATE_BLOCKED_RECV;
+        else if (t->waiting) i->state = SLP_STATE_WAITING;
         else if (t->in_ring) i->state = SLP_STATE_RUNNABLE;
         else i->state = SLP_STATE_PAUSED;
     }

@@ -5,6 +5,7 @@
  * every build: native, sanitizers, Emscripten and WASI.
  */
 #include <stdarg.h>
+#include <time.h>
 
 #include "test.h"
 #include "test_list.h"
@@ -53,6 +54,16 @@ slp_tasklet spawn(slp_func fn, void *arg) {
     slp_tasklet t = 0;
     ASSERT_OK(slp_tasklet_create(&t, fn, arg));
     return t;
+}
+
+int named(void *arg) {
+    EV("%s", (const char *)arg);
+    return 0;
+}
+
+void nap_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 int main(int argc, char **argv) {

@@ -59,5 +59,7 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 
 /* Helpers shared by tests. */
 slp_tasklet spawn(slp_func fn, void *arg); /* create, and assert it worked */
+void nap_ms(int ms); /* the calling OS thread sleeps (polling loops) */
+int named(void *arg); /* a tasklet that logs its argument (a string), ends */
 
 #endif

@@ -3,14 +3,7 @@
  * pre-emptive run (watchdogs), the schedule and channel callbacks
  * (reference §1, §2.2, §6).  Each test names the Stackless unit test it
  * follows (Stackless/unittests/...). */
-#include <unistd.h>
-
 #include "test.h"
-
-static int named(void *arg) {
-    EV("%s", (const char *)arg);
-    return 0;
-}
 
 static const char *str(const void *p) { return p ? (const char *)p : "-"; }
 
@@ -705,7 +698,7 @@ TEST(channel_callback_cross_thread_after) {
     int id;
     ASSERT_OK(slp_channel_new(&cc_ch));
     ASSERT_OK(slp_thread_start(&id, cx_thread, NULL));
-    while (slp_channel_balance(cc_ch) != -1) usleep(1000);
+    while (slp_channel_balance(cc_ch) != -1) nap_ms(1);
     slp_set_channel_callback(chan_cb_cross);
     ASSERT_OK(slp_channel_send(cc_ch, (void *)"x"));
     slp_set_channel_callback(NULL);
@@ -740,8 +733,8 @@ TEST(run_threadblock_sleeps) {
     int id;
     ASSERT_OK(slp_channel_new(&tb_ch));
     ASSERT_OK(slp_thread_start(&id, tb_thread, NULL));
-    while (slp_channel_balance(tb_ch) != -1) usleep(1000);
-    usleep(20000); /* run() had time to return early: it must not */
+    while (slp_channel_balance(tb_ch) != -1) nap_ms(1);
+    nap_ms(20); /* run() had time to return early: it must not */
     ASSERT_OK(slp_channel_send(tb_ch, (void *)"v"));
     ASSERT_OK(slp_thread_join(id, NULL));
     ASSERT_EQ(tb_got_before_return, 1);
@@ -814,15 +807,15 @@ TEST(atomic_remote_run_order) {
     int id;
     ASSERT_OK(slp_channel_new(&ro_done));
     ASSERT_OK(slp_thread_start(&id, ro_thread, NULL));
-    while (slp_channel_balance(ro_done) != -1) usleep(1000);
+    while (slp_channel_balance(ro_done) != -1) nap_ms(1);
     ASSERT_EQ(slp_tasklet_set_atomic(self, 1), 0);
     ASSERT_OK(slp_tasklet_insert(ro_t[1]));
-    usleep(20000); /* time for a wake that should not come */
+    nap_ms(20); /* time for a wake that should not come */
     ASSERT_EQ(slp_tasklet_alive(ro_t[1]), 1);
     ASSERT_OK(slp_tasklet_insert(ro_t[2]));
     ASSERT_OK(slp_tasklet_run(ro_t[0]));
     ASSERT_EQ(slp_tasklet_set_atomic(self, 0), 1);
-    while (__atomic_load_n(&ro_n, __ATOMIC_SEQ_CST) < 3) usleep(1000);
+    while (__atomic_load_n(&ro_n, __ATOMIC_SEQ_CST) < 3) nap_ms(1);
     ASSERT_OK(slp_channel_send(ro_done, NULL));
     ASSERT_OK(slp_thread_join(id, NULL));
     ASSERT_EQ(ro_events[0], 0);

@@ -177,11 +177,6 @@ TEST(channel_blocked_sender_of_error) {
     ASSERT_LOG("thrower:0");
 }
 
-static int note(void *arg) {
-    EV("%s", (const char *)arg);
-    return 0;
-}
-
 /* schedule_all: after a successful action the partner goes to the end of
  * the queue and the actor yields to its next (without it, preference -1
  * would run the receiver first). */
@@ -191,7 +186,7 @@ TEST(channel_schedule_all) {
     ASSERT_EQ(slp_channel_schedule_all(ch), 1);
     spawn(recv_one, "r");
     ASSERT_OK(slp_run());
-    spawn(note, "u");
+    spawn(named, "u");
     ASSERT_OK(slp_channel_send(ch, "x"));
     EV("main");
     ASSERT_LOG("u r<x main");

@@ -3,7 +3,6 @@
  * order, with its errors.  Where a Stackless unit test shows the behaviour
  * its name is given (Stackless/unittests/test_*.py). */
 #include <stdint.h>
-#include <time.h>
 
 #include "test.h"
 
@@ -258,11 +257,6 @@ TEST(fidelity_revived_watchdog_gets_blocked_error) {
 
 /* ---- issue 18 (4): Deadlock comes before switch_trap ------------------- */
 
-static int note(void *arg) {
-    EV("%s", (const char *)arg);
-    return 0;
-}
-
 /* With nothing else runnable a blocking action fails with Deadlock: no
  * switch, so nothing for the trap to refuse.  With a tasklet to switch to
  * the trap refuses, and the block is undone (§4.3). */
@@ -274,7 +268,7 @@ TEST(fidelity_deadlock_before_switch_trap) {
     ASSERT_ERR(slp_channel_receive(ch, &v), SLP_EDEADLOCK);
     ASSERT_ERR(slp_channel_send(ch, "x"), SLP_EDEADLOCK);
     ASSERT_EQ(slp_channel_balance(ch), 0);
-    t = spawn(note, "t");
+    t = spawn(named, "t");
     ASSERT_ERR(slp_channel_receive(ch, &v), SLP_ESWITCHTRAP);
     ASSERT_EQ(slp_channel_balance(ch), 0);
     ASSERT_EQ(slp_getruncount(), 2);
@@ -372,11 +366,6 @@ TEST(fidelity_handles_stale_after_reuse) {
 }
 
 /* ---- threads: issue 11 (2), (5), (6) ------------------------------------ */
-
-static void nap_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static void *soft_slot;
 static slp_tasklet orphan, other_main, temp_main;

@@ -123,5 +123,21 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(run_threadblock_sleeps, SLP_T_THREADS) \
   X(tasklet_nesting_level, SLP_T_ANY) \
   X(atomic_remote_run_order, SLP_T_THREADS) \
-  X(run_timed_at_thread_end, SLP_T_THREADS)
+  X(run_timed_at_thread_end, SLP_T_THREADS) \
+  X(timer_sleep_parks_only_the_sleeper, SLP_T_ANY) \
+  X(timer_lone_poller_wakes_sleeper, SLP_T_ANY) \
+  X(timer_deadline_order, SLP_T_ANY) \
+  X(timer_equal_deadlines_fifo, SLP_T_ANY) \
+  X(timer_sleep_lower_bound, SLP_T_ANY) \
+  X(timer_no_deadlock_while_sleeping, SLP_T_ANY) \
+  X(timer_sleeper_queries_and_kill, SLP_T_ANY) \
+  X(timer_throw_pending_into_sleeper, SLP_T_ANY) \
+  X(timer_released_sleeper_still_wakes, SLP_T_ANY) \
+  X(timer_sleep_switch_trap, SLP_T_ANY) \
+  X(timer_nonblocking_thread, SLP_T_ANY) \
+  X(timer_thread_with_sleepers_is_awake, SLP_T_THREADS) \
+  X(timer_kill_sleeper_from_other_thread, SLP_T_THREADS) \
+  X(timer_thread_death_stops_sleeper, SLP_T_THREADS) \
+  X(timer_wait_fd_arguments, SLP_T_ANY) \
+  X(timer_wait_fd_pipe, SLP_T_ANY)
 #endif

@@ -2,14 +2,8 @@
  * each planted by hand and caught here: a test per bug, looking at the
  * state the bug changes, at the moment it changes it. */
 #include <stdint.h>
-#include <time.h>
 
 #include "test.h"
-
-static void nap_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static volatile int stage;
 static void stage_set(int v) { __atomic_store_n(&stage, v, __ATOMIC_SEQ_CST); }

@@ -46,18 +46,13 @@ static int receiver(void *arg) {
     return 0;
 }
 
-static int say(void *arg) {
-    EV("%s", (const char *)arg);
-    return 0;
-}
-
 static void overflow_case(uintptr_t stop) {
     slp_tasklet b, a, c;
     setenv("SLP_STACK_SIZE", STACK, 1);
     ASSERT_OK(slp_channel_new(&stack_ch));
     b = spawn(receiver, NULL);
     a = spawn(overflower, (void *)stop);
-    c = spawn(say, "after");
+    c = spawn(named, "after");
     /* The uncaught error of the overflowing tasklet reaches main at once. */
     ASSERT_ERR(slp_run(), SLP_ESTACKDEPTH);
     ASSERT_EQ(slp_tasklet_alive(a), 0);
@@ -78,7 +73,7 @@ static void overflow_case(uintptr_t stop) {
     ASSERT_LOG("recv deep got42 after");
     /* And the thread starts new tasklets on the same stack region. */
     deep_top = 0;
-    spawn(say, "again");
+    spawn(named, "again");
     ASSERT_OK(slp_run());
     ASSERT_LOG("recv deep got42 after again");
     slp_tasklet_release(a);

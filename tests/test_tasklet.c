@@ -2,11 +2,6 @@
  * (reference §2, §3.2). */
 #include "test.h"
 
-static int named(void *arg) {
-    EV("%s", (const char *)arg);
-    return 0;
-}
-
 static int yielder(void *arg) {
     int i;
     for (i = 0; i < 3; i++) {

@@ -6,11 +6,6 @@
 
 #include "test.h"
 
-static void nap_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static volatile int flag;
 static void flag_set(int v) { __atomic_store_n(&flag, v, __ATOMIC_SEQ_CST); }
 static void flag_wait(int v) {
@@ -118,18 +113,13 @@ static int main_receiver(void *arg) {
     return 0;
 }
 
-static int local_note(void *arg) {
-    EV("%s", (const char *)arg);
-    return 0;
-}
-
 TEST(thread_send_does_not_switch) {
     int id;
     ASSERT_OK(slp_channel_new(&ch));
     ASSERT_OK(slp_thread_start(&id, main_receiver, NULL));
     flag_wait(1);
     while (slp_channel_balance(ch) != -1) nap_ms(1);
-    spawn(local_note, "local"); /* would run first if the sender switched */
+    spawn(named, "local"); /* would run first if the sender switched */
     ASSERT_OK(slp_channel_set_preference(ch, -1) == -1 ? 0 : 1);
     ASSERT_OK(slp_channel_send(ch, (void *)(intptr_t)77));
     EV("sender continues");
@@ -216,7 +206,7 @@ TEST(thread_kill_remote_blocked) {
 }
 
 TEST(thread_bind_runnable_refused) {
-    slp_tasklet t = spawn(local_note, "t");
+    slp_tasklet t = spawn(named, "t");
     ASSERT_ERR(slp_tasklet_bind_thread(t, -1), 0); /* already ours: no-op */
     ASSERT_ERR(slp_tasklet_bind_thread(t, 2), SLP_ERUNNABLE);
     ASSERT_ERR(slp_tasklet_bind_thread(slp_getcurrent(), 2), SLP_ERUNNABLE);
@@ -304,7 +294,7 @@ static int dying_thread(void *arg) {
     (void)arg;
     blocked_t = spawn(soft_receiver, NULL);
     ASSERT_OK(slp_run());
-    queued_t = spawn(local_note, "revived");
+    queued_t = spawn(named, "revived");
     ASSERT_EQ(slp_tasklet_restorable(blocked_t), 1);
     return 0; /* main ends: the thread dies with them */
 }
@@ -435,7 +425,7 @@ TEST(thread_shutdown_kills_other_mains) {
 
 TEST(single_thread_build_refuses_threads) {
     int id;
-    ASSERT_ERR(slp_thread_start(&id, local_note, NULL), SLP_ENOTSUP);
+    ASSERT_ERR(slp_thread_start(&id, named, NULL), SLP_ENOTSUP);
     ASSERT_ERR(slp_thread_join(1, NULL), SLP_ENOTSUP);
     ASSERT_ERR(slp_thread_stop(1), SLP_ENOTSUP);
     ASSERT_EQ(slp_getthreads(NULL, 0), 1);

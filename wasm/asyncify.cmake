@@ -39,7 +39,8 @@ function(slp_asyncify target)
     slp__tasklet_gc slp__tasklet_alloc slp__tasklet_drop_frame
     slp__channel_unlink slp__ctx_free slp__ctx_thread_init
     slp__handle_alloc slp__handle_get slp__handle_free
-    slp__switch_hook slp__preempt_at_switch slp__sched_cb_main slp__chan_cb_call)
+    slp__switch_hook slp__preempt_at_switch slp__sched_cb_main slp__chan_cb_call
+    slp__waits_poll slp__waits_idle slp__wait_cancel slp__poll_wait slp__now_ns)
   string(REPLACE ";" "," runtime "${runtime}")
   string(REPLACE ";" "," remove "${A_REMOVE}")
   set(features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals

@@ -63,7 +63,9 @@ enum {
     OP_TASKLET_RUN,    /* a: tasklet */
     OP_TASKLET_SWITCH, /* a: tasklet */
     OP_KILL,           /* a: tasklet, c: pending */
-    OP_THROW           /* a: tasklet, b: error code, value, c: pending */
+    OP_THROW,          /* a: tasklet, b: error code, value, c: pending */
+    OP_SCHEDULE_VALUE, /* value: retval; value <- the caller's tempval */
+    OP_RUN_WATCHDOG    /* a: timeout, b: flags; c <- the interrupted tasklet */
 };
 
 /* One JS tasklet's exchange area, allocated by JS; freed by js_tasklet when
@@ -81,8 +83,10 @@ extern int slp_js_step(slp_js_task *d);
 
 static int js_tasklet(void *arg) {
     slp_js_task *d = arg;
+    int op;
     for (;;) {
-        switch (slp_js_step(d)) {
+        op = slp_js_step(d);
+        switch (op) {
         case OP_SEND: d->err = slp_channel_send(d->a, d->value); break;
         case OP_SEND_THROW:
             d->err = slp_channel_send_throw(d->a, d->b, d->value);
@@ -91,6 +95,13 @@ static int js_tasklet(void *arg) {
         case OP_SCHEDULE: d->err = slp_schedule(); break;
         case OP_SCHEDULE_REMOVE: d->err = slp_schedule_remove(); break;
         case OP_RUN: d->err = slp_run(); break;
+        case OP_RUN_WATCHDOG: /* out into the heap: no address-taken local */
+            d->c = 0;
+            d->err = slp_run_watchdog(d->a, d->b, (slp_tasklet *)&d->c);
+            break;
+        case OP_SCHEDULE_VALUE:
+            d->err = slp_schedule_value(d->value, &d->value);
+            break;
         case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
         case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
         case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
@@ -105,11 +116,98 @@ static int js_tasklet(void *arg) {
         default: /* not this thread's generator: d belongs to its own */
             return d->err;
         }
+        /* Every yield is a pre-emption tick: these ops are not ticks in C
+         * (send, receive and the schedules are).  After the op, so that an
+         * error thrown in meanwhile is what the yield raises, the op done. */
+        if (op >= OP_TASKLET_RUN && op <= OP_THROW && d->err == 0) d->err = slp_tick();
     }
 }
 
 /* The function JS binds its tasklets to (slp_tasklet_bind(t, fn, task)). */
 API slp_func slp_js_tasklet_func(void) { return js_tasklet; }
+
+/* ------------------------------------------ which thread's JS owns a tasklet */
+
+/* A tasklet bound to a JS function (t.bind(fn)) can only run in the
+ * thread whose JS realm holds fn.  Other threads ask here (bind_thread is
+ * refused, setup() queues it in its owner): handle -> owner thread id. */
+typedef struct js_owner {
+    struct js_owner *next;
+    slp_tasklet t;
+    int tid;
+} js_owner;
+
+#define OWNER_BUCKETS 4096
+static js_owner *owners[OWNER_BUCKETS];
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* tid > 0: t is bound to a function of thread tid's JS; 0: forget t. */
+API int slp_js_mark(slp_tasklet t, int tid) {
+    js_owner **p, *o;
+    int r = 0;
+    pthread_mutex_lock(&owners_lock);
+    for (p = &owners[t % OWNER_BUCKETS]; (o = *p) && o->t != t; p = &o->next) {}
+    if (o && tid) {
+        o->tid = tid;
+    } else if (o) {
+        *p = o->next;
+        free(o);
+    } else if (tid) {
+        if ((o = malloc(sizeof *o))) {
+            o->t = t;
+            o->tid = tid;
+            o->next = owners[t % OWNER_BUCKETS];
+            owners[t % OWNER_BUCKETS] = o;
+        } else {
+            r = SLP_ENOMEM;
+        }
+    }
+    pthread_mutex_unlock(&owners_lock);
+    return r;
+}
+
+/* The thread whose JS function t is bound to, or 0. */
+API int slp_js_owner(slp_tasklet t) {
+    js_owner *o;
+    int tid = 0;
+    pthread_mutex_lock(&owners_lock);
+    for (o = owners[t % OWNER_BUCKETS]; o && o->t != t; o = o->next) {}
+    if (o) tid = o->tid;
+    pthread_mutex_unlock(&owners_lock);
+    return tid;
+}
+
+/* ------------------------------------------------------- JS callbacks */
+
+/* wasm/js_library.js: call this thread's JS callback (Module.slpCallback),
+ * if it has one; 0 or an error code.  C's callbacks are process-wide, JS
+ * functions live in one thread's realm: each thread's JS sets its own,
+ * and a thread without one answers 0. */
+extern int slp_js_callback(int kind, int a, int b, int c, int d);
+
+static int js_schedule_cb(slp_tasklet prev, slp_tasklet next) {
+    return slp_js_callback(0, (int)prev, (int)next, 0, 0);
+}
+
+static int js_channel_cb(slp_channel ch, slp_tasklet t, int sending, int willblock) {
+    return slp_js_callback(1, (int)ch, (int)t, sending, willblock);
+}
+
+/* How many threads have a JS callback of each kind: the trampoline is
+ * installed while one does. */
+static int cb_users[2];
+static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A thread's JS gained (delta 1) or dropped (-1) a callback of kind. */
+API void slp_js_callback_use(int kind, int delta) {
+    pthread_mutex_lock(&cb_lock);
+    cb_users[kind] += delta;
+    if (kind == 0)
+        slp_set_schedule_callback(cb_users[0] > 0 ? js_schedule_cb : NULL);
+    else
+        slp_set_channel_callback(cb_users[1] > 0 ? js_channel_cb : NULL);
+    pthread_mutex_unlock(&cb_lock);
+}
 
 /* ------------------------------------------------- a C demo tasklet */
 

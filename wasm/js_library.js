@@ -9,6 +9,12 @@ mergeInto(LibraryManager.library, {
     return Module['slpStep'](d);
   },
 
+  // A C callback (js_bridge.c): this thread's JS one, or 0 without one.
+  slp_js_callback: function(kind, a, b, c, d) {
+    var f = Module['slpCallback'];
+    return f ? f(kind, a, b, c, d) : 0;
+  },
+
   // First call on a new pthread: import the package's module (its URL is a
   // C string at b->entry) into this worker and let it take over
   // (bootThread in js/index.js).  Asynchronous: the C caller unwinds to the

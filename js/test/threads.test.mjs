@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   init, tasklet, channel, run, schedule, getthreads, startThread, startThreadWith,
-  getcurrent, hold, Tasklet, WrongThreadError, DeadTaskletError, DeadlockError, Thread,
+  getcurrent, hold, thread_id, Tasklet, WrongThreadError, DeadTaskletError, DeadlockError, Thread,
 } from '../index.js';
 
 await init();
@@ -254,6 +254,33 @@ test('main code blocked for a moment while its own tasklets end still waits for 
   assert.equal(await gotB, 'b');
   release();
   assert.equal(await th.join(), 'received (unexpected)');
+});
+
+// ---- issue 12.6: a tasklet bound to another thread's JS function
+
+test("another thread's tasklet bound to a JS function: bind_thread() is refused, setup() queues it in its own thread",
+  { timeout: 20_000 }, async () => {
+  const ch = channel(), out = channel();
+  const th = await startThread(W, 'boundHere', ch, out);
+  const t = await ch.receive();
+  assert.equal(t.thread_id, th.id);
+  assert.equal(t.alive, false);
+  for (const to of [-1, thread_id()]) {
+    assert.throws(() => t.bind_thread(to), (e) => e instanceof WrongThreadError &&
+      e.message === `a JS tasklet cannot move to another thread: its generator lives in thread ${th.id}`, String(to));
+  }
+  assert.equal(t.thread_id, th.id);
+  t.bind_thread(th.id); // to its own thread: fine
+  const args = { n: [1, 2] };
+  t.setup(args, 'two');
+  assert.equal(t.alive, true);
+  assert.equal(t.thread_id, th.id);
+  assert.equal(t.scheduled, true);
+  assert.throws(() => t.setup(), /alive/);
+  await ch.send('go');
+  assert.deepEqual(await out.receive(), ['ran', th.id, { n: [1, 2] }, 'two']);
+  await ch.send('end');
+  assert.equal(await th.join(), 'go end');
 });
 
 // ---- issue 12.1: the thread-end rule

@@ -6,6 +6,8 @@ import stackless, {
   getruncount, getthreads, snapshot, thread_id, hold, startThread, startThreadWith, demo,
   Channel, Tasklet, Thread, StacklessError, DeadlockError, ChannelClosedError, TaskletExit,
   type TaskletGenerator, type Op,
+  atomic, get_thread_info, set_error_handler, set_schedule_callback, set_channel_callback,
+  type RunOptions,
 } from 'stackless-wasm';
 
 export async function readme(): Promise<void> {
@@ -128,3 +130,34 @@ export async function threadsAndModule(): Promise<void> {
 
 // An Op is a value to yield, not to inspect; its type is exported.
 export function ops(ch: Channel<number>): Op { return ch.send(1); }
+
+// The rest of Stackless's API (issue 12).
+export async function stacklessApi(ch: Channel<number>): Promise<void> {
+  // Pre-emption: every yield is a tick; the interrupted tasklet, or null.
+  const spin = tasklet(function* () { for (;;) yield; })();
+  const opts: RunOptions = { timeout: 1000, soft: false, totaltimeout: true };
+  const victim: Tasklet | null = await run(opts);
+  if (victim) victim.kill();
+  spin.kill();
+  tasklet(function* () {
+    const v: string = yield schedule('retval');       // schedule(retval)
+    const t: Tasklet | null = yield run({ timeout: 10 });
+    const r: number = yield* atomic(function* () { yield schedule(); return 1; });
+    const n: number = yield* ch.each(function* (x: number) { yield ch.send(x); });
+    yield getcurrent().raise_exception(RangeError, 'bad');
+    yield ch.send_exception(TypeError, 'no');
+    console.log(v, t, r, n);
+  })();
+  const same: number = schedule(5);
+  const k: number = await ch.each((x) => { console.log(x); });
+  const inside: boolean = atomic(() => getcurrent().atomic);
+  const old: boolean = getmain().set_atomic(true);
+  const [main, current, runcount] = get_thread_info();
+  const next: Tasklet | null = main.next, prev: Tasklet | null = main.prev;
+  const level: 0 | 1 = main.nesting_level;
+  set_error_handler((e, t) => { console.log(e, t.alive); });
+  set_schedule_callback((from, to) => { console.log(from?.is_main, to.is_main); });
+  set_channel_callback((c, t, sending, willblock) => { console.log(c.balance, t, sending, willblock); });
+  set_schedule_callback(null);
+  console.log(same, k, inside, old, current, runcount, next, prev, level);
+}
