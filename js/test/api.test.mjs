@@ -4,7 +4,7 @@
 // schedule and channel callbacks, and pre-emptive run({timeout...}).
 // Runs in Node and in Chromium (tests/browser/package-tests.test.mjs).
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import stackless, {
   init, tasklet, channel, run, schedule, getcurrent, getmain, getruncount, get_thread_info,

@@ -4,7 +4,7 @@
 // without them init() loads the single-thread module: tasklets run, and
 // startThread() names the two headers.
 import '../test-fixtures/built.mjs';
-import { test, after } from 'node:test';
+import { test, after } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // same files the C examples are checked against; the threads example's
 // first two lines may come in either order, as threads interleave).
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // init() options: where the module's files come from.  Each case runs in a
 // fresh Node process (init() loads the module once per process).
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // `npm pack` gives a package that works once installed into an empty
 // folder, with Node 20 and no flags: tasklets, a channel, and a thread.
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';

@@ -4,7 +4,7 @@
 // gives, and it works); where it cannot (emulated with
 // --no-experimental-require-module) it fails saying "ESM only: use import()".
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,7 @@
 // After its own tests it runs every one-thread test of tasklets.test.mjs
 // again, on this module.
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test, until } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import {
   init, hasThreads, tasklet, channel, run, schedule, getthreads, thread_id, hold, startThread,
@@ -74,7 +74,7 @@ test('hold(): run() waits for the event loop\'s own sends, and returns on releas
   await new Promise((ok) => setTimeout(ok, 20));
   assert.equal(done, false, 'run() waits while held');
   await ch.send('from a timer');
-  await new Promise((ok) => setTimeout(ok, 0));
+  await until(() => log.length > 0);
   assert.deepEqual(log, ['from a timer']);
   assert.equal(done, false);
   release();

@@ -1,7 +1,7 @@
 // Cross-worker stress: 4 workers, 100,000 messages each way per worker, in
 // order, none lost or duplicated, every worker ends.
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import { init, tasklet, channel, run, startThread } from '../index.js';
 

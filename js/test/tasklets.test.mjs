@@ -1,7 +1,7 @@
 // Tasklets and the scheduler on one thread: Stackless's run order, kill,
 // errors, getcurrent/getmain, and JS <-> C tasklets.
 import '../test-fixtures/built.mjs';
-import { test } from 'node:test';
+import { test, until } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import stackless, {
   init, tasklet, channel, run, schedule, getcurrent, getmain, getruncount, getthreads,
@@ -251,14 +251,14 @@ test('while main code waits in a channel, a tasklet made (or inserted) by main c
   const got = idle.receive().then((v) => log.push(`idle got ${v}`));
   await new Promise((ok) => setTimeout(ok, 20)); // the pump now waits
   tasklet(function* () { log.push('new ran'); })();
-  await new Promise((ok) => setTimeout(ok, 20));
+  await until(() => log.length > 0);
   assert.deepEqual(log, ['new ran'], 'the waiting pump ran the new tasklet');
   const t = tasklet(function* () { log.push('inserted ran'); });
   t.setup().remove();
   await new Promise((ok) => setTimeout(ok, 20));
   assert.deepEqual(log, ['new ran']);
   t.insert();
-  await new Promise((ok) => setTimeout(ok, 20));
+  await until(() => log.length > 1);
   assert.deepEqual(log, ['new ran', 'inserted ran']);
   await idle.send('late');
   await got;

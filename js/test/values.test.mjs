@@ -3,7 +3,7 @@
 // shared with a thread) and across threads (a copy there and back).  Only
 // the public API (send/receive), so this holds whatever the encoding is.
 import '../test-fixtures/built.mjs';
-import { test, after } from 'node:test';
+import { test, after } from '../test-fixtures/test.mjs';
 import assert from 'node:assert/strict';
 import { init, tasklet, channel, run, startThread, DeadlockError, Channel } from '../index.js';
 
@@ -222,13 +222,110 @@ test('across threads: a tasklet comes back as the same tasklet of this thread', 
   assert.equal(got.thread_id, t.thread_id);
 });
 
-test('across threads: a tasklet inside an object comes back too',
-  { todo: 'a tasklet wrapper is callable (typeof "function"): the JSON copy drops it from the object' }, async () => {
-    const t = tasklet(function* () {});
-    const [obj] = await viaThread([['object', { t, also: [t] }]]);
-    assert.equal(String(obj.t), String(t));
-    assert.equal(String(obj.also[0]), String(t));
+test('across threads: a tasklet inside an object comes back too', async () => {
+  const t = tasklet(function* () {});
+  const [obj] = await viaThread([['object', { t, also: [t] }]]);
+  assert.equal(String(obj.t), String(t));
+  assert.equal(String(obj.also[0]), String(t));
+  assert.equal(obj.also[0], obj.t, 'one tasklet, once');
+});
+
+// What structured clone knows beyond JSON: each kind, inside a value too.
+function cloneKinds() {
+  const cyc = { name: 'cycle' };
+  cyc.self = cyc;
+  const shared = { s: 1 };
+  const key = { k: 1 };
+  return [
+    ['Map', new Map([[key, 'object key'], ['s', 1], [2, [3]], [NaN, -0]])],
+    ['Set', new Set([1, 'one', { one: 1 }, 2n ** 70n])],
+    ['Date', new Date(1234567890123)],
+    ['RegExp', /a+b/giu],
+    ['Boolean object', Object(false)], ['Number object', Object(-1.5)], ['String object', Object('s')],
+    ['BigInt object', Object(-7n)],
+    ['kinds inside', { m: new Map([[1, new Set([2])]]), d: [new Date(0)], r: { re: /x/y },
+      t: new Int32Array([-(2 ** 30) - 1, 2 ** 30]), dv: new DataView(new ArrayBuffer(2)),
+      nums: [NaN, -0, Infinity, -(2 ** 30), 2 ** 30 - 1], big: [2n ** 64n, -1n], b: [true, false],
+      u: [undefined, null] }],
+    ['cycle', cyc],
+    ['shared references', { a: shared, b: shared, c: [shared] }],
+  ];
+}
+
+function assertCloneKind(label, got, want) {
+  assert.deepEqual(got, want, label);
+  assert.equal(Object.prototype.toString.call(got), Object.prototype.toString.call(want), label);
+  if (label === 'cycle') assert.equal(got.self, got, 'the cycle closes on the copy');
+  if (label === 'shared references') {
+    assert.equal(got.a, got.b, 'one object, twice');
+    assert.equal(got.c[0], got.a);
+  }
+  if (label === 'kinds inside') {
+    for (let i = 0; i < want.nums.length; i++) assert.ok(Object.is(got.nums[i], want.nums[i]), `nums[${i}]`);
+    assert.ok(got.t instanceof Int32Array && got.dv instanceof DataView);
+  }
+  if (want instanceof RegExp) assert.equal(got.flags, want.flags);
+  if (typeof want === 'object' && want !== null && !(want instanceof Map || want instanceof Set) &&
+      ['Boolean', 'Number', 'String', 'BigInt'].some((k) => label.startsWith(k)))
+    assert.ok(Object.is(got.valueOf(), want.valueOf()), label);
+}
+
+test('across threads: Map, Set, Date, RegExp, wrapper objects, cycles and shared references', async () => {
+  const values = cloneKinds();
+  const got = await viaThread(values);
+  values.forEach(([label, v], i) => {
+    assert.notEqual(got[i], v, `${label}: a copy`);
+    assertCloneKind(label, got[i], v);
   });
+});
+
+test('one thread, on a channel shared with a thread: the same Map, Set, cycle... objects', async () => {
+  const values = cloneKinds();
+  const got = await viaTasklets(await shared(), values);
+  values.forEach(([label, v], i) => assert.equal(got[i], v, `${label}: the original`));
+});
+
+test('across threads: channels and tasklets inside a Map, a Set and an array come back usable', async () => {
+  const c = channel();
+  const t = tasklet(function* () {});
+  const [v] = await viaThread([['mixed', { m: new Map([[t, c]]), s: new Set([c]), a: [c, t] }]]);
+  const [[gt, gc]] = [...v.m];
+  assert.ok(gc instanceof Channel);
+  assert.equal([...v.s][0], gc, 'one channel, once');
+  assert.equal(v.a[0], gc);
+  assert.equal(String(gt), String(t));
+  assert.equal(v.a[1], gt);
+  let got;
+  tasklet(function* () { got = yield c.receive(); })();
+  tasklet(function* () { yield gc.send('via the copy'); })();
+  await run();
+  assert.equal(got, 'via the copy');
+});
+
+test('across threads: an Error inside an object keeps its class, name, message and stack', async () => {
+  const e = Object.assign(new TypeError('inner'), { code: 'E_IN' });
+  const custom = Object.assign(new Error('c'), { name: 'Custom' });
+  const [v] = await viaThread([['errors', { e, list: [e, custom], d: new DeadlockError(-5, 'dl') }]]);
+  assert.ok(v.e instanceof TypeError, String(v.e));
+  assert.equal(v.e.message, 'inner');
+  assert.equal(v.e.name, 'TypeError');
+  assert.equal(v.e.stack, e.stack);
+  assert.equal(v.e.code, 'E_IN');
+  assert.equal(v.list[0], v.e, 'one error, once');
+  assert.equal(v.list[1].name, 'Custom');
+  assert.ok(v.list[1] instanceof Error);
+  assert.ok(v.d instanceof DeadlockError, String(v.d));
+  assert.equal(v.d.message, 'dl');
+});
+
+test('across threads: a Promise, a WeakMap or a function inside an object is refused', async () => {
+  await viaThread([['warm up', 0]]);
+  for (const v of [Promise.resolve(1), new WeakMap(), { f: () => 1 }, [Symbol('s')], new Map([[1, () => 0]])])
+    await assert.rejects(echo.out.send(v), (e) => e instanceof Error && e.name === 'DataCloneError' &&
+      /could not be cloned/.test(e.message));
+  const [after] = await viaThread([['after', { still: 'works' }]]);
+  assert.deepEqual(after, { still: 'works' });
+});
 
 test('across threads: a function or a symbol cannot be sent, and says so', async () => {
   await viaThread([['warm up', 0]]);

@@ -13,6 +13,9 @@ Each entry:
           the line with
   why     the bug in words
   survives  only for a mutant the suites cannot catch: the reason
+  regress   the regression test(s) of tests/test_regress.c written for
+          this bug (comma-separated): `mutate.py --regress` checks that
+          each fails on it alone (every regress_ test is named once)
 
 Anchor on statements, not on comments or line numbers, so that edits
 elsewhere in a file leave a mutant applicable; a mutant whose line is gone
@@ -26,7 +29,7 @@ MUTANTS = [
          why="enqueue into an empty channel forgets the head"),
     dict(id="chan-enqueue-balance", file="channel.c", line="c->balance += dir;", old="+=", new="-=",
          why="enqueue counts the balance the wrong way"),
-    dict(id="chan-dequeue-next-prev", file="channel.c", line="t->next->prev = t->prev;",
+    dict(id="chan-dequeue-next-prev", regress="regress_channel_remove_middle_waiter", file="channel.c", line="t->next->prev = t->prev;",
          old="t->next->prev = t->prev;", new="",
          why="removing a middle waiter leaves its successor pointing back at it"),
     dict(id="chan-dequeue-prev-next", file="channel.c", line="t->prev->next = t->next;",
@@ -50,10 +53,10 @@ MUTANTS = [
     dict(id="chan-preference-zero", file="channel.c", line="(dir > 0 ? c->preference < 0 : c->preference > 0)",
          old="c->preference < 0", new="c->preference <= 0",
          why="preference 0 hands over to the receiver like -1"),
-    dict(id="chan-preference-sender", file="channel.c", line="(dir > 0 ? c->preference < 0 : c->preference > 0)",
+    dict(id="chan-preference-sender", regress="regress_handover_order_receiver_continues,regress_handover_order_prefer_sender", file="channel.c", line="(dir > 0 ? c->preference < 0 : c->preference > 0)",
          old="c->preference > 0", new="c->preference < 0",
          why="a receive with preference 1 does not run the sender"),
-    dict(id="chan-trap-handover", file="channel.c", line="(run_partner || sched_all) && th->switch_trap",
+    dict(id="chan-trap-handover", regress="regress_switch_trap_on_handover", file="channel.c", line="(run_partner || sched_all) && th->switch_trap",
          old="&& th->switch_trap", new="&& 0",
          why="switch_trap does not refuse a hand-over that switches"),
     dict(id="chan-send-throw", file="channel.c", line="if (err) slp__set_err(t, err);",
@@ -62,16 +65,16 @@ MUTANTS = [
     dict(id="chan-sender-err", file="channel.c", line="result = t->send_err;",
          old="result = t->send_err;", new="result = 0;",
          why="receiving from a blocked send_throw sender returns no error"),
-    dict(id="chan-remote-wake", file="channel.c", line="slp__thread_wake_by(owner);",
+    dict(id="chan-remote-wake", regress="regress_cross_thread_send_wakes_sleeper", file="channel.c", line="slp__thread_wake_by(owner);",
          old="slp__thread_wake_by(owner);", new="",
          why="a cross-thread send does not wake the receiver's sleeping thread"),
     dict(id="chan-remote-append", file="channel.c", line="slp__ring_append(owner, t);",
          old="slp__ring_append(owner, t);", new="",
          why="a cross-thread partner is never queued on its thread"),
-    dict(id="chan-handover-order", file="channel.c", line="slp__ring_insert_after(th, self, t);",
+    dict(id="chan-handover-order", regress="regress_handover_order_with_third_queued", file="channel.c", line="slp__ring_insert_after(th, self, t);",
          old="slp__ring_insert_after(th, self, t);", new="slp__ring_append(th, t);",
          why="the partner that runs now goes after the queue (reference 4.2)"),
-    dict(id="chan-schedule-all-next", file="channel.c", line="th->act_next = self->next;",
+    dict(id="chan-schedule-all-next", regress="regress_handover_order_schedule_all", file="channel.c", line="th->act_next = self->next;",
          old="self->next", new="t",
          why="schedule_all switches to the partner instead of the next in the queue"),
     dict(id="chan-closing", file="channel.c", line=": c->closing  ? SLP_ECLOSED",
@@ -93,12 +96,12 @@ MUTANTS = [
          old="channel_gc(c);", new="",
          why="a released channel whose last waiter is unlinked is never freed"),
 
-    dict(id="chan-release-twice", file="channel.c", line="if (c->urefs == 0) return unlock_ret(SLP_EINVAL);",
-         old="if (c->urefs == 0) return unlock_ret(SLP_EINVAL);", new="",
+    dict(id="chan-release-twice", regress="regress_channel_release_counts", file="channel.c", line="if (c->urefs == 0) return slp__unlock_ret(SLP_EINVAL);",
+         old="if (c->urefs == 0) return slp__unlock_ret(SLP_EINVAL);", new="",
          why="releasing a channel more often than it was retained is accepted"),
 
     # ----------------------------------------------------------- handle.c
-    dict(id="handle-gen-bump", file="handle.c", line="s->gen = (s->gen + 1u) & SLP__GEN_MASK;",
+    dict(id="handle-gen-bump", regress="regress_stale_handle_after_slot_reuse", file="handle.c", line="s->gen = (s->gen + 1u) & SLP__GEN_MASK;",
          old="s->gen = (s->gen + 1u) & SLP__GEN_MASK;", new="",
          why="a released handle is accepted again once its slot is reused"),
     dict(id="handle-kind-check", file="handle.c", line="if (s->kind != (uint32_t)kind || s->gen",
@@ -116,19 +119,19 @@ MUTANTS = [
                   "index); it takes 2048 reuses of one slot to get there"),
 
     # ---------------------------------------------------------- tasklet.c
-    dict(id="task-bind-main", file="tasklet.c", line="if (t->is_main) return unlock_ret(SLP_EUNBINDMAIN);",
-         old="if (t->is_main) return unlock_ret(SLP_EUNBINDMAIN);", new="",
+    dict(id="task-bind-main", file="tasklet.c", line="if (t->is_main) return slp__unlock_ret(SLP_EUNBINDMAIN);",
+         old="if (t->is_main) return slp__unlock_ret(SLP_EUNBINDMAIN);", new="",
          why="bind accepts a main tasklet"),
     dict(id="task-gc-urefs", file="tasklet.c", line="if (t->urefs || t->has_frame || t->in_ring",
          old="t->urefs || ", new="",
          why="a tasklet is freed while a user still holds its handle"),
-    dict(id="task-bind-scheduled", file="tasklet.c", line="if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);",
-         old="if (t->in_ring || t->blocked) return unlock_ret(SLP_ESCHEDULED);", new="",
+    dict(id="task-bind-scheduled", file="tasklet.c", line="if (t->in_ring || t->blocked || t->waiting) return slp__unlock_ret(SLP_ESCHEDULED);",
+         old="if (t->in_ring || t->blocked || t->waiting) return slp__unlock_ret(SLP_ESCHEDULED);", new="",
          why="bind accepts a scheduled tasklet"),
-    dict(id="task-insert-blocked", file="tasklet.c", line="if (t->blocked) return unlock_ret(SLP_EBLOCKED);",
-         old="if (t->blocked) return unlock_ret(SLP_EBLOCKED);", new="",
+    dict(id="task-insert-blocked", regress="regress_blocked_refuses_queue_moves", file="tasklet.c", line="if (t->blocked || t->waiting) return slp__unlock_ret(SLP_EBLOCKED);",
+         old="if (t->blocked || t->waiting) return slp__unlock_ret(SLP_EBLOCKED);", new="",
          why="insert accepts a blocked tasklet"),
-    dict(id="task-remote-run-first", file="tasklet.c", line="slp__remote_insert(t->thread, t, 1);",
+    dict(id="task-remote-run-first", regress="regress_remote_run_goes_first", file="tasklet.c", line="slp__remote_insert(t->thread, t, 1);",
          old="t, 1)", new="t, 0)",
          why="run() of another thread's tasklet queues it last there"),
     dict(id="task-switch-pause", file="tasklet.c", line="slp__ring_remove(th, self); /* the caller is paused */",
@@ -137,18 +140,18 @@ MUTANTS = [
     dict(id="task-throw-trap", file="tasklet.c", line="if (owner == th && !pending && th->switch_trap)",
          old="&& th->switch_trap", new="&& 0",
          why="a switching throw ignores switch_trap"),
-    dict(id="task-throw-unlink", file="tasklet.c", line="if (t->blocked) slp__channel_unlink(t);",
-         after="slp__remote_insert(owner, t, 0);", old="if (t->blocked) slp__channel_unlink(t);", new="",
+    dict(id="task-throw-unlink", file="tasklet.c", line="slp__unpark(t);",
+         after="slp__remote_insert(owner, t, 0);", old="slp__unpark(t);", new="",
          why="a throw into a blocked tasklet leaves it in its channel"),
-    dict(id="task-kill-pending", file="tasklet.c", line="if (pending) return unlock_ret(0);",
-         old="if (pending) return unlock_ret(0);", new="",
+    dict(id="task-kill-pending", file="tasklet.c", line="if (pending) return slp__unlock_ret(0);",
+         old="if (pending) return slp__unlock_ret(0);", new="",
          why="a pending throw switches at once"),
-    dict(id="task-bind-thread-runnable", file="tasklet.c", line="if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);",
-         old="if (t->in_ring || is_current(t)) return unlock_ret(SLP_ERUNNABLE);", new="",
+    dict(id="task-bind-thread-runnable", file="tasklet.c", line="if (t->in_ring || t->waiting || is_current(t)) return slp__unlock_ret(SLP_ERUNNABLE);",
+         old="if (t->in_ring || t->waiting || is_current(t)) return slp__unlock_ret(SLP_ERUNNABLE);", new="",
          why="bind_thread moves a queued tasklet"),
 
-    dict(id="task-setup-alive", file="tasklet.c", line="if (t->has_frame && t->thread) return unlock_ret(SLP_EALIVE);",
-         old="if (t->has_frame && t->thread) return unlock_ret(SLP_EALIVE);", new="",
+    dict(id="task-setup-alive", file="tasklet.c", line="if (t->has_frame && t->thread) return slp__unlock_ret(SLP_EALIVE);",
+         old="if (t->has_frame && t->thread) return slp__unlock_ret(SLP_EALIVE);", new="",
          why="setup of a live tasklet queues it a second time"),
 
     # -------------------------------------------------------- scheduler.c
@@ -158,7 +161,7 @@ MUTANTS = [
     dict(id="sched-runcount", file="scheduler.c", line="th->runcount--;",
          old="th->runcount--;", new="",
          why="the run count never goes down"),
-    dict(id="sched-deadlock", file="scheduler.c", line="if (awake <= 1) {",
+    dict(id="sched-deadlock", file="scheduler.c", line="if (awake <= 1 && !slp__has_waits(th)) {",
          old="awake <= 1", new="awake < 1",
          why="the last thread that could wake anybody sleeps instead of raising EDEADLOCK"),
     dict(id="sched-wake-count", file="scheduler.c", line="awake++;", after="void slp__thread_wake(slp__thread *th) {",
@@ -166,10 +169,10 @@ MUTANTS = [
          why="a woken thread is not counted awake"),
     dict(id="sched-bomb", file="scheduler.c", line="if (bomb) {", old="if (bomb)", new="if (0)",
          why="an uncaught error does not go to main at once"),
-    dict(id="sched-handler-exit", file="scheduler.c", line="if (r < 0 && r != SLP_EEXIT && error_handler)",
+    dict(id="sched-handler-exit", regress="regress_error_handler_not_shown_exit", file="scheduler.c", line="if (r < 0 && r != SLP_EEXIT && error_handler)",
          old="r != SLP_EEXIT && ", new="",
          why="the error handler is shown TaskletExit"),
-    dict(id="sched-poll-throw", file="scheduler.c", line="!__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE);",
+    dict(id="sched-poll-throw", regress="regress_throw_into_lone_poller", file="scheduler.c", line="!__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE);",
          old="!__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE)", new="1",
          why="a lone poller misses a throw from another thread"),
     dict(id="sched-nosender", file="scheduler.c", line="slp__set_err(w, recv ? SLP_ENOSENDER : SLP_ENORECEIVER);",
@@ -177,15 +180,11 @@ MUTANTS = [
          why="main blocked with nobody left gets the other direction's error"),
     dict(id="sched-idle-first", file="scheduler.c", line="th->head = t;", after="void slp__remote_insert",
          old="th->head = t;", new="",
-         why="a tasklet run() from another thread is not first on an idle thread",
-         survives="equivalent on a sleeping thread: it sleeps only with an empty ring, where "
-                  "the append makes it the head anyway; it differs only on an idle non-blocking "
-                  "thread (main stays queued) given two run() calls from elsewhere before it "
-                  "wakes, whose order no rule of Stackless fixes"),
+         why="a tasklet run() from another thread is not first on an idle thread"),
 
     dict(id="sched-append-order", file="scheduler.c", line="h->prev->next = t;", swap="h->prev = t;",
          why="ring_append relinks the old last tasklet after moving the head's back link (swapped order)"),
-    dict(id="sched-innermost-watchdog", file="scheduler.c",
+    dict(id="sched-innermost-watchdog", regress="regress_nested_run_returns_to_innermost", file="scheduler.c",
          line="return th->nwatchdogs ? th->watchdogs[th->nwatchdogs - 1] : th->main;",
          old="th->watchdogs[th->nwatchdogs - 1]", new="th->watchdogs[0]",
          why="nested run(): control goes back to the outermost watchdog"),
@@ -194,10 +193,10 @@ MUTANTS = [
          why="schedule() picks the current position, i.e. itself"),
 
     # ----------------------------------------------------------- thread.c
-    dict(id="thread-getthreads-order", file="thread.c", line="pos = first ? total - n : 0;",
+    dict(id="thread-getthreads-order", regress="regress_getthreads_order", file="thread.c", line="pos = first ? total - n : 0;",
          old="total - n", new="n",
          why="getthreads lists the later threads oldest first"),
-    dict(id="thread-orphan-drop", file="thread.c", line="if (!t->urefs && !t->blocked) slp__tasklet_drop_frame(t);",
+    dict(id="thread-orphan-drop", regress="regress_thread_death_leaks_nothing", file="thread.c", line="if (!t->urefs && !t->blocked) slp__tasklet_drop_frame(t);",
          old="if (!t->urefs && !t->blocked) slp__tasklet_drop_frame(t);", new="",
          why="unreachable tasklets of a dead thread are leaked"),
     dict(id="thread-orphan-main", file="thread.c", line="slp__tasklet_gc(m);",
@@ -206,7 +205,7 @@ MUTANTS = [
     dict(id="thread-new-awake", file="thread.c", line="slp__awake_adjust(1);", after="static slp__thread *thread_new",
          old="slp__awake_adjust(1);", new="",
          why="a new thread is not counted awake"),
-    dict(id="thread-waiting", file="thread.c", line="(!waiting_only || t->blocked || t->in_ring)",
+    dict(id="thread-waiting", regress="regress_thread_waiting_counts", file="thread.c", line="(!waiting_only || t->blocked || t->in_ring || t->waiting)",
          old=" || t->in_ring", new="",
          why="thread_waiting() misses queued tasklets"),
 
