@@ -89,6 +89,7 @@ export class Codec {
       kind = K_BYTES; bytes = new Uint8Array(v);
     } else if (ArrayBuffer.isView(v)) {
       kind = K_BYTES;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: TYPED[0] is null, which no constructor equals
       aux = TYPED.findIndex((T, i) => i > 0 && v.constructor === T);
       if (aux < 0) aux = 1;
       bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
@@ -179,6 +180,7 @@ export class Codec {
       case K_BYTES: {
         const b = bytes();
         const T = TYPED[aux];
+        // Stryker disable next-line ConditionalExpression: new T(b.buffer) gives the same Uint8Array or DataView (b spans its whole fresh buffer)
         v = !T ? b.buffer : T === Uint8Array ? b : T === DataView ? new DataView(b.buffer)
           : new T(b.buffer);
         break;

@@ -198,6 +198,9 @@ test('what structured clone refuses throws a DataCloneError that names it', T, (
     [[Symbol.iterator], /symbol/], [Promise.resolve(), /Promise/], [new WeakMap(), /WeakMap/],
     [new WeakSet(), /WeakSet/], [new Map([[1, () => 2]]), /function/], [new Set([Symbol('x')]), /symbol/]];
   if (typeof WeakRef === 'function') cases.push([new WeakRef({}), /WeakRef/]);
+  // A function is named by the start of its source only.
+  const long = function aVeryLongFunctionNameThatGoesOn() { return 'and the body is never shown'; };
+  assert.throws(() => serialize(long, { handle }), (e) => /aVeryLong/.test(e.message) && !/never shown/.test(e.message));
   for (const [v, what] of cases) {
     assert.throws(() => serialize(v, { handle }), (e) => {
       assert.ok(e instanceof DataCloneError, String(e));
@@ -259,6 +262,8 @@ test('toText and fromText: tagged numbers only where JSON cannot hold them', T, 
 test('a record of an unknown kind is refused', T, () => {
   assert.throws(() => deserialize([['Nonsense', []]], hooks), DataCloneError);
   assert.throws(() => deserialize([['Object', []]], hooks), DataCloneError);
+  assert.throws(() => deserialize([['NoSuchArray', []]], hooks), DataCloneError, 'no such class');
+  assert.throws(() => deserialize([['SharedArrayBuffer', [1]]], hooks), DataCloneError, 'a class, not an array');
   const f32 = deserialize([['Float32Array', [1.5]]], hooks);
   assert.ok(f32 instanceof Float32Array);
   assert.equal(f32[0], 1.5);
