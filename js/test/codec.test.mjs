@@ -179,6 +179,7 @@ test('received on another thread: a copy, read through views it must first grow;
   cb.decode(w2);
   new Int32Array(mem.buf, w, 6)[4] = w2; // the list C built
   const before = ca.free.length;
+  a.visible = 0; // the origin's views are stale too (memory grew meanwhile)
   ca.drainReturned(w);
   assert.deepEqual(a.freed, [w, w2]);
   assert.equal(ca.free.length, before + 2, 'both references dropped');
