@@ -240,6 +240,9 @@ struct slp__thread {
     int act_result;         /* channel.c: action_prepare's outputs */
     slp__tasklet *act_next;
     int joining;            /* in slp_thread_join */
+    /* A tasklet whose block the thread waits out in its loop, on main's
+     * stack (scheduler.c: idle); set by the thread itself, under the lock. */
+    slp__tasklet *loop_sleeper;
     /* Timers and fd waits (timer.c): a binary heap of sleepers ordered by
      * (deadline, seq), and the fd waiters in the order they waited.  Any
      * thread may remove an entry (kill, throw) under the lock. */

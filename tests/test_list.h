@@ -64,6 +64,8 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(thread_death_kills_cstate, SLP_T_THREADS) \
   X(thread_shutdown_kills_other_mains, SLP_T_THREADS) \
   X(thread_stop_then_mark_dead, SLP_T_THREADS) \
+  X(thread_stop_leaves_last_blocker_soft, SLP_T_THREADS) \
+  X(thread_deadlock_reaches_last_blocker, SLP_T_THREADS) \
   X(single_thread_build_refuses_threads, SLP_T_SINGLE) \
   X(thread_nonblocking_waits_on_wake_word, SLP_T_THREADS) \
   X(thread_idle_raises_deadlock_alarm, SLP_T_THREADS) \
