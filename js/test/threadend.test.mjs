@@ -12,6 +12,9 @@ import {
 
 await init();
 const W = new URL('../test-fixtures/threadend.mjs', import.meta.url);
+// Run again on the single-thread module by single-thread.test.mjs: the
+// tests that start threads are skipped there.
+const NEEDS_THREADS = !hasThreads() && 'needs the threaded module (startThread)';
 
 // Wait for a state (never for time): a short macrotask between looks.
 async function until(what, f) {
@@ -21,7 +24,7 @@ async function until(what, f) {
 const stateOf = (t) => snapshot().tasklets.find((x) => x.handle === t.h)?.state;
 
 test('terminate(): the tasklet the worker slept for (it blocked last) stops soft, thread_id -1; bind_thread() revives it here',
-  { timeout: 60_000 }, async () => {
+  { timeout: 60_000, skip: NEEDS_THREADS }, async () => {
   const ch = channel(), ready = channel(), stay = channel();
   const release = hold(); // this event loop sends later: not a deadlock
   try {
@@ -59,7 +62,7 @@ test('terminate(): the tasklet the worker slept for (it blocked last) stops soft
 });
 
 test('terminate(): a tasklet still queued there (never run) stops with thread_id -1; bind_thread() + insert() runs it here',
-  { timeout: 60_000 }, async () => {
+  { timeout: 60_000, skip: NEEDS_THREADS }, async () => {
   const ch = channel(), ready = channel();
   const release = hold(); // a thread comes: main code may wait alone meanwhile
   const got = ready.receive(); // waiting before the worker sends: it never blocks
@@ -86,7 +89,7 @@ test('terminate(): a tasklet still queued there (never run) stops with thread_id
 
 // ---- issue 12: strings cross threads exactly (structured clone keeps lone surrogates)
 
-test('strings with lone surrogates cross threads unchanged, both ways, alone or nested', { timeout: 60_000 }, async () => {
+test('strings with lone surrogates cross threads unchanged, both ways, alone or nested', { timeout: 60_000, skip: NEEDS_THREADS }, async () => {
   const inp = channel(), out = channel();
   const th = await startThread(W, 'surrogates', inp, out);
   const a = 'x\ud800y\udbff', b = { s: ['\udc00', 'pair \u{1F600} ok'], '\ud801': new Set(['\udfff']) };
