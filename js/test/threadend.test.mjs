@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   init, channel, hold, snapshot, getthreads, startThread, thread_id, tasklet, schedule, run, getcurrent,
-  demo, hasThreads, StacklessError, WrongThreadError,
+  demo, hasThreads, set_error_handler, StacklessError, WrongThreadError,
 } from '../index.js';
 
 await init();
@@ -190,5 +190,26 @@ test("tempval: a C tasklet's slot holds C pointers; another thread's object valu
     t.kill();
   } finally {
     release();
+  }
+});
+
+// ---- issue 12, the rest of the API: the error handler and C tasklets
+
+test("set_error_handler sees JS tasklets' errors; a C tasklet's error code goes to run() (the C runtime's handler's)",
+  { timeout: 30_000 }, async () => {
+  const seen = [];
+  const old = set_error_handler((e, t) => { seen.push([e.message, t.h]); });
+  try {
+    const js = tasklet(function* () { throw new RangeError('js'); })();
+    await run();
+    assert.deepEqual(seen, [['js', js.h]], 'swallowed by the handler');
+    const ch = channel();
+    const echo = demo.echo(ch);
+    echo.block_trap = true; // its receive would block: it fails, and the echo returns that code
+    await assert.rejects(run(), (e) => e instanceof StacklessError && e.errno === 'SLP_EBLOCKTRAP');
+    assert.equal(echo.alive, false);
+    assert.equal(seen.length, 1, 'not a JS error: the JS handler does not see it');
+  } finally {
+    set_error_handler(old);
   }
 });
