@@ -156,6 +156,27 @@ static inline __attribute__((always_inline)) void idle_wait(slp__thread *th) {
     }
 }
 
+/* A partner on another thread usually answers within microseconds, and
+ * slp__thread_sleep spins that long before it sleeps: spin here first, so
+ * that only a real sleep costs idle() its two switches.  1: woken
+ * meanwhile (and not asked to stop).  Lock held on entry and return. */
+#define SLP__IDLE_SPIN_NS 50000u
+static int spin_for_wake(slp__thread *th) {
+    uint32_t seen = th->wake_seq;
+    uint64_t until = 0;
+    int i = 0;
+    slp__unlock();
+    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
+        slp__cpu_relax();
+        if ((++i & 255) != 0) continue;
+        if (!until) until = slp__now_ns() + SLP__IDLE_SPIN_NS;
+        else if (slp__now_ns() > until) break;
+    }
+    slp__lock();
+    /* (A wake clears sleeping under the lock; a bare bump of the word does not.) */
+    return !th->sleeping && !__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED);
+}
+
 /* self must wait until something can run here (idle_wait).  Main waits
  * where it is, on its thread's own stack.  Any other tasklet is suspended
  * first and its thread waits in its loop, on main's stack (loop_idle): so
@@ -172,6 +193,7 @@ static int idle(slp__thread *th, slp__tasklet *self) {
         idle_wait(th);
         return 0;
     }
+    if (th->sleeping && spin_for_wake(th)) return 0;
     th->loop_sleeper = self;
     __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
     slp__unlock();
