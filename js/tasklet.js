@@ -9,7 +9,9 @@ import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, Wron
 import {
   Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
+  OP_AWAIT,
 } from './ops.js';
+import { awaitOp, endAwait, isThenable } from './timers.js';
 import { mainCall } from './pump.js';
 import { localWakeNow } from './wait.js';
 import { getthreads, checkThreadId } from './introspect.js';
@@ -26,7 +28,7 @@ function newArea() {
 }
 function addRecord(d, fn, args, handle, settle) {
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
-                settle, deadlocked: false };
+                settle, deadlocked: false, awaiting: null };
   records.set(d, rec);
   return rec;
 }
@@ -56,7 +58,9 @@ export function step(d) {
   const err = H[i + 4];
   const last = rec.op;
   let thrown = false, input;
-  if (err !== 0) {
+  if (last === OP_AWAIT) {
+    ({ thrown, input } = endAwait(rec, err)); // a yielded promise settled (timers.js)
+  } else if (err !== 0) {
     thrown = true;
     input = last === OP_SEND || last === OP_SEND_THROW || last === OP_RECEIVE
       ? channelError(err, last === OP_RECEIVE ? H[i + 5] : 0, rec.handle, H[i + 1])
@@ -101,7 +105,9 @@ export function step(d) {
       }
       let op = res.value;
       if (op === undefined && rec.made === 0) op = SCHEDULE;
-      if (!(op instanceof Op) && op !== SCHEDULE) {
+      if (!(op instanceof Op) && op !== SCHEDULE && rec.made === 0 && isThenable(op)) {
+        op = awaitOp(rec, op); // `yield promise`: parked until it settles
+      } else if (!(op instanceof Op) && op !== SCHEDULE) {
         thrown = true;
         input = new TypeError('stackless-wasm: a tasklet may only yield the operations of ' +
           'this package (yield ch.receive(), yield schedule()...), not ' + describe(op) +

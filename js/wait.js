@@ -40,6 +40,11 @@ export async function waitForWake(seen, asleep) {
   do {
     if (Atomics.load(H, wakeIdx) !== seen) return false;
   } while (performance.now() - t0 < spinMs);
+  const ms = A.slp_js_timer_next_ms();
+  if (ms >= 0) { // tasklets sleep or await a promise: it wakes itself, awake
+    await timedWait(seen, ms);
+    return false;
+  }
   if (!asleep) {
     await pumpWait(seen);
     return false;
@@ -111,6 +116,14 @@ export function pumpWait(seen) {
   return Atomics.load(h32(), wakeIdx) !== seen ? Promise.resolve() : localWaiter();
 }
 
+// pumpWait, or until the nearest deadline (ms; one of 2**31 or more is a
+// promise's wait: its settling wakes the pump).
+function timedWait(seen, ms) {
+  if (ms >= 2 ** 31 - 1) return pumpWait(seen);
+  let id;
+  const due = new Promise((k) => { id = setTimeout(k, Math.ceil(ms)); });
+  return Promise.race([pumpWait(seen), due]).finally(() => clearTimeout(id));
+}
 
 export function holdProcess(on) {
   if (!IS_NODE) return;
