@@ -73,7 +73,7 @@ import { sleep } from './timers.js';
 import { DataCloneError } from './clone.js';
 import {
   StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
-  WrongThreadError, BadArgumentError,
+  WrongThreadError, BadArgumentError, TimeoutError,
 } from './errors.js';
 
 // A new thread's worker imports this module (the bundle's chunk that holds
@@ -91,7 +91,7 @@ export {
 };
 export {
   StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
-  WrongThreadError, BadArgumentError, DataCloneError,
+  WrongThreadError, BadArgumentError, DataCloneError, TimeoutError,
 };
 
 /** The module as one object, with Stackless's attribute names. */
@@ -106,5 +106,6 @@ const stackless = {
   get threads() { return getthreads(); },
   Tasklet, Channel, Thread, Op, StacklessError, TaskletExit, DeadlockError,
   ChannelClosedError, DeadTaskletError, WrongThreadError, BadArgumentError, DataCloneError, demo,
+  TimeoutError,
 };
 export default stackless;

@@ -407,6 +407,8 @@ export class Tasklet {
   /** 0 not blocked, 1 blocked receiving, 2 blocked sending. */
   get blocked_kind() { return check(A.slp_tasklet_blocked(this.h)); }
   get scheduled() { return check(A.slp_tasklet_scheduled(this.h)) === 1; }
+  /** Parked until a time or a promise (sleep(ms), `yield promise`): it runs again by itself. */
+  get waiting() { return check(A.slp_tasklet_waiting(this.h)) !== 0; }
   get is_main() { return check(A.slp_tasklet_is_main(this.h)) === 1; }
   get is_current() { return check(A.slp_tasklet_is_current(this.h)) === 1; }
   get restorable() { return check(A.slp_tasklet_restorable(this.h)) === 1; }

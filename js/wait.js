@@ -82,10 +82,12 @@ export async function awaitWord(i, s, asleep) {
 // a waiter left behind by an await that ended otherwise would take it.
 let wakeSlot = null;
 export function wakeAfter(seen) {
-  if (wakeSlot && wakeSlot.seen === seen) return wakeSlot.promise;
+  // (A worker booted again has another wake word: a slot left waiting on
+  // the old one, by a wait that ended otherwise -- a timer -- is not it.)
+  if (wakeSlot && wakeSlot.seen === seen && wakeSlot.idx === wakeIdx) return wakeSlot.promise;
   const res = Atomics.waitAsync(h32(), wakeIdx, seen);
   if (!res.async) return Promise.resolve();
-  const slot = { seen, promise: null };
+  const slot = { seen, idx: wakeIdx, promise: null };
   slot.promise = res.value.then(() => { if (wakeSlot === slot) wakeSlot = null; });
   wakeSlot = slot;
   return slot.promise;
@@ -116,12 +118,13 @@ export function pumpWait(seen) {
   return Atomics.load(h32(), wakeIdx) !== seen ? Promise.resolve() : localWaiter();
 }
 
-// pumpWait, or until the nearest deadline (ms; one of 2**31 or more is a
-// promise's wait: its settling wakes the pump).
+// pumpWait, or until the nearest deadline (ms; centuries away: only
+// promises are awaited, and their settling wakes the pump).  setTimeout
+// takes at most 2**31 - 1 ms: a farther deadline is looked at again then.
 function timedWait(seen, ms) {
-  if (ms >= 2 ** 31 - 1) return pumpWait(seen);
+  if (ms > 1e12) return pumpWait(seen);
   let id;
-  const due = new Promise((k) => { id = setTimeout(k, Math.ceil(ms)); });
+  const due = new Promise((k) => { id = setTimeout(k, Math.min(Math.ceil(ms), 2 ** 31 - 1)); });
   return Promise.race([pumpWait(seen), due]).finally(() => clearTimeout(id));
 }
 

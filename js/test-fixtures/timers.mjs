@@ -49,8 +49,13 @@ export function* sleepThenSend(ch, ms, v) {
 export async function mainSleeps() {
   const log = [];
   tasklet(function* () { yield sleep(2); log.push('tasklet 2'); })();
-  await sleep(4);
-  log.push('main 4');
+  await sleep(300);
+  log.push('main 300');
   await run();
   return log;
+}
+
+// Receive one value and return it.
+export function* receiveOne(ch) {
+  return yield ch.receive();
 }
