@@ -520,10 +520,11 @@ int slp_wait_fd(int fd, int events, uint64_t timeout_ns);
  * no tasklet sleeps here (fd waits without a timeout have no deadline).
  * For event loops that may not block (see above). */
 int64_t slp_timer_next(void);
-/* 0 = not waiting, SLP_WAITING_SLEEP or SLP_WAITING_FD.
+/* 0 = not waiting, SLP_WAITING_SLEEP, SLP_WAITING_FD or SLP_WAITING_SELECT
+ * (in slp_select or a channel action with a timeout; see SELECT).
  * Errors: EBADHANDLE. */
 int slp_tasklet_waiting(slp_tasklet t);
-enum { SLP_WAITING_SLEEP = 1, SLP_WAITING_FD = 2 };
+enum { SLP_WAITING_SLEEP = 1, SLP_WAITING_FD = 2, SLP_WAITING_SELECT = 3 };
 
 /* ------------------------------------------------------------- channels */
 
@@ -568,6 +569,79 @@ int slp_channel_closing(slp_channel ch); /* 1 after close() */
 int slp_channel_closed(slp_channel ch);  /* closing and balance 0 */
 /* The first blocked tasklet (borrowed), 0 if none. */
 slp_tasklet slp_channel_queue(slp_channel ch);
+
+/* ------------------------------------------------ select and timeouts */
+
+/* SELECT.  slp_select does exactly one of several channel actions (sends
+ * and receives mixed), like Go's select, with an optional timeout; the
+ * channel actions with a timeout are a select of one case.
+ *
+ * Choice: the first case in array order that can happen now -- a partner
+ * waits on its channel (on any thread), or its channel is closing (below)
+ * -- happens.  Not Go's random choice: runs stay reproducible, as
+ * everything else in Stackless's scheduling is, and the caller sets the
+ * priority (rotate the array for fairness).  The action is the plain
+ * send/receive: the channel's preference and schedule_all decide who runs
+ * after the hand-over, callbacks run as for it.
+ *
+ * Waiting: when no case can happen the caller waits on every case's
+ * channel at once: each balance counts it and slp_channel_queue may show
+ * it (Go shows the same).  The first partner to come does its case,
+ * from any thread (the preference applies then too); the caller leaves
+ * every other channel in the same step.  Meanwhile the tasklet is a
+ * waiter (see TIMERS AND I/O): slp_tasklet_waiting SLP_WAITING_SELECT,
+ * slp_tasklet_blocked 0, scheduled 1, SLP_STATE_WAITING in slp_snapshot
+ * (channel 0); insert, run, remove, bind, bind_thread refuse it as a
+ * sleeper.  kill and throw end the wait (it leaves every channel; nothing
+ * was sent or received) and the select returns the error.
+ *
+ * Deadlock: a select with a timeout is a sleeper (never deadlocked; others
+ * blocking wait for it).  Without one it is blocked: the last runnable
+ * tasklet selecting with no partner anywhere fails with SLP_EDEADLOCK, as
+ * a receive does, and the select is undone.
+ *
+ * Closed channels (Stackless's rule, not Go's): a closing channel still
+ * completes actions with partners already waiting in it; a case whose
+ * channel is closing and has no partner counts as ready and is chosen as
+ * any: the select returns SLP_ECLOSED with that case's err set (nothing
+ * sent, a receive's value NULL), so a loop can drop the case.  Closing a
+ * channel does not wake a select already waiting on it, as close() wakes
+ * no blocked tasklet.
+ *
+ * Values: a receive case's value is written only when that case happens;
+ * a select never writes the caller's memory while it waits (a partner
+ * writes into the runtime's copy), so cases may live in any memory. */
+enum { SLP_SELECT_SEND = 1, SLP_SELECT_RECEIVE = -1 };
+typedef struct {
+    slp_channel ch;
+    int dir;      /* SLP_SELECT_SEND or SLP_SELECT_RECEIVE */
+    void *value;  /* send: the value sent; receive: what came (out) */
+    int err;      /* out: 0, or the error the case happened with (then
+                     also the select's negative return) */
+} slp_select_case;
+/* Do exactly one of the n cases, waiting for at most timeout_ns
+ * (SLP_FOREVER: no limit; 0: never wait, Go's default case).  Returns the
+ * index of the case that happened, or a negative error; when a case
+ * happened with an error (a receive got one sent with send_throw, the
+ * channel is closed, an error was thrown into the caller during its
+ * hand-over) that case's err holds it too -- the other cases' err are 0.
+ * Errors: ETIMEDOUT (nothing happened in time; with 0, nothing was
+ * ready), ECLOSED (above), EINVAL (n <= 0, a bad dir, one channel with
+ * cases of both directions), EBADHANDLE, ENOMEM,
+ * EDEADLOCK, EBLOCKTRAP, ESWITCHTRAP, ENOTHREAD (the only ready partner's
+ * thread died), EWOULDBLOCK (as slp_sleep), ECALLBACK, an error thrown in. */
+int slp_select(slp_select_case *cases, int n, uint64_t timeout_ns);
+/* send / receive that give up after timeout_ns (SLP_FOREVER: never; 0:
+ * only if a partner waits now): SLP_ETIMEDOUT, and then nothing was sent
+ * or received, the caller is off the channel's queue and its balance is as
+ * before.  Otherwise as slp_channel_send / slp_channel_receive (the
+ * receive's error sent with send_throw is returned, *value set), except
+ * that the waiting caller is a waiter (see SELECT): a timed receive with a
+ * timeout is never deadlocked; without one (SLP_FOREVER) it fails with
+ * EDEADLOCK where a receive would, also for main (where a receive gives
+ * ENOSENDER).  Errors: as slp_select. */
+int slp_channel_send_timeout(slp_channel ch, void *value, uint64_t timeout_ns);
+int slp_channel_receive_timeout(slp_channel ch, void **value, uint64_t timeout_ns);
 
 /* ----------------------------------------------------------- introspection */
 

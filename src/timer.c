@@ -139,6 +139,7 @@ static void hook_update(slp__thread *th, int had) {
 static void unwait(slp__thread *th, slp__tasklet *t) {
     if (t->timer_pos) heap_remove(th, t->timer_pos - 1);
     if (t->waiting == SLP__WAIT_FD) fd_remove(th, t);
+    if (t->waiting == SLP__WAIT_SELECT) slp__select_unlink(t); /* its stubs */
     t->waiting = 0;
 }
 
@@ -163,6 +164,7 @@ void slp__waits_poll(slp__thread *th, int fds_too) {
     while (th->ntimers && th->timers[0].deadline <= now) {
         slp__tasklet *t = th->timers[0].t;
         if (t->waiting == SLP__WAIT_FD) t->wait_revents = 0; /* timed out */
+        if (t->waiting == SLP__WAIT_SELECT) slp__select_expired(t);
         wake(th, t);
     }
     if (th->nfdwaits && fds_too &&
@@ -198,6 +200,20 @@ void slp__waits_free(slp__thread *th) {
     th->fdwaits = NULL;
     th->captimers = th->capfdwaits = 0;
     slp__poll_thread_free(th);
+}
+
+/* ------------------------------------------------------------- select.c */
+
+int slp__timer_reserve(slp__thread *th) { return heap_reserve(th); }
+
+uint64_t slp__deadline_after(uint64_t ns) { return deadline_after(ns); }
+
+void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline) {
+    int had = slp__has_waits(th);
+    if (t->in_ring) slp__ring_remove(th, t);
+    t->waiting = (uint8_t)kind;
+    if (deadline != NEVER) heap_push(th, t, deadline);
+    hook_update(th, had);
 }
 
 /* ------------------------------------------------------------ public API */
