@@ -70,6 +70,7 @@ import {
 } from './introspect.js';
 import { demo } from './demo.js';
 import { sleep } from './timers.js';
+import { select } from './select.js';
 import { DataCloneError } from './clone.js';
 import {
   StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
@@ -84,7 +85,7 @@ export { init, hasThreads, Op, Tasklet, tasklet, Channel, channel, run, schedule
 export { Thread, startThread, startThreadWith };
 export { bootThread } from './threads.js';
 export { getcurrent, getmain, getruncount, getthreads, thread_id, switch_trap, snapshot, demo };
-export { sleep };
+export { sleep, select };
 export {
   get_thread_info, atomic, set_error_handler, set_schedule_callback, get_schedule_callback,
   set_channel_callback, get_channel_callback,
@@ -99,7 +100,7 @@ const stackless = {
   init, hasThreads, tasklet, channel, run, schedule, schedule_remove, getcurrent, getmain,
   getruncount, getthreads, thread_id, switch_trap, hold, startThread, startThreadWith, snapshot,
   get_thread_info, atomic, set_error_handler, set_schedule_callback, get_schedule_callback,
-  set_channel_callback, get_channel_callback, sleep,
+  set_channel_callback, get_channel_callback, sleep, select,
   get current() { return getcurrent(); },
   get main() { return getmain(); },
   get runcount() { return getruncount(); },

@@ -9,9 +9,10 @@ import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, Wron
 import {
   Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
-  OP_AWAIT,
+  OP_AWAIT, OP_SELECT,
 } from './ops.js';
 import { awaitOp, endAwait, isThenable } from './timers.js';
+import { endSelect } from './select.js';
 import { mainCall } from './pump.js';
 import { localWakeNow } from './wait.js';
 import { getthreads, checkThreadId } from './introspect.js';
@@ -28,7 +29,7 @@ function newArea() {
 }
 function addRecord(d, fn, args, handle, settle) {
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
-                settle, deadlocked: false, awaiting: null };
+                settle, deadlocked: false, awaiting: null, selecting: null };
   records.set(d, rec);
   return rec;
 }
@@ -58,8 +59,8 @@ export function step(d) {
   const err = H[i + 4];
   const last = rec.op;
   let thrown = false, input;
-  if (last === OP_AWAIT) {
-    ({ thrown, input } = endAwait(rec, err)); // a yielded promise settled (timers.js)
+  if (last === OP_AWAIT || last === OP_SELECT) { // (timers.js, select.js)
+    ({ thrown, input } = last === OP_AWAIT ? endAwait(rec, err) : endSelect(rec, err));
   } else if (err !== 0) {
     thrown = true;
     input = last === OP_SEND || last === OP_SEND_THROW || last === OP_RECEIVE

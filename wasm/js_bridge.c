@@ -67,8 +67,15 @@ enum {
     OP_SCHEDULE_VALUE, /* value: retval; value <- the caller's tempval */
     OP_RUN_WATCHDOG,   /* a: timeout, b: flags; c <- the interrupted tasklet */
     OP_SLEEP,          /* a, b: nanoseconds (low, high 32 bits) */
-    OP_AWAIT           /* park until JS ends the wait (a promise settled) */
+    OP_AWAIT,          /* park until JS ends the wait (a promise settled) */
+    OP_SELECT          /* a: js_select, b: its case count; c <- the index */
 };
+
+/* OP_SELECT's block (JS allocates and frees it): the timeout, then the cases. */
+typedef struct {
+    uint64_t timeout_ns;
+    slp_select_case cases[];
+} js_select;
 
 /* One JS tasklet's exchange area, allocated by JS; freed by js_tasklet when
  * the generator ends (JS frees it if the tasklet never ran). */
@@ -111,6 +118,12 @@ static int js_tasklet(void *arg) {
          * the thread is not idle); JS throws its wake code in when it
          * settles (js/timers.js). */
         case OP_AWAIT: d->err = slp_sleep(SLP_FOREVER); break;
+        case OP_SELECT: {
+            js_select *s = (js_select *)(uintptr_t)d->a;
+            d->c = slp_select(s->cases, d->b, s->timeout_ns);
+            d->err = d->c < 0 ? d->c : 0;
+            break;
+        }
         case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
         case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
         case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
