@@ -1,5 +1,5 @@
 // Functions the timer tests run in workers (js/test/timers.test.mjs).
-import { tasklet, run, sleep, schedule, thread_id } from '../index.js';
+import { tasklet, run, sleep, schedule, select, thread_id } from '../index.js';
 
 // Sleepers with different periods, as tasklets beside the thread's own
 // (a generator function: the thread's main tasklet): the wake order.
@@ -58,4 +58,14 @@ export async function mainSleeps() {
 // Receive one value and return it.
 export function* receiveOne(ch) {
   return yield ch.receive();
+}
+
+// A select with a deadline that times out, then one without, fed from the
+// starting thread (told 'ready' between the two).
+export function* selects(a, b) {
+  const log = [];
+  try { yield select([{ receive: a }, { receive: b }], { timeout: 5 }); } catch (e) { log.push(e.name); }
+  yield b.send('ready');
+  log.push(yield select([{ receive: a }, { receive: b }], { timeout: 100_000 }));
+  return log;
 }

@@ -10,8 +10,8 @@ import '../test-fixtures/built.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  init, hasThreads, tasklet, channel, run, schedule, sleep, startThreadWith, getruncount,
-  snapshot, DeadlockError, TaskletExit, TimeoutError, StacklessError,
+  init, hasThreads, tasklet, channel, run, schedule, sleep, select, startThreadWith, getruncount,
+  snapshot, DeadlockError, TaskletExit, TimeoutError, StacklessError, ChannelClosedError,
 } from '../index.js';
 
 await init();
@@ -233,6 +233,162 @@ test('TimeoutError is the runtime error SLP_ETIMEDOUT', T, () => {
   assert.equal(e.name, 'TimeoutError');
 });
 
+// ------------------------------------------------------------------ select
+
+// A tasklet that sends v on ch and records that it did.
+function sender(ch, v, log) {
+  return tasklet(function* () { yield ch.send(v); log?.push(`sent ${v}`); })();
+}
+
+test('select: the first ready case in array order happens, and only it', T, async () => {
+  const a = channel(), b = channel(), got = [];
+  sender(a, 'A'); sender(b, 'B');
+  schedule(); // both senders now wait
+  assert.equal(a.balance, 1);
+  assert.equal(b.balance, 1);
+  tasklet(function* () {
+    got.push(yield select([{ receive: b }, { receive: a }]));
+    got.push(yield select([{ receive: a }, { receive: b }]));
+  })();
+  await run();
+  assert.deepEqual(got, [{ index: 0, value: 'B' }, { index: 0, value: 'A' }]);
+  assert.equal(a.balance, 0);
+  assert.equal(b.balance, 0);
+});
+
+test('select: sends and receives mixed; a waiting select leaves every other channel when one case happens', T, async () => {
+  const a = channel(), b = channel(), c = channel(), got = [];
+  const t = tasklet(function* () {
+    got.push(yield select([{ receive: a }, { send: b, value: 'to b' }, { receive: c }]));
+  })();
+  schedule(); // it waits on all three
+  assert.equal(t.waiting, true);
+  assert.equal(t.blocked, false);
+  assert.equal(a.balance, -1);
+  assert.equal(b.balance, 1);
+  assert.equal(c.balance, -1);
+  got.push(await b.receive());
+  await run();
+  assert.deepEqual(got, ['to b', { index: 1, value: undefined }]);
+  assert.deepEqual([a.balance, b.balance, c.balance], [0, 0, 0]);
+});
+
+test('select with a timeout: TimeoutError, nothing sent or received, the values stay the caller\'s', T, async () => {
+  const a = channel(), b = channel(), got = [];
+  const value = { big: 'object' };
+  tasklet(function* () {
+    try { yield select([{ receive: a }, { send: b, value }], { timeout: 5 }); } catch (e) { got.push(e); }
+    try { yield b.send_timeout(value, 0); } catch (e) { got.push(e); }
+    try { got.push(yield a.receive_timeout(1)); } catch (e) { got.push(e); }
+  })();
+  await run();
+  assert.equal(got.length, 3);
+  for (const e of got) {
+    assert.ok(e instanceof TimeoutError, String(e));
+    assert.equal(e.code, -32);
+  }
+  assert.deepEqual([a.balance, b.balance], [0, 0]);
+  // The channels work on: the next send is the one received.
+  sender(b, 'next');
+  assert.equal(await b.receive(), 'next');
+});
+
+test('select with a timeout wakes when a partner comes first; the deadline is then void', T, async () => {
+  const a = channel(), got = [];
+  tasklet(function* () { got.push(yield select([{ receive: a }], { timeout: 100_000 })); })();
+  schedule();
+  await a.send('in time');
+  await run();
+  assert.deepEqual(got, [{ index: 0, value: 'in time' }]);
+});
+
+test('select default: { index: -1 } at once when nothing is ready, else the ready case', T, async () => {
+  const a = channel(), b = channel(), got = [];
+  tasklet(function* () {
+    got.push(yield select([{ receive: a }, { receive: b }], { default: true }));
+    got.push(yield select([{ send: a, value: 1 }], { default: true }));
+  })();
+  await run();
+  sender(b, 'ready');
+  schedule();
+  tasklet(function* () { got.push(yield select([{ receive: a }, { receive: b }], { default: true })); })();
+  await run();
+  assert.deepEqual(got, [{ index: -1, value: undefined }, { index: -1, value: undefined }, { index: 1, value: 'ready' }]);
+  assert.deepEqual([a.balance, b.balance], [0, 0]);
+});
+
+test('select in main code: await it, with a timeout, a default, and one-case timeouts', T, async () => {
+  const a = channel(), b = channel();
+  tasklet(function* () { yield sleep(5); yield b.send('from a sleeper'); })();
+  assert.deepEqual(await select([{ receive: a }, { receive: b }]), { index: 1, value: 'from a sleeper' });
+  assert.deepEqual(await select([{ receive: a }], { default: true }), { index: -1, value: undefined });
+  await assert.rejects(select([{ receive: a }], { timeout: 5 }), TimeoutError);
+  await assert.rejects(a.receive_timeout(5), TimeoutError);
+  await assert.rejects(a.send_timeout('kept', 5), TimeoutError);
+  assert.equal(a.balance, 0);
+  tasklet(function* () { yield a.send('v'); })();
+  assert.equal(await a.receive_timeout(100_000), 'v');
+  tasklet(function* () { assert.equal(yield a.receive(), 'w'); })();
+  await a.send_timeout('w', 100_000);
+  await run();
+});
+
+test("select: a case that happens with an error throws it, with the case's index", T, async () => {
+  const a = channel(), b = channel(), got = [];
+  tasklet(function* () { yield b.send_throw(new RangeError('sent as an error')); })();
+  schedule();
+  tasklet(function* () {
+    try { yield select([{ receive: a }, { receive: b }]); } catch (e) { got.push([e.name, e.message, e.index]); }
+    b.close();
+    try { yield select([{ receive: a }, { receive: b }]); } catch (e) { got.push([e.name, e.index]); }
+  })();
+  await run();
+  assert.deepEqual(got, [['RangeError', 'sent as an error', 1], ['ChannelClosedError', 1]]);
+  assert.ok(ChannelClosedError);
+});
+
+test('select: kill ends the wait, every channel left', T, async () => {
+  const a = channel(), b = channel();
+  let caught;
+  const t = tasklet(function* () {
+    try { yield select([{ receive: a }, { send: b, value: 'never' }]); } catch (e) { caught = e; throw e; }
+  })();
+  schedule();
+  assert.deepEqual([a.balance, b.balance], [-1, 1]);
+  t.kill();
+  assert.ok(caught instanceof TaskletExit);
+  assert.deepEqual([a.balance, b.balance], [0, 0]);
+  await run();
+});
+
+test('select: a tasklet blocking while a select with a deadline waits is not deadlocked; without one, main code is told', T, async () => {
+  const a = channel(), c = channel();
+  let got;
+  tasklet(function* () { got = yield c.receive(); })();
+  tasklet(function* () {
+    try { yield select([{ receive: a }], { timeout: 10 }); } catch (e) { yield c.send(e.name); }
+  })();
+  await run();
+  assert.equal(got, 'TimeoutError');
+  await assert.rejects(select([{ receive: a }, { receive: c }]), DeadlockError);
+  assert.deepEqual([a.balance, c.balance], [0, 0]);
+});
+
+test('select refuses bad cases and options', T, async () => {
+  const a = channel();
+  await assert.rejects(select([]), TypeError);
+  await assert.rejects(select('x'), TypeError);
+  await assert.rejects(select([{ receive: 1 }]), TypeError);
+  await assert.rejects(select([{ receive: a, send: a }]), TypeError);
+  await assert.rejects(select([{ receive: a }], { timeout: -1 }), RangeError);
+  await assert.rejects(select([{ receive: a }], { timeout: 1, default: true }), TypeError);
+  await assert.rejects(select([{ receive: a }, { send: a, value: 1 }], { default: true }), StacklessError); // EINVAL
+  let caught;
+  tasklet(function* () { try { yield select([{ nope: a }]); } catch (e) { caught = e; } })();
+  await run();
+  assert.ok(caught instanceof TypeError);
+});
+
 // ----------------------------------------------------------------- workers
 
 for (const blocking of [true, false]) {
@@ -279,5 +435,14 @@ for (const blocking of [true, false]) {
     d.resolve('after the promise');
     await p;
     assert.equal(await th.join(), 'after the promise');
+  });
+
+  test(`select across threads: a tasklet in ${how} selects with a deadline on channels fed from here`, WORKERS, async () => {
+    const a = channel(), b = channel();
+    const th = await startThreadWith({ blocking }, W, 'selects', a, b);
+    assert.equal(await b.receive(), 'ready'); // it timed out once, and is waiting again
+    await b.send('to the worker');
+    assert.deepEqual(await th.join(), ['TimeoutError', { index: 1, value: 'to the worker' }]);
+    assert.deepEqual([a.balance, b.balance], [0, 0]);
   });
 }
