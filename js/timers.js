@@ -14,7 +14,7 @@
 // thread that may sleep (a worker) waits for a promise, that thread does
 // not sleep in C: it could not see the promise settle, which takes its
 // event loop.
-import { A, blocking, stepping, ready, setBlocking } from './state.js';
+import { A, TID, blocking, stepping, ready, setBlocking } from './state.js';
 import { Op, made, errorFor, OP_SLEEP, OP_AWAIT } from './ops.js';
 import { viaHelper, enter } from './pump.js';
 import { localWakeNow } from './wait.js';
@@ -48,12 +48,14 @@ export function sleep(ms) {
 const AWAIT = new Op(OP_AWAIT);
 let awaiting = 0;          // tasklets of this thread parked on a promise
 let sleepsInC = false;     // the thread may sleep in C when none is
+let countsFor = 0;         // the thread they count for (a pooled worker boots again)
 
 // step() (tasklet.js) found a thenable yielded by rec's generator: park
 // the tasklet until it settles.  Returns the Op to perform.
 export function awaitOp(rec, thenable) {
-  const wait = { ok: true, value: undefined };
+  const wait = { ok: true, value: undefined, settled: false, tid: TID };
   rec.awaiting = wait;
+  if (countsFor !== TID) { countsFor = TID; awaiting = 0; }
   if (awaiting++ === 0) {
     sleepsInC = blocking;
     if (blocking) setBlocking(false);
@@ -72,7 +74,8 @@ export function awaitOp(rec, thenable) {
 }
 
 function settled(rec, wait, ok, value) {
-  if (rec.awaiting !== wait || !A) return; // its wait ended otherwise (kill, throw)
+  // Its wait ended otherwise (kill, throw), or its thread did.
+  if (rec.awaiting !== wait || !A || wait.tid !== TID) return;
   wait.ok = ok;
   wait.value = value;
   enter();
