@@ -139,7 +139,9 @@ extern "C" {
        "the thread would have to sleep, and this thread may not block")        \
     XX(ETHREAD, -30, "could not start a thread")                               \
     XX(ECALLBACK, -31, "Recursive channel call due to callbacks!")          \
-    XX(ETIMEDOUT, -32, "the wait timed out")
+    XX(ETIMEDOUT, -32, "the wait timed out")                               \
+    XX(EREJECTED, -33, "the JavaScript promise was rejected")              \
+    XX(ENOLOOP, -34, "no JavaScript event loop can settle a promise here")
 
 typedef enum {
     SLP_OK = 0,
@@ -517,7 +519,8 @@ enum { SLP_FD_READ = 1, SLP_FD_WRITE = 2 };
  * EWOULDBLOCK, ESWITCHTRAP. */
 int slp_wait_fd(int fd, int events, uint64_t timeout_ns);
 /* Nanoseconds until this thread's nearest deadline: 0 if one is due, -1 if
- * no tasklet sleeps here (fd waits without a timeout have no deadline).
+ * none (fd waits without a timeout, sleeps of SLP_FOREVER and selects
+ * without a timeout have no deadline).
  * For event loops that may not block (see above). */
 int64_t slp_timer_next(void);
 /* 0 = not waiting, SLP_WAITING_SLEEP, SLP_WAITING_FD or SLP_WAITING_SELECT
@@ -642,6 +645,52 @@ int slp_select(slp_select_case *cases, int n, uint64_t timeout_ns);
  * ENOSENDER).  Errors: as slp_select. */
 int slp_channel_send_timeout(slp_channel ch, void *value, uint64_t timeout_ns);
 int slp_channel_receive_timeout(slp_channel ch, void **value, uint64_t timeout_ns);
+
+/* ------------------------------------------- JavaScript promises (Emscripten) */
+
+/* JAVASCRIPT PROMISES.  A C tasklet can wait for a JavaScript promise;
+ * only that tasklet parks, the thread's others run on.  While it waits it
+ * is a sleeper without deadline (slp_tasklet_waiting SLP_WAITING_SLEEP;
+ * never deadlocked, nor is its thread).  kill and throw end the wait at
+ * once (the promise's outcome is dropped when it comes).
+ *
+ * Where the function runs: on a thread that returns to its JavaScript
+ * event loop (slp_thread_set_nonblocking(1): a page's or Node's main
+ * thread, a worker of the npm package started with blocking: false) in
+ * that thread's realm, and the event loop settles it.  On a thread that
+ * sleeps in C (a worker running C code) in the main thread's realm (the
+ * call is queued there): the worker sleeps meanwhile and is woken when it
+ * settles; the main thread must return to its event loop (a page's always
+ * does; a C program on Node's main thread uses slp_js_run).  A main thread
+ * that blocks has no loop: ENOLOOP.  Not main itself on a nonblocking
+ * thread: it is the caller the event loop returns to (EWOULDBLOCK). */
+
+/* Call the JavaScript function named fn -- a property of the Emscripten
+ * Module object or a global, a dotted path reaching into objects
+ * ("api.fetchText") -- with arg (a string; NULL passes undefined), and
+ * park the caller until what it returns settles (a thenable; any other
+ * value, or an exception, settles at once without parking).  0: fulfilled,
+ * *result = the value as a malloc'd UTF-8 string (a string as it is, other
+ * values as JSON; undefined gives NULL).  SLP_EREJECTED: rejected (or fn
+ * threw, or is no function), *result = the reason's message (an Error's
+ * message, else String(reason)).  Free *result; result may be NULL.
+ * Errors: ENOTSUP (not Emscripten), ENOLOOP (above), EINVAL (fn NULL),
+ * ENOMEM, EWOULDBLOCK (main of a nonblocking thread), an error thrown in
+ * meanwhile (SLP_EEXIT for a kill), ENOTHREAD (its thread died while it
+ * waited). */
+int slp_js_await(const char *fn, const char *arg, char **result);
+/* For C programs on a thread with a JavaScript event loop (a page's or
+ * Node's main thread; the npm package has its own): mark the thread
+ * nonblocking and run its scheduler from the event loop -- slp_run() as
+ * soon as the caller returns to the loop, and again whenever a deadline
+ * comes (slp_timer_next), a promise awaited here settles, or another
+ * thread queues work here -- until no tasklet of the thread waits or is
+ * queued; then done(result) is called from the loop: 0, slp_run's error,
+ * or SLP_EDEADLOCK when the tasklets left can never run (nothing can
+ * come: no deadline, no pending promise, and no thread that could act).
+ * The runtime stays up meanwhile (main may return).  Returns 0 at once.
+ * Errors: ENOTSUP (not Emscripten), EINVAL (done NULL), ENOMEM. */
+int slp_js_run(void (*done)(int result, void *ud), void *ud);
 
 /* ----------------------------------------------------------- introspection */
 

@@ -171,6 +171,9 @@ void slp__waits_free(slp__thread *th);
 int slp__timer_reserve(slp__thread *th);
 void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline);
 uint64_t slp__deadline_after(uint64_t ns);
+/* js_await.c: end t's slp_sleep now (it returns 0) and wake its thread;
+ * no-op if t does not sleep.  Lock held. */
+void slp__sleep_end(slp__tasklet *t);
 /* select.c.  A tasklet in slp_select waits (SLP__WAIT_SELECT) in no channel
  * itself: a stub per case (a slp__tasklet with sel set) stands in each
  * case's channel queue.  A partner (direction dir) that finds a stub at

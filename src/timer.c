@@ -20,6 +20,7 @@
 #include "internal.h"
 
 #define NEVER UINT64_MAX
+#define FOREVER (NEVER - 1) /* a sleep of SLP_FOREVER: in the heap, never due */
 #define FD_POLL_EVERY_NS 1000000u /* switch hook: poll the fds this often */
 
 uint64_t slp__now_ns(void) {
@@ -216,6 +217,19 @@ void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadlin
     hook_update(th, had);
 }
 
+/* A sleep of SLP_FOREVER ends early (js_await.c: its promise settled): t
+ * runs again as if its time had come, and th is woken (its wake word
+ * changes).  No-op if t does not sleep.  Lock held. */
+void slp__sleep_end(slp__tasklet *t) {
+    slp__thread *th = t->thread;
+    int had;
+    if (!th || t->waiting != SLP__WAIT_SLEEP) return;
+    had = slp__has_waits(th);
+    wake(th, t);
+    hook_update(th, had);
+    slp__thread_wake(th);
+}
+
 /* ------------------------------------------------------------ public API */
 
 int slp_sleep(uint64_t ns) {
@@ -275,7 +289,7 @@ int64_t slp_timer_next(void) {
     int64_t r = -1;
     if (!th) return slp__self_error();
     slp__lock();
-    if (th->ntimers) {
+    if (th->ntimers && th->timers[0].deadline < FOREVER) {
         uint64_t d = th->timers[0].deadline, now = slp__now_ns();
         r = d <= now ? 0 : d - now > INT64_MAX ? INT64_MAX : (int64_t)(d - now);
     }

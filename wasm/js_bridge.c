@@ -416,3 +416,14 @@ API int slp_js_thread_killed(slp_js_boot *b) {
     return slp_thread_mark_dead(b->thread_id);
 }
 
+
+/* ------------------------------------------------ select from JavaScript */
+
+/* slp_select for JS code (no 64-bit integers without BigInt): timeout in
+ * milliseconds, < 0 for none (SLP_FOREVER).  cases: slp_select_case[n]
+ * in the heap, 16 bytes each (ch, dir, value, err). */
+API int slp_js_select(slp_select_case *cases, int n, double timeout_ms) {
+    uint64_t ns = timeout_ms < 0 || timeout_ms >= 1e13 ? SLP_FOREVER
+                                                      : (uint64_t)(timeout_ms * 1e6);
+    return slp_select(cases, n, ns);
+}
