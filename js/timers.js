@@ -5,9 +5,13 @@
 // deadlocked, and the host's idle wait knows the nearest deadline
 // (slp_timer_next): the C scheduler waits for it itself in a thread that
 // may sleep; a thread that may not (the page's or Node's main thread) gets
-// EWOULDBLOCK back and its event loop waits in a setTimeout (idleWait()).
+// EWOULDBLOCK back and its event loop waits in a setTimeout (wait.js
+// waitForWake, awake meanwhile: it wakes itself).
 //
-// A promise is a sleep without deadline (OP_AWAIT).  When it settles, the
+// A promise is a sleep without deadline (OP_AWAIT: in the timer heap, so
+// the C scheduler never calls the thread deadlocked; slp_timer_next says
+// -1 for it, so the event loop's wait counts these waits itself,
+// awaitingPromises()).  When it settles, the
 // event loop throws a private code into the tasklet (pending: it is only
 // queued, nothing switches from a promise callback), and its step takes
 // the outcome from its record instead of an error.  While any tasklet of a
@@ -84,6 +88,9 @@ function settled(rec, wait, ok, value) {
   if (A.slp_tasklet_throw(rec.handle, E_SETTLED, 0, 1) === 0) wait.settled = true;
   localWakeNow();
 }
+
+// Tasklets of this thread wait for a promise (their settling wakes it).
+export function awaitingPromises() { return countsFor === TID && awaiting > 0; }
 
 // rec's OP_AWAIT returned err: what its generator gets, { thrown, input }.
 export function endAwait(rec, err) {

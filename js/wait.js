@@ -6,6 +6,7 @@ import {
   A, IS_NODE, THREADED, h32, wakeIdx, idle, deadFlag, spinMs,
   setIdle, setDeadFlag,
 } from './state.js';
+import { awaitingPromises } from './timers.js';
 
 let keepAlive = 0;   // Node: timers that keep the process up while we wait
 
@@ -40,9 +41,12 @@ export async function waitForWake(seen, asleep) {
   do {
     if (Atomics.load(H, wakeIdx) !== seen) return false;
   } while (performance.now() - t0 < spinMs);
+  // Tasklets sleep or await a promise: the thread wakes itself, so it
+  // stays awake (never idle, never deadlocked) and waits for the nearest
+  // deadline too (a promise has none: its settling wakes it).
   const ms = A.slp_js_timer_next_ms();
-  if (ms >= 0) { // tasklets sleep or await a promise: it wakes itself, awake
-    await timedWait(seen, ms);
+  if (ms >= 0 || awaitingPromises()) {
+    await timedWait(seen, ms < 0 ? Infinity : ms);
     return false;
   }
   if (!asleep) {
@@ -118,11 +122,11 @@ export function pumpWait(seen) {
   return Atomics.load(h32(), wakeIdx) !== seen ? Promise.resolve() : localWaiter();
 }
 
-// pumpWait, or until the nearest deadline (ms; centuries away: only
-// promises are awaited, and their settling wakes the pump).  setTimeout
-// takes at most 2**31 - 1 ms: a farther deadline is looked at again then.
+// pumpWait, or until the nearest deadline (ms; Infinity: none).
+// setTimeout takes at most 2**31 - 1 ms: a farther deadline is looked at
+// again then.
 function timedWait(seen, ms) {
-  if (ms > 1e12) return pumpWait(seen);
+  if (ms === Infinity) return pumpWait(seen);
   let id;
   const due = new Promise((k) => { id = setTimeout(k, Math.min(Math.ceil(ms), 2 ** 31 - 1)); });
   return Promise.race([pumpWait(seen), due]).finally(() => clearTimeout(id));
