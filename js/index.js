@@ -54,7 +54,9 @@
 // state.js (this thread's share of the runtime), errors.js, module.js
 // (loading), ops.js (the Op protocol), tasklet.js, channel.js, wait.js and
 // pump.js (main code's calls and waits), threads.js, introspect.js, demo.js
-// (C tasklets), values.js (values as channel words).
+// (C tasklets), values.js (values as channel words), timers.js (sleep,
+// `yield promise`) and select.js (select, channel timeouts), whose waits
+// park only the tasklet, in the C timer queue.
 import { setEntryURL } from './state.js';
 import { init, hasThreads } from './module.js';
 import { Op } from './ops.js';
