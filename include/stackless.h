@@ -631,8 +631,9 @@ typedef struct {
  * Errors: ETIMEDOUT (nothing happened in time; with 0, nothing was
  * ready), ECLOSED (above), EINVAL (n <= 0, a bad dir, one channel with
  * cases of both directions), EBADHANDLE, ENOMEM,
- * EDEADLOCK, EBLOCKTRAP, ESWITCHTRAP, ENOTHREAD (the only ready partner's
- * thread died), EWOULDBLOCK (as slp_sleep), ECALLBACK, an error thrown in. */
+ * EDEADLOCK, EBLOCKTRAP, ESWITCHTRAP, ENOTHREAD (the chosen case's partner
+ * lost its thread: nothing happened, as for a send), EWOULDBLOCK (as
+ * slp_sleep), ECALLBACK, an error thrown in. */
 int slp_select(slp_select_case *cases, int n, uint64_t timeout_ns);
 /* send / receive that give up after timeout_ns (SLP_FOREVER: never; 0:
  * only if a partner waits now): SLP_ETIMEDOUT, and then nothing was sent

@@ -67,7 +67,13 @@ static char *dup(const char *s) {
     return d;
 }
 
+#ifdef __EMSCRIPTEN_PTHREADS__
 static void start_on_main(js_await *a) { slp__js_start(a, a->fn, a->arg); }
+#endif
+
+/* For js_await.js: room for the outcome's text (malloc, which a JS
+ * library cannot name in every build). */
+API char *slp__js_alloc(size_t n) { return malloc(n); }
 
 /* From JS, on the thread that called the function: ok 1 fulfilled, 0
  * rejected; text is malloc'd (or NULL) and belongs to a from now on. */
@@ -111,8 +117,10 @@ int slp_js_await(const char *fn, const char *arg, char **result) {
     slp__unlock();
     if (th->nonblocking)
         slp__js_start(a, a->fn, a->arg);
+#ifdef __EMSCRIPTEN_PTHREADS__
     else
         emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_VI, start_on_main, a);
+#endif
     slp__lock();
     self = th->current;
     if (a->state == PENDING) {

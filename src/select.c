@@ -82,9 +82,11 @@ void slp__select_expired(slp__tasklet *owner) { owner->sel->fired = SLP_ETIMEDOU
 enum { NONE = -1, BAD = -2 };
 
 /* The first case that can happen now: i if a partner waits in the other
- * direction (on a live thread), n + i if the channel is closing with no
- * partner; NONE, or BAD for a bad handle.  (No out-parameter: an
- * address-taken local in sel_run would be C state in every waiter.) */
+ * direction, n + i if the channel is closing with no partner; NONE, or BAD
+ * for a bad handle.  A partner whose thread died counts: the action then
+ * fails with ENOTHREAD, as a plain one does (a stub behind it would mix
+ * directions in one queue).  No out-parameter: an address-taken local in
+ * sel_run would be C state in every waiter. */
 static int look(slp__select *sel) {
     int i, found = NONE;
     for (i = 0; i < sel->n; i++) {
@@ -93,7 +95,7 @@ static int look(slp__select *sel) {
         if (!c) return BAD;
         if (found != NONE) continue; /* every handle is checked */
         t = c->head;
-        if (t && t->blocked == -sel->cases[i].dir && t->thread)
+        if (t && t->blocked == -sel->cases[i].dir)
             found = i;
         else if (c->closing)
             found = sel->n + i;

@@ -145,6 +145,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(select_timeout_other_thread, SLP_T_THREADS) \
   X(select_kill_from_other_thread, SLP_T_THREADS) \
   X(select_cross_thread_race, SLP_T_THREADS) \
+  X(select_partner_thread_died, SLP_T_THREADS) \
   X(js_await_parks_only_the_tasklet, SLP_T_ANY) \
   X(js_await_needs_an_event_loop, SLP_T_ANY) \
   X(js_await_from_a_worker, SLP_T_THREADS) \

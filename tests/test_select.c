@@ -725,3 +725,41 @@ TEST(select_cross_thread_race) {
     ASSERT_EQ(slp_channel_balance(cc), 0);
     release_channels();
 }
+
+/* A partner left in the channel by a thread that died: the case is chosen
+ * and fails with ENOTHREAD, as a plain send does; nothing changes. */
+static void *dead_slot; /* (a static slot: the receiver stays soft in wasm) */
+static slp_tasklet dead_t;
+
+static int dead_receiver(void *arg) {
+    (void)arg;
+    return slp_channel_receive(ca, &dead_slot);
+}
+
+static int thread_leaves_receiver(void *arg) {
+    (void)arg;
+    ASSERT_OK(slp_tasklet_create(&dead_t, dead_receiver, NULL));
+    ASSERT_OK(slp_schedule());
+    return 0; /* the thread ends; the receiver stays in ca */
+}
+
+TEST(select_partner_thread_died) {
+    slp_select_case cs[2];
+    int id;
+    new_channels();
+    ASSERT_OK(slp_thread_start(&id, thread_leaves_receiver, NULL));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_EQ(slp_tasklet_thread_id(dead_t), -1);
+    ASSERT_EQ(slp_channel_balance(ca), -1);
+    cs[0] = two(ca, SLP_SELECT_SEND, 1);
+    cs[1] = two(cb, SLP_SELECT_RECEIVE, 0);
+    ASSERT_ERR(slp_select(cs, 2, LONG), SLP_ENOTHREAD);
+    ASSERT_EQ(cs[0].err, 0);
+    ASSERT_ERR(slp_channel_send_timeout(ca, NULL, LONG), SLP_ENOTHREAD);
+    ASSERT_EQ(slp_channel_balance(ca), -1);
+    ASSERT_EQ(slp_channel_balance(cb), 0);
+    ASSERT_OK(slp_tasklet_kill(dead_t, 0));
+    ASSERT_EQ(slp_channel_balance(ca), 0);
+    ASSERT_OK(slp_tasklet_release(dead_t));
+    release_channels();
+}

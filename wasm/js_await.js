@@ -10,7 +10,6 @@ mergeInto(LibraryManager.library, {
   // The outcome as a malloc'd UTF-8 string (0 for undefined): a fulfilled
   // string as it is, another value as JSON (String() if it has none); a
   // rejection's reason by its message (an Error) or String().
-  $slpJsText__deps: ['malloc'],
   $slpJsText: function(ok, v) {
     var s;
     if (ok && v === undefined) return 0;
@@ -22,7 +21,7 @@ mergeInto(LibraryManager.library, {
     } else {
       s = v instanceof Error ? (v.message || String(v)) : String(v);
     }
-    var n = lengthBytesUTF8(s) + 1, p = _malloc(n);
+    var n = lengthBytesUTF8(s) + 1, p = _slp__js_alloc(n);
     if (p) stringToUTF8(s, p, n);
     return p;
   },
@@ -34,9 +33,13 @@ mergeInto(LibraryManager.library, {
   slp__js_start: function(a, fn, arg) {
     var S = slpJsAwait;
     var name = UTF8ToString(fn), x = arg ? UTF8ToString(arg) : undefined;
+    // Then whoever drives this thread's scheduler runs it again: slp_js_run's
+    // loop, or the host's own (the npm package may set Module.slpKick; a
+    // threaded module also sees the wake word change).
     function settle(ok, v) {
       _slp__js_settled(a, ok, slpJsText(ok, v));
-      if (S.kick) S.kick();
+      var k = S.kick || Module['slpKick'];
+      if (k) k();
     }
     var p;
     try {
