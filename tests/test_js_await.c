@@ -178,7 +178,7 @@ TEST(js_await_needs_an_event_loop) {
  * realm, and the main thread's settle wakes it. */
 static slp_channel wch;
 static int wid;
-static volatile int wr;
+static volatile int wr, wr2;
 static char *volatile wres;
 
 static int worker(void *arg) {
@@ -187,6 +187,9 @@ static int worker(void *arg) {
     ASSERT_OK(slp_channel_send(wch, (void *)(uintptr_t)slp_getcurrent()));
     wr = slp_js_await("slpTest.defer", "W", &res);
     wres = res;
+    ASSERT_OK(slp_channel_send(wch, NULL));
+    /* killed from the main thread while it waits */
+    wr2 = slp_js_await("slpTest.defer", "V", NULL);
     ASSERT_OK(slp_channel_send(wch, NULL));
     return 0;
 }
@@ -205,6 +208,13 @@ static int main_side(void *arg) {
     ASSERT_OK(slp_channel_receive(wch, &v));
     EV("W:%s:%s", ename(wr), wres ? wres : "null");
     free(wres);
+    while (deferred_count() == 0 || slp_tasklet_waiting(w) != SLP_WAITING_SLEEP)
+        ASSERT_OK(slp_sleep(MS));
+    ASSERT_OK(slp_tasklet_kill(w, 1));
+    ASSERT_OK(slp_channel_receive(wch, &v));
+    EV("W:%s", ename(wr2));
+    /* its promise settles after it left: nobody is woken */
+    await_logged("M", "slpTest.resolve", "v");
     return 0;
 }
 
@@ -212,7 +222,7 @@ static void worker_done(int r, void *ud) {
     (void)ud;
     ASSERT_OK(r);
     ASSERT_OK(slp_thread_join(wid, NULL));
-    ASSERT_LOG("M:ok:resolved W:ok:W:z");
+    ASSERT_LOG("M:ok:resolved W:ok:W:z W:SLP_EEXIT M:ok:resolved");
     pass();
 }
 

@@ -128,6 +128,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(select_default_case, SLP_T_ANY) \
   X(select_waits_on_every_channel, SLP_T_ANY) \
   X(select_partner_takes_send_case, SLP_T_ANY) \
+  X(select_waiters_fifo_and_preference, SLP_T_ANY) \
   X(select_meets_select, SLP_T_ANY) \
   X(select_send_throw_to_receive_case, SLP_T_ANY) \
   X(select_arguments, SLP_T_ANY) \

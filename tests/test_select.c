@@ -229,6 +229,47 @@ static int send_selector(void *arg) {
     return 0;
 }
 
+static slp_select_case s1cs[1], s2cs[2];
+
+static int select_s1(void *arg) {
+    int r = slp_select(s1cs, 1, SLP_FOREVER);
+    EV("%s:%d:%d", (const char *)arg, r, (int)(intptr_t)s1cs[0].value);
+    return 0;
+}
+
+static int select_s2(void *arg) {
+    int r = slp_select(s2cs, 2, LONG);
+    EV("%s:%d:%d", (const char *)arg, r, r >= 0 ? (int)(intptr_t)s2cs[r].value : 0);
+    return 0;
+}
+
+/* Selects and a plain receiver wait in one channel in the order they
+ * came (FIFO); with preference 1 the sender goes on first, the select's
+ * owner runs in its turn. */
+TEST(select_waiters_fifo_and_preference) {
+    act_t r = {&ca, 0, "R"};
+    new_channels();
+    s1cs[0] = two(ca, SLP_SELECT_RECEIVE, 0);
+    s2cs[0] = two(cb, SLP_SELECT_RECEIVE, 0);
+    s2cs[1] = two(ca, SLP_SELECT_RECEIVE, 0);
+    spawn(select_s1, "S1");
+    spawn(recv_one, &r);
+    spawn(select_s2, "S2");
+    ASSERT_OK(slp_schedule());
+    ASSERT_EQ(slp_channel_balance(ca), -3);
+    ASSERT_EQ(slp_channel_balance(cb), -1);
+    ASSERT_OK(slp_channel_send(ca, (void *)1));
+    ASSERT_OK(slp_channel_send(ca, (void *)2));
+    ASSERT_EQ(slp_channel_set_preference(ca, 1), -1);
+    ASSERT_OK(slp_channel_send(ca, (void *)3));
+    EV("main");
+    ASSERT_EQ(slp_channel_balance(cb), 0);
+    ASSERT_EQ(slp_timer_next(), -1);
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("S1:0:1 R:got:2:ok main S2:1:3");
+    release_channels();
+}
+
 /* A select meets a select: one waits (send), the other finds it ready. */
 TEST(select_meets_select) {
     new_channels();
