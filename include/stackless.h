@@ -669,8 +669,10 @@ int slp_channel_receive_timeout(slp_channel ch, void **value, uint64_t timeout_n
 /* Call the JavaScript function named fn -- a property of the Emscripten
  * Module object or a global, a dotted path reaching into objects
  * ("api.fetchText") -- with arg (a string; NULL passes undefined), and
- * park the caller until what it returns settles (a thenable; any other
- * value, or an exception, settles at once without parking).  0: fulfilled,
+ * park the caller until what it returns settles.  fn is called from a task
+ * of the event loop of its own, after the caller parked (never inside the
+ * caller's C call, so it may use the runtime freely); a thenable is
+ * awaited, any other value or an exception settles at once.  0: fulfilled,
  * *result = the value as a malloc'd UTF-8 string (a string as it is, other
  * values as JSON; undefined gives NULL).  SLP_EREJECTED: rejected (or fn
  * threw, or is no function), *result = the reason's message (an Error's

@@ -44,9 +44,10 @@ typedef struct js_await {
     char *fn, *arg;   /* copies: the call may run later, on the main thread */
 } js_await;
 
-/* wasm/js_await.js: call the function named fn with arg; when what it
- * returns settles, slp__js_settled(a, ...), maybe at once. */
-extern void slp__js_start(js_await *a, const char *fn, const char *arg);
+/* wasm/js_await.js: call the function named fn with arg (later: from a
+ * task of the event loop of its own, as every call from here is); when
+ * what it returns settles, slp__js_settled(a, ...). */
+extern void slp__js_start(js_await *a, const char *fn, const char *arg, int later);
 /* wasm/js_await.js: slp_js_run's loop; ctx goes back to slp__js_run_done. */
 extern void slp__js_drive(void *ctx);
 
@@ -68,7 +69,9 @@ static char *dup(const char *s) {
 }
 
 #ifdef __EMSCRIPTEN_PTHREADS__
-static void start_on_main(js_await *a) { slp__js_start(a, a->fn, a->arg); }
+/* Served by Emscripten inside any wait of the main thread, maybe under the
+ * runtime's lock: it only queues a task (js_await.js). */
+static void start_on_main(js_await *a) { slp__js_start(a, a->fn, a->arg, 1); }
 #endif
 
 /* For js_await.js: room for the outcome's text (malloc, which a JS
@@ -116,7 +119,7 @@ int slp_js_await(const char *fn, const char *arg, char **result) {
     a->t = th->current->handle;
     slp__unlock();
     if (th->nonblocking)
-        slp__js_start(a, a->fn, a->arg);
+        slp__js_start(a, a->fn, a->arg, 1);
 #ifdef __EMSCRIPTEN_PTHREADS__
     else
         emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_VI, start_on_main, a);

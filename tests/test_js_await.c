@@ -122,7 +122,7 @@ static int driver(void *arg) {
     ASSERT_EQ(slp_tasklet_waiting(ta), SLP_WAITING_SLEEP);
     ASSERT_EQ(slp_tasklet_waiting(tc), SLP_WAITING_SLEEP);
     ASSERT_EQ(slp_timer_next(), -1);
-    /* settle A's and C's promises; these calls settle at once */
+    /* settle A's and C's promises; these calls' own outcomes are plain */
     await_logged("B", "slpTest.resolve", "x");
     await_logged("B", "slpTest.reject", NULL);
     await_logged("B", "slpTest.plain", "p");
@@ -144,10 +144,12 @@ static int driver(void *arg) {
 static void parks_done(int r, void *ud) {
     (void)ud;
     ASSERT_OK(r);
-    ASSERT_LOG("B B:ok:resolved B:ok:rejected B:ok:{\"a\":\"p\",\"n\":1} "
-               "B:SLP_EREJECTED:bad B:ok:null "
-               "B:SLP_EREJECTED:nope is not a function "
-               "A:ok:A:x C:SLP_EREJECTED:no C B:ok:L "
+    /* each call is made from a task of its own: B's settles in that
+     * task, the promise it resolved for A (or rejected for C) in the
+     * microtask after it, so A (C) runs after B */
+    ASSERT_LOG("B B:ok:resolved A:ok:A:x B:ok:rejected C:SLP_EREJECTED:no C "
+               "B:ok:{\"a\":\"p\",\"n\":1} B:SLP_EREJECTED:bad B:ok:null "
+               "B:SLP_EREJECTED:nope is not a function B:ok:L "
                "K:SLP_EEXIT:null B:ok:resolved end");
     /* main itself is what the event loop returns to: it may not wait */
     ASSERT_ERR(slp_js_await("slpTest.soon", "M", NULL), SLP_EWOULDBLOCK);

@@ -29,9 +29,25 @@ mergeInto(LibraryManager.library, {
   // Call the function fn names (on Module first, else a global; a dotted
   // path reaches into objects) with arg (a string, or undefined for 0).
   // A thenable is awaited; anything else, or an exception, settles at once.
+  // later (always, from C): the call is made from a task of the event loop
+  // of its own, where no C code is under way -- not inside the waiting
+  // tasklet's C call (a JS function that called back into the runtime and
+  // switched there would need Asyncify to unwind JS frames), nor inside
+  // whatever wait of this thread Emscripten serves another thread's queued
+  // call in (maybe under the runtime's lock).
   slp__js_start__deps: ['$slpJsAwait', '$slpJsText', '$runtimeKeepalivePush', '$runtimeKeepalivePop'],
-  slp__js_start: function(a, fn, arg) {
+  slp__js_start: function(a, fn, arg, later) {
     var S = slpJsAwait;
+    if (later) {
+      S.pending++;
+      {{{ runtimeKeepalivePush() }}}
+      setTimeout(function() {
+        S.pending--;
+        {{{ runtimeKeepalivePop() }}}
+        _slp__js_start(a, fn, arg, 0);
+      }, 0);
+      return;
+    }
     var name = UTF8ToString(fn), x = arg ? UTF8ToString(arg) : undefined;
     // Then whoever drives this thread's scheduler runs it again: slp_js_run's
     // loop, or the host's own (the npm package may set Module.slpKick; a
