@@ -23,8 +23,8 @@
  * partner writes into the heap record below (in wasm another tasklet's
  * stack slice may lie where the caller's array is while it waits).
  */
+#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "internal.h"
 
@@ -34,14 +34,15 @@ typedef struct slp__select {
     slp__tasklet *owner;
     int n;
     int fired;               /* case that happened, -1, or SLP_ETIMEDOUT */
-    slp_select_case *cases;  /* the caller's cases, copied (in stubs' wake) */
+    slp_select_case *cases;  /* the caller's cases, copied: partners write here */
     slp__tasklet stubs[];    /* n, then the n cases */
 } slp__select;
 
 static slp__select *sel_new(int n) {
-    size_t size = sizeof(slp__select) + (size_t)n * (sizeof(slp__tasklet) +
-                                                     sizeof(slp_select_case));
-    slp__select *sel = calloc(1, size);
+    size_t per = sizeof(slp__tasklet) + sizeof(slp_select_case);
+    slp__select *sel;
+    if ((size_t)n > (SIZE_MAX - sizeof(slp__select)) / per) return NULL;
+    sel = calloc(1, sizeof(slp__select) + (size_t)n * per);
     if (!sel) return NULL;
     sel->n = n;
     sel->cases = (slp_select_case *)(void *)(sel->stubs + n);
