@@ -38,6 +38,9 @@ mergeInto(LibraryManager.library, {
   slp__js_start__deps: ['$slpJsAwait', '$slpJsText', '$runtimeKeepalivePush', '$runtimeKeepalivePop'],
   slp__js_start: function(a, fn, arg, later) {
     var S = slpJsAwait;
+    // For a host's own loop (the npm package's pump): promises of C
+    // tasklets pending in this realm; while > 0 the thread is not idle.
+    Module['slpJsPending'] = function() { return S.pending; };
     if (later) {
       S.pending++;
       {{{ runtimeKeepalivePush() }}}
