@@ -640,10 +640,10 @@ int slp_select(slp_select_case *cases, int n, uint64_t timeout_ns);
  * or received, the caller is off the channel's queue and its balance is as
  * before.  Otherwise as slp_channel_send / slp_channel_receive (the
  * receive's error sent with send_throw is returned, *value set), except
- * that the waiting caller is a waiter (see SELECT): a timed receive with a
- * timeout is never deadlocked; without one (SLP_FOREVER) it fails with
- * EDEADLOCK where a receive would, also for main (where a receive gives
- * ENOSENDER).  Errors: as slp_select. */
+ * that the waiting caller is a waiter (see SELECT): with a timeout it is
+ * never deadlocked; with SLP_FOREVER it fails with EDEADLOCK where a plain
+ * action would, also for main (where a plain receive gives ENOSENDER).
+ * Errors: as slp_select. */
 int slp_channel_send_timeout(slp_channel ch, void *value, uint64_t timeout_ns);
 int slp_channel_receive_timeout(slp_channel ch, void **value, uint64_t timeout_ns);
 
