@@ -130,6 +130,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(select_default_case, SLP_T_ANY) \
   X(select_waits_on_every_channel, SLP_T_ANY) \
   X(select_partner_takes_send_case, SLP_T_ANY) \
+  X(select_waiters_fifo_and_preference, SLP_T_ANY) \
   X(select_meets_select, SLP_T_ANY) \
   X(select_send_throw_to_receive_case, SLP_T_ANY) \
   X(select_arguments, SLP_T_ANY) \
@@ -147,6 +148,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(select_timeout_other_thread, SLP_T_THREADS) \
   X(select_kill_from_other_thread, SLP_T_THREADS) \
   X(select_cross_thread_race, SLP_T_THREADS) \
+  X(select_partner_thread_died, SLP_T_THREADS) \
   X(js_await_parks_only_the_tasklet, SLP_T_ANY) \
   X(js_await_needs_an_event_loop, SLP_T_ANY) \
   X(js_await_from_a_worker, SLP_T_THREADS) \
