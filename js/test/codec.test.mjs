@@ -47,6 +47,7 @@ class FakeRt {
   isTasklet(x) { return x instanceof FakeTasklet; }
   retainFor(x, cross) { this.retained.push([x.h, cross]); return x.h; }
   releaseHandle(isChannel, h) { this.released.push([isChannel, h]); }
+  retainHandle(isChannel, h) { this.retained.push([isChannel, h]); }
   adopt(isChannel, h) { return isChannel ? new FakeChannel(h) : new FakeTasklet(h); }
   returnBox(p) { this.returned.push(p); }
   errorClass(o) { return o.name === 'CustomError' ? CustomError : undefined; }
@@ -271,4 +272,46 @@ test('discard(): immediates are nothing; a box is freed; a foreign reference is 
   const n = high.free.length;
   high.discard(neg);
   assert.equal(high.free.length, n + 1, 'its slot is free again');
+});
+
+test('a string with lone surrogates goes as UTF-16 code units (aux 1), a well-formed one as UTF-8', () => {
+  const { ca, cb, a } = pair();
+  for (const v of ['a\uD83D', '\uDE00b', '\uDE00\uD83D', 'x😀\uDFFF']) {
+    const p = ca.encode(v, true);
+    const [kind, , , len, , aux] = words(a, p);
+    assert.deepEqual([kind, len, aux], [K.STRING, 2 * v.length, 1], JSON.stringify(v));
+    assert.equal(cb.decode(p), v);
+  }
+  const p = ca.encode('😀', true);
+  assert.deepEqual(words(a, p).slice(3, 6), [4, 0, 0]);
+  assert.equal(cb.decode(p), '😀');
+});
+
+test('peek(): reads a word without consuming it; a copy adopts handles of its own', () => {
+  const { ca, cb, a, b, mem } = pair();
+  for (const w of [0, 4, 8, 12, (5 << 1) | 1]) assert.equal(ca.peek(w), ca.decode(w));
+  const o = { o: 1 };
+  const r = ca.encode(o, false);
+  assert.equal(ca.peek(r), o);
+  assert.equal(ca.peek(r), o, 'still there');
+  assert.throws(() => cb.peek(r), /another thread/);
+  assert.equal(ca.decode(r), o);
+  const orig = { c: new FakeChannel(4), s: 'é' };
+  const box = ca.encode(orig, true);
+  const seen = cb.peek(box);
+  assert.equal(seen.s, 'é');
+  assert.ok(seen.c instanceof FakeChannel && seen.c.h === 4);
+  assert.deepEqual(b.retained, [[true, 4]], 'the copy holds a reference of its own');
+  assert.deepEqual([b.freed, b.returned], [[], []], 'the box stays');
+  assert.equal(ca.peek(box), orig, 'its own thread sees the original');
+  assert.ok(mem.live.has(box));
+  const got = cb.decode(box);
+  assert.equal(got.s, 'é');
+  assert.deepEqual(b.returned, [box]);
+  const t = ca.encode(new FakeTasklet(8), true);
+  assert.equal(cb.peek(t).h, 8);
+  assert.deepEqual(b.retained.at(-1), [false, 8]);
+  const s = ca.encode('kept', true);
+  assert.equal(cb.peek(s), 'kept');
+  assert.equal(cb.decode(s), 'kept');
 });
