@@ -62,7 +62,7 @@ MUTANTS = [
     dict(id="chan-send-throw", file="channel.c", line="if (err) slp__set_err(t, err);",
          old="if (err) slp__set_err(t, err);", new="",
          why="send_throw to a waiting receiver delivers no error"),
-    dict(id="chan-sender-err", file="channel.c", line="result = t->send_err;",
+    dict(id="chan-sender-err", file="channel.c", line="result = t->send_err;", after="if (out) *out = t->xfer_value;",
          old="result = t->send_err;", new="result = 0;",
          why="receiving from a blocked send_throw sender returns no error"),
     dict(id="chan-remote-wake", regress="regress_cross_thread_send_wakes_sleeper", file="channel.c", line="slp__thread_wake_by(owner);",
