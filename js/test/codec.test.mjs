@@ -180,8 +180,11 @@ test('received on another thread: a copy, read through views it must first grow;
   cb.decode(w2);
   new Int32Array(mem.buf, w, 6)[4] = w2; // the list C built
   const before = ca.free.length;
+  const slots = [words(a, w)[2], words(a, w2)[2]];
+  assert.ok(slots.every((x) => ca.refs[x] !== undefined));
   a.visible = 0; // the origin's views are stale too (memory grew meanwhile)
   ca.drainReturned(w);
+  assert.deepEqual(slots.map((x) => ca.refs[x]), [undefined, undefined], 'those very slots dropped');
   assert.deepEqual(a.freed, [w, w2]);
   assert.equal(ca.free.length, before + 2, 'both references dropped');
   assert.equal(mem.live.size, 0);
