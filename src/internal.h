@@ -34,6 +34,9 @@ typedef struct slp__ctx {
     void *data;       /* wasm: saved Asyncify data (exact size) */
     size_t data_size;
     void *san_fiber;  /* TSan fiber, native sanitizer builds */
+#if defined(__wasm__)
+    size_t stack_cap, data_cap; /* wasm: the blocks' allocated sizes */
+#endif
 } slp__ctx;
 
 /* Per-thread state of the switch variant. */
