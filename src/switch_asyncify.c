@@ -207,7 +207,7 @@ static int keep(void **blk, size_t *blk_size, size_t *cap, const void *from, siz
  * outermost one saved: the unwind stops here (this function is on the
  * remove-list, hence not instrumented), and the code after the call must
  * tell an unwind from a return before doing anything else. */
-void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
+__attribute__((noinline)) void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     slp__thread_ctx *c = th->ctx;
     void *main_sp = slp__sp_get();
     int r, overflow = 0;
@@ -266,7 +266,7 @@ void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     slp__sp_set(main_sp);
 }
 
-void slp__ctx_suspend(slp__thread *th, slp__tasklet *t) {
+__attribute__((noinline)) void slp__ctx_suspend(slp__thread *th, slp__tasklet *t) {
     /* Entered twice: once to unwind, and again from the top while
      * rewinding (possibly on another thread: th may be stale). */
     slp__thread_ctx *c = self_ctx;

@@ -12,6 +12,17 @@ execute_process(COMMAND ${WASM_OPT} ${WASM} ${features} --print-function-map
 if(NOT rc EQUAL 0) # (on success err says only that no output file was given)
   message(FATAL_ERROR "slp_asyncify: ${WASM_OPT} could not read ${WASM}: ${err}")
 endif()
+# The runtime's resume and suspend must reach the pass as functions of
+# their own (src/scheduler.c): a link step that inlined them (wasm-opt -O2
+# or more before this step) would build a module that misbehaves at its
+# first switch.  A module without the runtime has neither.
+if(map MATCHES "(^|\n)[0-9]+:slp__loop(\n|$)")
+  foreach(name slp__ctx_resume slp__ctx_suspend)
+    if(NOT map MATCHES "(^|\n)[0-9]+:${name}(\n|$)")
+      message(FATAL_ERROR "slp_asyncify: ${WASM} has no ${name} (inlined at link time: link at -O1 or less)")
+    endif()
+  endforeach()
+endif()
 foreach(name IN LISTS runtime)
   if(map MATCHES "(^|\n)[0-9]+:${name}(\n|$)")
     list(APPEND remove ${name})
