@@ -130,37 +130,68 @@ API slp_func slp_js_tasklet_func(void) { return js_tasklet; }
 
 /* A tasklet bound to a JS function (t.bind(fn)) can only run in the
  * thread whose JS realm holds fn.  Other threads ask here (bind_thread is
- * refused, setup() queues it in its owner): handle -> owner thread id. */
+ * refused, setup() queues it in its owner): handle -> owner thread id,
+ * by open addressing keyed by the handle (linear probing, at most half full,
+ * grown by rehashing): O(1) however many tasklets are marked.  An entry
+ * with tid 0 is a deleted one (kept for the probe chains).  Chained
+ * buckets made a mark scan ~n/4096 entries: most of a JS tasklet's
+ * creation time with 100,000 of them alive. */
 typedef struct js_owner {
-    struct js_owner *next;
-    slp_tasklet t;
-    int tid;
+    slp_tasklet t; /* 0: empty */
+    int tid;       /* 0: deleted */
 } js_owner;
 
-#define OWNER_BUCKETS 4096
-static js_owner *owners[OWNER_BUCKETS];
+static js_owner *owners;
+static uint32_t owners_cap, owners_used /* entries, deleted ones too */, owners_live;
 static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* t's entry, or (insert) where to put it; NULL: none. */
+static js_owner *owner_slot(slp_tasklet t, int insert) {
+    uint32_t m = owners_cap - 1, i = (t * 2654435761u) & m;
+    js_owner *o, *deleted = NULL;
+    if (!owners) return NULL;
+    for (;; i = (i + 1) & m) {
+        o = &owners[i];
+        if (o->t == t) return o;
+        if (o->t == 0) return insert ? (deleted ? deleted : o) : NULL;
+        if (o->tid == 0 && !deleted) deleted = o;
+    }
+}
+
+static int owners_grow(void) {
+    js_owner *old = owners;
+    uint32_t i, cap = owners_cap, n = owners_cap;
+    if (cap == 0) cap = 1024;
+    while ((owners_live + 1) * 4 > cap) cap *= 2;
+    if (!(owners = calloc(cap, sizeof *owners))) {
+        owners = old;
+        return SLP_ENOMEM;
+    }
+    owners_cap = cap;
+    owners_used = owners_live;
+    for (i = 0; i < n; i++)
+        if (old[i].t && old[i].tid) *owner_slot(old[i].t, 1) = old[i];
+    free(old);
+    return 0;
+}
 
 /* tid > 0: t is bound to a function of thread tid's JS; 0: forget t. */
 API int slp_js_mark(slp_tasklet t, int tid) {
-    js_owner **p, *o;
+    js_owner *o;
     int r = 0;
     pthread_mutex_lock(&owners_lock);
-    for (p = &owners[t % OWNER_BUCKETS]; (o = *p) && o->t != t; p = &o->next) {}
-    if (o && tid) {
-        o->tid = tid;
-    } else if (o) {
-        *p = o->next;
-        free(o);
-    } else if (tid) {
-        if ((o = malloc(sizeof *o))) {
+    if (tid) {
+        if ((owners_used + 1) * 2 > owners_cap) r = owners_grow();
+        if (r == 0) {
+            o = owner_slot(t, 1);
+            if (o->t == 0) owners_used++;
+            if (o->t != t || o->tid == 0) owners_live++;
             o->t = t;
             o->tid = tid;
-            o->next = owners[t % OWNER_BUCKETS];
-            owners[t % OWNER_BUCKETS] = o;
-        } else {
-            r = SLP_ENOMEM;
         }
+    } else if ((o = owner_slot(t, 0)) && o->tid) {
+        o->tid = 0;
+        owners_live--;
     }
     pthread_mutex_unlock(&owners_lock);
     return r;
@@ -169,12 +200,38 @@ API int slp_js_mark(slp_tasklet t, int tid) {
 /* The thread whose JS function t is bound to, or 0. */
 API int slp_js_owner(slp_tasklet t) {
     js_owner *o;
-    int tid = 0;
+    int tid;
     pthread_mutex_lock(&owners_lock);
-    for (o = owners[t % OWNER_BUCKETS]; o && o->t != t; o = o->next) {}
-    if (o) tid = o->tid;
+    tid = (o = owner_slot(t, 0)) ? o->tid : 0;
     pthread_mutex_unlock(&owners_lock);
     return tid;
+}
+
+/* ------------------------------- JS tasklet creation, one call each step */
+
+/* tasklet(fn) (js/tasklet.js): a new tasklet marked as bound to a
+ * function of thread tid's JS.  Errors: ENOMEM. */
+API int slp_js_tasklet_new(slp_tasklet *out, int tid) {
+    int r = slp_tasklet_new(out);
+    if (r == 0 && (r = slp_js_mark(*out, tid)) != 0) slp_tasklet_release(*out);
+    return r;
+}
+
+/* setup() of a JS tasklet made here (js/tasklet.js): a zeroed exchange
+ * area into *out, t bound to js_tasklet with it and queued.  Errors:
+ * EALIVE, ENOMEM, those of slp_tasklet_bind and slp_tasklet_setup (then
+ * the area is freed). */
+API int slp_js_tasklet_setup(slp_tasklet t, slp_js_task **out) {
+    slp_js_task *d;
+    int r;
+    if (slp_tasklet_alive(t) == 1) return SLP_EALIVE;
+    if (!(d = calloc(1, sizeof *d))) return SLP_ENOMEM;
+    if ((r = slp_tasklet_bind(t, js_tasklet, d)) == 0 && (r = slp_tasklet_setup(t)) == 0) {
+        *out = d;
+        return 0;
+    }
+    free(d);
+    return r;
 }
 
 /* ------------------------------------------------------- JS callbacks */
