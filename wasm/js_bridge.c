@@ -81,45 +81,50 @@ typedef struct slp_js_task {
  * yields in d, return d->op. */
 extern int slp_js_step(slp_js_task *d);
 
+/* The operations other than a channel's and schedule(), and the tick after
+ * them; 1 if d is not this thread's (js_tasklet returns d->err). */
+static int js_other_op(slp_js_task *d, int op) {
+    switch (op) {
+    case OP_SEND_THROW: d->err = slp_channel_send_throw(d->a, d->b, d->value); break;
+    case OP_SCHEDULE_REMOVE: d->err = slp_schedule_remove(); break;
+    case OP_RUN: d->err = slp_run(); break;
+    case OP_RUN_WATCHDOG: /* out into the heap: no address-taken local */
+        d->c = 0;
+        d->err = slp_run_watchdog(d->a, d->b, (slp_tasklet *)&d->c);
+        break;
+    case OP_SCHEDULE_VALUE: d->err = slp_schedule_value(d->value, &d->value); break;
+    case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
+    case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
+    case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
+    case OP_THROW: d->err = slp_tasklet_throw(d->a, d->b, d->value, d->c); break;
+    default: return 1; /* not this thread's generator: d belongs to its own */
+    }
+    /* Every yield is a pre-emption tick: these ops are not ticks in C
+     * (send, receive and the schedules are).  After the op, so that an
+     * error thrown in meanwhile is what the yield raises, the op done. */
+    if (op >= OP_TASKLET_RUN && op <= OP_THROW && d->err == 0) d->err = slp_tick();
+    return 0;
+}
+/* Called through a pointer, so that wasm-opt does not inline it (it inlines
+ * a function called once): js_tasklet's frame, which Asyncify saves and
+ * restores at every switch of a JS tasklet, keeps only the hot ops' locals. */
+static int (*volatile js_other)(slp_js_task *, int) = js_other_op;
+
 static int js_tasklet(void *arg) {
     slp_js_task *d = arg;
-    int op;
+    int op, r;
     for (;;) {
         op = slp_js_step(d);
-        switch (op) {
-        case OP_SEND: d->err = slp_channel_send(d->a, d->value); break;
-        case OP_SEND_THROW:
-            d->err = slp_channel_send_throw(d->a, d->b, d->value);
-            break;
-        case OP_RECEIVE: d->err = slp_channel_receive(d->a, &d->value); break;
-        case OP_SCHEDULE: d->err = slp_schedule(); break;
-        case OP_SCHEDULE_REMOVE: d->err = slp_schedule_remove(); break;
-        case OP_RUN: d->err = slp_run(); break;
-        case OP_RUN_WATCHDOG: /* out into the heap: no address-taken local */
-            d->c = 0;
-            d->err = slp_run_watchdog(d->a, d->b, (slp_tasklet *)&d->c);
-            break;
-        case OP_SCHEDULE_VALUE:
-            d->err = slp_schedule_value(d->value, &d->value);
-            break;
-        case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
-        case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
-        case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
-        case OP_THROW:
-            d->err = slp_tasklet_throw(d->a, d->b, d->value, d->c);
-            break;
-        case OP_DONE: {
-            int r = d->err;
+        if (op == OP_RECEIVE) d->err = slp_channel_receive(d->a, &d->value);
+        else if (op == OP_SEND) d->err = slp_channel_send(d->a, d->value);
+        else if (op == OP_SCHEDULE) d->err = slp_schedule();
+        else if (op == OP_DONE) {
+            r = d->err;
             free(d);
             return r;
-        }
-        default: /* not this thread's generator: d belongs to its own */
+        } else if (js_other(d, op)) {
             return d->err;
         }
-        /* Every yield is a pre-emption tick: these ops are not ticks in C
-         * (send, receive and the schedules are).  After the op, so that an
-         * error thrown in meanwhile is what the yield raises, the op done. */
-        if (op >= OP_TASKLET_RUN && op <= OP_THROW && d->err == 0) d->err = slp_tick();
     }
 }
 
