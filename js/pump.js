@@ -197,8 +197,7 @@ export function sleepForWake() {
   }
   return A.slp_thread_idle(0) !== 0;
 }
-// True if the wake word left seen within spinMs (several looks per clock
-// read: performance.now() is several times slower than a look).
+// True if the wake word left seen within spinMs.
 function spinFor(H, seen) {
   const t0 = performance.now();
   do {

@@ -37,8 +37,8 @@ export function endIdle() {
 export async function waitForWake(seen, asleep) {
   const H = h32();
   const t0 = performance.now();
-  do { // (several looks per clock read: performance.now() is several times slower than a look)
-    for (let k = 0; k < 64; k++) if (Atomics.load(H, wakeIdx) !== seen) return false;
+  do {
+    if (Atomics.load(H, wakeIdx) !== seen) return false;
   } while (performance.now() - t0 < spinMs);
   if (!asleep) {
     await pumpWait(seen);
