@@ -11,6 +11,9 @@
 //                        const n = yield* ch.send_sequence([1, 2, 3]);
 //   outside (main code) channel calls and run() return promises: await them;
 //                        const n: number = await ch.receive();
+// A tasklet may also yield a promise (any thenable): only that tasklet
+// waits for it, and the yield gives its value or throws its rejection:
+//                        const r = yield fetch(url);
 // A channel is generic in its value type: channel<number>() sends and
 // receives numbers.  (TypeScript gives every `yield` of one generator the
 // same result type, so `yield ch.receive()` is `any`: annotate it,
@@ -56,8 +59,14 @@ export class Op {
  * where the call is made, which types cannot see.) */
 export type Blocking<T> = Op & PromiseLike<T>;
 
-/** What a tasklet may yield: an Op, or nothing (`yield` alone is schedule()). */
-export type TaskletYield = Op | undefined;
+/** A promise or any thenable a tasklet may yield (`const v = yield p`): the
+ * tasklet alone waits until it settles; the yield gives its value or throws
+ * its rejection.  (Not a generator such as send_sequence(): delegate to
+ * those with yield*.) */
+export type Awaitable = PromiseLike<unknown> & { next?: never };
+
+/** What a tasklet may yield: an Op, a promise, or nothing (`yield` alone is schedule()). */
+export type TaskletYield = Op | Awaitable | undefined;
 
 /** The generator a tasklet's function returns: annotate a named tasklet
  * function with it (`function* f(ch: Channel<number>): TaskletGenerator`).
@@ -120,6 +129,9 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   /** 0 not blocked, 1 blocked receiving, 2 blocked sending (slp_tasklet_blocked). */
   readonly blocked_kind: 0 | 1 | 2;
   readonly scheduled: boolean;
+  /** Parked until a time, a promise or a select's partner (sleep(), `yield
+   * promise`, select()): alive and scheduled, not blocked; it runs again by itself. */
+  readonly waiting: boolean;
   readonly is_main: boolean;
   readonly is_current: boolean;
   readonly restorable: boolean;
@@ -151,6 +163,11 @@ export class Channel<T = unknown> {
   send_throw(error: unknown): Blocking<void>;
   /** Inside a tasklet: `const v = yield ch.receive()`; outside: `await ch.receive()`. */
   receive(): Blocking<T>;
+  /** receive(), giving up after ms milliseconds with TimeoutError (nothing
+   * received; 0: only if a sender waits now).  A waiter meanwhile: never deadlocked. */
+  receive_timeout(ms: number): Blocking<T>;
+  /** send(value), giving up after ms milliseconds with TimeoutError (nothing sent). */
+  send_timeout(value: T, ms: number): Blocking<void>;
   /** Send each value in order; the count sent.  Inside a tasklet:
    * `const n = yield* ch.send_sequence(seq)` (a generator: delegate to it);
    * outside: `await ch.send_sequence(seq)`. */
@@ -240,7 +257,7 @@ export function getruncount(): number;
 export function getthreads(): number[];
 
 export type TaskletState = 'running' | 'runnable' | 'blocked_send' | 'blocked_recv' |
-  'paused' | 'nothread' | 'dead';
+  'paused' | 'nothread' | 'dead' | 'waiting';
 export interface TaskletInfo {
   handle: number;
   /** -1: its thread died. */
@@ -253,6 +270,53 @@ export interface TaskletInfo {
 export function snapshot(): { threads: { id: number }[]; tasklets: TaskletInfo[] };
 export function thread_id(): number;
 export function switch_trap(delta: number): number;
+// ------------------------------------------------------ timers and select
+
+/**
+ * Sleep for at least ms milliseconds.  Inside a tasklet `yield sleep(ms)`
+ * parks only that tasklet (its thread runs the others; state 'waiting');
+ * outside, a promise (`await sleep(ms)`).  Sleepers wake in deadline
+ * order, equal deadlines in the order they slept; sleep(0) waits for the
+ * thread's next switch.  A thread whose tasklets sleep is never deadlocked;
+ * its event loop (page, Node main) waits in a setTimeout to the nearest
+ * deadline, a worker that may block sleeps in C until it.  RangeError for
+ * ms not a finite number >= 0.
+ */
+export function sleep(ms: number): Blocking<void>;
+
+/** A case of select(): receive on a channel, or send a value on it. */
+export type SelectCase = { receive: Channel<any> } | { send: Channel<any>; value: unknown };
+export interface SelectOptions {
+  /** Give up after this many milliseconds with TimeoutError (nothing sent
+   * or received).  Default: wait for ever. */
+  timeout?: number;
+  /** true: if no case is ready now, give { index: -1 } at once (Go's
+   * default case).  Not with timeout. */
+  default?: boolean;
+}
+/** Which case happened (-1: the default case) and, for a receive, what came. */
+export interface SelectResult {
+  index: number;
+  value: any;
+}
+/**
+ * Go's select: do exactly one of the cases.  The first case in array order
+ * that can happen now happens (not Go's random choice: runs stay
+ * reproducible; rotate the array for fairness), else the caller waits on
+ * every case's channel (counted in each balance) and the first partner to
+ * come does its case; the action is the plain send/receive, so the
+ * channel's preference and Stackless's rules apply.  A case that happens
+ * with an error throws it with .index set: a receive's send_throw error,
+ * ChannelClosedError for a closing channel with no partner.  Sends that did
+ * not happen sent nothing.  Inside a tasklet:
+ * `const { index, value } = yield select([{ receive: a }, { send: b, value: 1 }])`;
+ * outside: `await select(...)` (in a helper tasklet queued behind the
+ * runnable ones).  A select with a timeout is a sleeper (never
+ * deadlocked); without one, the last runnable tasklet selecting with no
+ * partner anywhere gets DeadlockError.
+ */
+export function select(cases: SelectCase[], options?: SelectOptions): Blocking<SelectResult>;
+
 /** Count this event loop as a possible sender for sleeping threads; returns release().
  * The deadlock rule for main code: `await ch.receive()` / `await ch.send(v)`
  * in main code counts this thread as waiting, and settles with
@@ -323,6 +387,8 @@ export class ChannelClosedError extends StacklessError {}
 export class DeadTaskletError extends StacklessError {}
 export class WrongThreadError extends StacklessError {}
 export class BadArgumentError extends StacklessError {}
+/** A wait with a deadline ran out (select or receive/send_timeout): SLP_ETIMEDOUT. */
+export class TimeoutError extends StacklessError {}
 /** What the structured clone algorithm refuses (a function, a symbol). */
 export class DataCloneError extends Error {}
 

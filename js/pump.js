@@ -152,7 +152,10 @@ export function run(options) {
   if (stepping) return made(wd ? new Op(OP_RUN_WATCHDOG, undefined, wd.timeout, wd.flags) : new Op(OP_RUN));
   try {
     ready();
-    if (blocking) return Promise.resolve(runBlocking(wd));
+    if (blocking) {
+      const v = runBlocking(wd);
+      if (v !== PUMP) return Promise.resolve(v);
+    }
   } catch (e) {
     return Promise.reject(e);
   }
@@ -163,15 +166,19 @@ export function run(options) {
 }
 
 // A thread that may sleep (a worker by default): the C scheduler sleeps.
+// PUMP: it may not any more (a tasklet awaits a promise): pump instead.
+const PUMP = Symbol('pump');
 function runBlocking(wd = null) {
   for (;;) {
     enter();
     const { r, victim, soft } = runOnce(wd, ~0);
+    if (r === EWOULDBLOCK) return PUMP; // a tasklet awaits a promise (timers.js)
     check(r);
     if (victim || soft) return victim;
     if (wd && (wd.flags & RUN_THREADBLOCK)) return null;
     if (A.slp_thread_waiting() === 0) return wd ? null : undefined;
     if (A.slp_getruncount() > 1) continue;
+    if (!blocking) return PUMP;
     // Sleep until another thread queues something here, then run it.
     // (Not schedule_remove(): as in Stackless, main's returns at once when
     // nothing else can run.)
@@ -242,7 +249,8 @@ async function pumpLoop() {
       const timed = runWaiters.findLast((w) => w.wd);
       // Main code never sleeps in C: THREADBLOCK is the pump's own wait.
       const { r, victim, soft } = runOnce(timed?.wd, ~RUN_THREADBLOCK);
-      if (r < 0) { deliverError(errorFor(r, 0, 0)); continue; }
+      // EWOULDBLOCK: only sleepers are left (timers.js); wait below.
+      if (r < 0 && r !== EWOULDBLOCK) { deliverError(errorFor(r, 0, 0)); continue; }
       if (victim || soft) {
         runWaiters.splice(runWaiters.indexOf(timed), 1);
         timed.resolve(victim);

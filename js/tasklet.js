@@ -9,7 +9,10 @@ import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, Wron
 import {
   Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
+  OP_AWAIT, OP_SELECT,
 } from './ops.js';
+import { awaitOp, endAwait, isThenable } from './timers.js';
+import { endSelect } from './select.js';
 import { mainCall } from './pump.js';
 import { localWakeNow } from './wait.js';
 import { getthreads, checkThreadId } from './introspect.js';
@@ -26,7 +29,7 @@ function newArea() {
 }
 function addRecord(d, fn, args, handle, settle) {
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
-                settle, deadlocked: false };
+                settle, deadlocked: false, awaiting: null, selecting: null };
   records.set(d, rec);
   return rec;
 }
@@ -56,7 +59,9 @@ export function step(d) {
   const err = H[i + 4];
   const last = rec.op;
   let thrown = false, input;
-  if (err !== 0) {
+  if (last === OP_AWAIT || last === OP_SELECT) { // (timers.js, select.js)
+    ({ thrown, input } = last === OP_AWAIT ? endAwait(rec, err) : endSelect(rec, err));
+  } else if (err !== 0) {
     thrown = true;
     input = last === OP_SEND || last === OP_SEND_THROW || last === OP_RECEIVE
       ? channelError(err, last === OP_RECEIVE ? H[i + 5] : 0, rec.handle, H[i + 1])
@@ -101,7 +106,9 @@ export function step(d) {
       }
       let op = res.value;
       if (op === undefined && rec.made === 0) op = SCHEDULE;
-      if (!(op instanceof Op) && op !== SCHEDULE) {
+      if (!(op instanceof Op) && op !== SCHEDULE && rec.made === 0 && isThenable(op)) {
+        op = awaitOp(rec, op); // `yield promise`: parked until it settles
+      } else if (!(op instanceof Op) && op !== SCHEDULE) {
         thrown = true;
         input = new TypeError('stackless-wasm: a tasklet may only yield the operations of ' +
           'this package (yield ch.receive(), yield schedule()...), not ' + describe(op) +
@@ -394,6 +401,8 @@ export class Tasklet {
   /** 0 not blocked, 1 blocked receiving, 2 blocked sending. */
   get blocked_kind() { return check(A.slp_tasklet_blocked(this.h)); }
   get scheduled() { return check(A.slp_tasklet_scheduled(this.h)) === 1; }
+  /** Parked until a time or a promise (sleep(ms), `yield promise`): it runs again by itself. */
+  get waiting() { return check(A.slp_tasklet_waiting(this.h)) !== 0; }
   get is_main() { return check(A.slp_tasklet_is_main(this.h)) === 1; }
   get is_current() { return check(A.slp_tasklet_is_current(this.h)) === 1; }
   get restorable() { return check(A.slp_tasklet_restorable(this.h)) === 1; }

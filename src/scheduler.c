@@ -327,8 +327,8 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
     slp__lock();
     if (t->in_ring) slp__ring_remove(th, t);
     /* Ended while suspending (its state could not be kept: ENOMEM,
-     * ESTACKDEPTH): it may sit in a channel, and was never resumable. */
-    if (t->blocked) slp__channel_unlink(t);
+     * ESTACKDEPTH): it may sit in a channel or wait, never resumable. */
+    slp__unpark(t);
     __atomic_store_n(&t->in_flight, 0, __ATOMIC_RELAXED);
     t->has_frame = 0;
     slp__ctx_free(t);
@@ -360,6 +360,8 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
             int recv = w->blocked < 0;
             slp__channel_unlink(w);
             slp__set_err(w, recv ? SLP_ENOSENDER : SLP_ENORECEIVER);
+        } else if (w->waiting) {
+            slp__wait_cancel(w); /* a select: it looks again (select.c) */
         }
         if (!w->in_ring) slp__ring_append(th, w);
         th->current = w;

@@ -110,6 +110,24 @@ function steps(ctx) {
       },
     },
     {
+      id: 'timers',
+      title: 'Timers',
+      text: `<p>A tasklet can wait for time: <code>yield sleep(ms)</code> parks <strong>only that tasklet</strong>
+        (<span class="key s-waiting">◷ waiting</span>); the rest of its thread runs on. Start the timers: three
+        tasklets on the page's thread wake every 400, 700 and 1000 ms, and one on each worker every 600 ms, for
+        6 seconds. Sleepers wake in the order of their deadlines, and a thread whose tasklets sleep is never
+        deadlocked.</p>
+        <p>The page's thread never blocks: when all its tasklets sleep, its event loop waits in a
+        <code>setTimeout</code> to the nearest deadline. A worker's scheduler sleeps in C until its deadline
+        (<code>Atomics.wait</code> with a timeout). <code>yield promise</code> parks a tasklet the same way until
+        the promise settles.</p>`,
+      actions: [
+        { id: 'tour-timers', label: 'Start the timers',
+          why: () => (ctx.timersRunning() ? 'the sleepers are running' : ''), run: () => ctx.timers() },
+      ],
+      status: () => ctx.timersText(),
+    },
+    {
       id: 'deadlock',
       title: 'Deadlock',
       text: `<p>Two new workers, each with a tasklet waiting to receive from the other: no thread is left that

@@ -118,3 +118,4 @@ test('after memory growth, channels, tasklets and values still work', { timeout:
 });
 
 await import('./tasklets.test.mjs');
+await import('./timers.test.mjs');

@@ -255,6 +255,43 @@ async function tour(t, opts, tag) {
 test('the tour, step by step, at desktop width', (t) => tour(t, DESKTOP, 'desktop'));
 test('the tour, step by step, at phone width', (t) => tour(t, PHONE, 'phone'));
 
+test("the timers step: sleepers wait on their lanes, the page's and each worker's, and wake in deadline order", async () => {
+  const s = await server();
+  const p = await openPage(s.url);
+  const { page } = p;
+  try {
+    await ready(p);
+    await page.waitForFunction(() => !document.querySelector('#tour-busy').disabled, null, WAIT);
+    await openStep(page, 'timers');
+    const pageThread = await page.evaluate(() => demo.api.slp.thread_id());
+    const ws = await page.evaluate(() => demo.api.workers.filter((w) => w.alive).map((w) => w.id));
+    assert.ok(ws.length >= 2, 'two workers');
+    await page.click('#tour-timers');
+    // Drawn waiting (◷) on their lanes: the page's three, a worker's one on each.
+    await page.waitForFunction(([pt, wids]) => {
+      const waiting = (th) => document.querySelectorAll(`#lanes .lane[data-thread="${th}"] .tk[data-state="waiting"]`).length;
+      return waiting(pt) === 3 && wids.every((w) => waiting(w) === 1);
+    }, [pageThread, ws], { ...WAIT, polling: 50 });
+    assert.equal(await laneChips(page, pageThread, 'waiting').first().textContent().then((x) => x.includes('◷')), true);
+    await page.waitForFunction(() => /waiting for a timer/.test(document.querySelector('#step-timers .status-line').textContent), null, WAIT);
+    // Each of the page's sleepers woke: first the 400 ms one, then 700, then 1000.
+    await page.waitForFunction(() => Object.keys(demo.timers?.ticks ?? {}).length === 3, null, WAIT);
+    const order = await page.evaluate(() => [...new Set(demo.timers.order)]);
+    assert.deepEqual(order, ['sleeper 400 ms', 'sleeper 700 ms', 'sleeper 1000 ms']);
+    await pictureMatchesRuntime(page);
+    await screenshot(page, 'tour-desktop-timers', { fullPage: false });
+    // They end by themselves, and nothing waits any more.
+    await page.waitForFunction(() => demo.timers && !demo.timers.running, null, WAIT);
+    await page.waitForFunction(() => /the sleepers are done/.test(document.querySelector('#step-timers .status-line').textContent), null, WAIT);
+    await page.waitForFunction(() => document.querySelectorAll('#lanes .tk[data-state="waiting"]').length === 0, null, WAIT);
+    assert.equal(await page.isDisabled('#tour-timers'), false, 'the timers can be started again');
+    assert.deepEqual(await page.evaluate(() => demo.errors), []);
+    assert.deepEqual(p.problems, []);
+  } finally {
+    await p.close();
+  }
+});
+
 test('a tasklet selected with the keyboard is killed with Delete; a channel\'s preference is set from its table', async () => {
   const s = await server();
   const p = await openPage(s.url);
