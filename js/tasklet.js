@@ -2,7 +2,7 @@
 // C (js_tasklet in wasm/js_bridge.c) calls to advance one by one yield,
 // and the Tasklet wrapper of a runtime handle.
 import {
-  A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
+  A, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
   NEW, setStepping, setBomb, remember,
 } from './state.js';
 import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
@@ -475,4 +475,3 @@ function checkFunction(fn) {
       'await other promises in main code');
   }
 }
-
