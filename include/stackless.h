@@ -631,18 +631,19 @@ typedef struct {
  * Errors: ETIMEDOUT (nothing happened in time; with 0, nothing was
  * ready), ECLOSED (above), EINVAL (n <= 0, a bad dir, one channel with
  * cases of both directions), EBADHANDLE, ENOMEM,
- * EDEADLOCK, EBLOCKTRAP, ESWITCHTRAP, ENOTHREAD (the only ready partner's
- * thread died), EWOULDBLOCK (as slp_sleep), ECALLBACK, an error thrown in. */
+ * EDEADLOCK, EBLOCKTRAP, ESWITCHTRAP, ENOTHREAD (the chosen case's partner
+ * lost its thread: nothing happened, as for a send), EWOULDBLOCK (as
+ * slp_sleep), ECALLBACK, an error thrown in. */
 int slp_select(slp_select_case *cases, int n, uint64_t timeout_ns);
 /* send / receive that give up after timeout_ns (SLP_FOREVER: never; 0:
  * only if a partner waits now): SLP_ETIMEDOUT, and then nothing was sent
  * or received, the caller is off the channel's queue and its balance is as
  * before.  Otherwise as slp_channel_send / slp_channel_receive (the
  * receive's error sent with send_throw is returned, *value set), except
- * that the waiting caller is a waiter (see SELECT): a timed receive with a
- * timeout is never deadlocked; without one (SLP_FOREVER) it fails with
- * EDEADLOCK where a receive would, also for main (where a receive gives
- * ENOSENDER).  Errors: as slp_select. */
+ * that the waiting caller is a waiter (see SELECT): with a timeout it is
+ * never deadlocked; with SLP_FOREVER it fails with EDEADLOCK where a plain
+ * action would, also for main (where a plain receive gives ENOSENDER).
+ * Errors: as slp_select. */
 int slp_channel_send_timeout(slp_channel ch, void *value, uint64_t timeout_ns);
 int slp_channel_receive_timeout(slp_channel ch, void **value, uint64_t timeout_ns);
 
@@ -668,8 +669,10 @@ int slp_channel_receive_timeout(slp_channel ch, void **value, uint64_t timeout_n
 /* Call the JavaScript function named fn -- a property of the Emscripten
  * Module object or a global, a dotted path reaching into objects
  * ("api.fetchText") -- with arg (a string; NULL passes undefined), and
- * park the caller until what it returns settles (a thenable; any other
- * value, or an exception, settles at once without parking).  0: fulfilled,
+ * park the caller until what it returns settles.  fn is called from a task
+ * of the event loop of its own, after the caller parked (never inside the
+ * caller's C call, so it may use the runtime freely); a thenable is
+ * awaited, any other value or an exception settles at once.  0: fulfilled,
  * *result = the value as a malloc'd UTF-8 string (a string as it is, other
  * values as JSON; undefined gives NULL).  SLP_EREJECTED: rejected (or fn
  * threw, or is no function), *result = the reason's message (an Error's

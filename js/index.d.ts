@@ -140,6 +140,17 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   block_trap: boolean;
   /** Its thread's id; -1 once that thread died. */
   readonly thread_id: number;
+  /** Stackless's tempval, the transfer slot: the value it sends while
+   * blocked sending, what a partner delivered to it before it runs, the
+   * retval of its schedule(retval) until it resumes (set it to change what
+   * that call gives back).  A received value is taken out when it resumes
+   * (Stackless's claim); numbers, booleans, null and undefined stay there,
+   * as in C.  Values go in copied as across threads.  An object value is
+   * read only in the tasklet's own thread, of a JS tasklet or main (a C
+   * tasklet's slot holds C pointers: TypeError), and not while it is blocked
+   * sending; it is set only there and while it is not blocked (else
+   * WrongThreadError, TypeError or StacklessError). */
+  tempval: unknown;
   /** Drop this wrapper's reference (queued or blocked tasklets live on). */
   release(): void;
   [Symbol.dispose](): void;
@@ -234,7 +245,13 @@ export function atomic<R>(body: () => TaskletGenerator<R>): TaskletGenerator<R>;
 export function atomic<R>(body: () => R): R;
 /** Stackless's set_error_handler: handler(error, tasklet) gets the uncaught
  * error of this thread's JS tasklets, in the dying tasklet; returning
- * swallows it, throwing replaces it.  It must not block or switch.  Gives the old one. */
+ * swallows it, throwing replaces it.  It must not block or switch.  Gives the old one.
+ * Tasklets written in C (the package's demo tasklets) are not JS: their
+ * error is an SLP_E* code, which goes to the C runtime's handler
+ * (slp_set_error_handler, one per process) or else to main code's run()
+ * as a StacklessError, as an uncaught error does in Stackless; a JS
+ * function cannot stand in for the C handler, which runs in the dying C
+ * tasklet on whatever thread, where that thread's JS may be busy. */
 export type ErrorHandler = (error: unknown, tasklet: Tasklet) => void;
 export function set_error_handler(handler: ErrorHandler | null): ErrorHandler | null;
 /** Called at every switch between two tasklets of this thread, before it
@@ -322,7 +339,10 @@ export function select(cases: SelectCase[], options?: SelectOptions): Blocking<S
  * in main code counts this thread as waiting, and settles with
  * DeadlockError when no thread can complete it any more (the thread that
  * could ended or was terminated, or every other thread waits too).  An
- * event loop that will send later itself (a timer, a click) holds. */
+ * event loop that will send later itself (a timer, a click) holds.  In
+ * Node, a program whose main code is done while its workers wait exits:
+ * the waiting threads get DeadlockError where they wait and end their way
+ * (a warning names what cannot end). */
 export function hold(): () => void;
 
 /** A thread started by startThread. */
@@ -354,22 +374,32 @@ export interface ThreadOptions {
  * function runs as a tasklet, another function as the thread's main code.
  * Resolves once the thread runs.
  *
- * The thread-end rule: the thread ends when that function returns; its
- * tasklets still queued or blocked then stop where they are (thread_id -1,
- * not run on, nothing thrown in; blocked ones stay in their channel: kill()
- * them, or bind_thread() a restorable one to a live thread).  join() gives
+ * The thread-end rule (Stackless's, the seed's "soft-switched tasklets
+ * simply stop"): the thread ends when that function returns, or when
+ * terminate() ends it; its tasklets still queued or blocked then stop where
+ * they are (thread_id -1, alive false, not run on, nothing thrown in;
+ * blocked ones stay in their channel and block it).  kill() them, or
+ * bind_thread() one written in C without C state (restorable) to a live
+ * thread, where it goes on from where it stopped; a JS tasklet's generator
+ * lives in its worker, so it can only be killed.  Only a tasklet with C
+ * state (inside a nested run()) is killed when the function returns; under
+ * terminate() the one running at that moment, if any, ends.  join() gives
  * the function's result.
  *
  * The worker-module pattern: keep thread functions in a module of their
- * own (a module that starts threads at its top level while a worker
- * imports it is refused: the thread fails saying so).  In a browser the
- * worker module imports the package by the URL the page's import map
- * gives (import maps do not reach workers).
+ * own, or guard the top level (`if (thread_id() === 1)`, Node's
+ * isMainThread): a module that starts threads at its top level while a
+ * worker imports it is refused (the thread fails saying so).  In a browser
+ * the worker module imports the package by the same index.js URL as the
+ * page (import maps do not reach workers, and a bare specifier does not
+ * resolve in Emscripten's classic pthread worker).
  *
  * Values that cross threads (arguments, channel values, results) are copied
- * by the structured clone algorithm, as postMessage copies, with channels
- * and tasklets anywhere inside arriving as themselves; functions and
- * symbols throw DataCloneError at send(), in the sender. */
+ * by the structured clone algorithm, as postMessage copies (strings
+ * exactly, lone surrogates included), with channels and tasklets anywhere
+ * inside arriving as themselves; functions and symbols throw DataCloneError
+ * at send(), in the sender, and nothing is lost.  On one thread a value is
+ * not copied. */
 export function startThread(moduleURL: string | URL, name?: string, ...args: unknown[]): Promise<Thread>;
 export function startThreadWith(options: ThreadOptions, moduleURL: string | URL, name?: string,
   ...args: unknown[]): Promise<Thread>;

@@ -11,7 +11,7 @@ import {
   Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, channelError, check, OP_RECEIVE, OP_SEND,
   OP_RUN, OP_SCHEDULE_REMOVE, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
-import { newRecord, freeRecord, bindAndSetup, wrapTasklet } from './tasklet.js';
+import { newRecord, freeRecord, bindAndSetup, wrapTasklet, claim, immediate } from './tasklet.js';
 import { endIdle, waitForWake, kickIdlers, localWakeNow, holdProcess } from './wait.js';
 
 // A call from outside any tasklet, into the scheduler.  A thread waiting
@@ -55,14 +55,15 @@ export function mainChannelOp(code, ch, v) {
       if (code === OP_RECEIVE) {
         h32()[scratch >> 2] = 0;
         r = A.slp_channel_receive(ch.h, scratch);
-        if (r === 0) return Promise.resolve(codec.decode(h32()[scratch >> 2]));
         w = h32()[scratch >> 2];
+        if (!immediate(w)) claim(A.slp_getcurrent(), w); // (tempval)
+        if (r === 0) return Promise.resolve(codec.decode(w));
       } else {
         w = codec.encode(v, ch.shared);
         r = code === OP_SEND ? A.slp_channel_send(ch.h, w)
           : A.slp_channel_send_throw(ch.h, E_THROWN, w);
         if (r === 0) return Promise.resolve();
-        if (UNDELIVERED.has(r)) codec.discard(w);
+        if (UNDELIVERED.has(r)) { if (!immediate(w)) claim(A.slp_getcurrent(), w); codec.discard(w); }
         w = 0;
       }
       if (!(r === ENOSENDER || r === ENORECEIVER) || tries === 100 || A.slp_getthreads(0, 0) < 2) break;
@@ -325,6 +326,7 @@ export function schedule(...retval) {
   h32()[scratch >> 2] = 0;
   const r = A.slp_schedule_value(w, scratch);
   const out = h32()[scratch >> 2];
+  if (!immediate(out)) claim(A.slp_getcurrent(), out); // (tempval)
   if (r < 0) {
     if (out !== w) codec.discard(w);
     throw errorFor(r, out, A.slp_getcurrent());

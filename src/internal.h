@@ -165,9 +165,9 @@ void slp__waits_poll(slp__thread *th, int fds_too);
 void slp__waits_idle(slp__thread *th);
 /* Drop th's heap and list (its waiters were cancelled).  Lock held. */
 void slp__waits_free(slp__thread *th);
-/* select.c's wait: room in th's heap first (ENOMEM), then park t (th's
- * current) as kind until deadline (absolute; UINT64_MAX: none).  Lock
- * held. */
+/* The waits of select.c and js_await.c: room in th's heap first (ENOMEM),
+ * then park t (th's current) as kind until deadline (absolute; UINT64_MAX:
+ * none).  Lock held. */
 int slp__timer_reserve(slp__thread *th);
 void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline);
 uint64_t slp__deadline_after(uint64_t ns);
@@ -179,9 +179,9 @@ void slp__sleep_end(slp__tasklet *t);
  * case's channel queue.  A partner (direction dir) that finds a stub at
  * the head calls fire (lock held) after taking the stub's send_err: the
  * select is done (every stub out, the wait over) and the partner goes on
- * with the tasklet it returns, the owner.  unlink
- * takes the owner's stubs out (its wait is cancelled); expired marks a
- * select whose deadline passed, before it is unlinked. */
+ * with the tasklet it returns, the owner.  unlink takes the owner's stubs
+ * out (its wait is cancelled); expired marks a select whose deadline
+ * passed, before it is unlinked. */
 slp__tasklet *slp__select_fire(slp__tasklet *stub, int dir, void *value, int err,
                                void **out);
 void slp__select_unlink(slp__tasklet *owner);
@@ -262,6 +262,9 @@ struct slp__thread {
     int act_result;         /* channel.c: action_prepare's outputs */
     slp__tasklet *act_next;
     int joining;            /* in slp_thread_join */
+    /* A tasklet whose block the thread waits out in its loop, on main's
+     * stack (scheduler.c: idle); set by the thread itself, under the lock. */
+    slp__tasklet *loop_sleeper;
     /* Timers and fd waits (timer.c): a binary heap of sleepers ordered by
      * (deadline, seq), and the fd waiters in the order they waited.  Any
      * thread may remove an entry (kill, throw) under the lock. */

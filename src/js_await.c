@@ -44,9 +44,10 @@ typedef struct js_await {
     char *fn, *arg;   /* copies: the call may run later, on the main thread */
 } js_await;
 
-/* wasm/js_await.js: call the function named fn with arg; when what it
- * returns settles, slp__js_settled(a, ...), maybe at once. */
-extern void slp__js_start(js_await *a, const char *fn, const char *arg);
+/* wasm/js_await.js: call the function named fn with arg (later: from a
+ * task of the event loop of its own, as every call from here is); when
+ * what it returns settles, slp__js_settled(a, ...). */
+extern void slp__js_start(js_await *a, const char *fn, const char *arg, int later);
 /* wasm/js_await.js: slp_js_run's loop; ctx goes back to slp__js_run_done. */
 extern void slp__js_drive(void *ctx);
 
@@ -67,7 +68,15 @@ static char *dup(const char *s) {
     return d;
 }
 
-static void start_on_main(js_await *a) { slp__js_start(a, a->fn, a->arg); }
+#ifdef __EMSCRIPTEN_PTHREADS__
+/* Served by Emscripten inside any wait of the main thread, maybe under the
+ * runtime's lock: it only queues a task (js_await.js). */
+static void start_on_main(js_await *a) { slp__js_start(a, a->fn, a->arg, 1); }
+#endif
+
+/* For js_await.js: room for the outcome's text (malloc, which a JS
+ * library cannot name in every build). */
+API char *slp__js_alloc(size_t n) { return malloc(n); }
 
 /* From JS, on the thread that called the function: ok 1 fulfilled, 0
  * rejected; text is malloc'd (or NULL) and belongs to a from now on. */
@@ -110,9 +119,11 @@ int slp_js_await(const char *fn, const char *arg, char **result) {
     a->t = th->current->handle;
     slp__unlock();
     if (th->nonblocking)
-        slp__js_start(a, a->fn, a->arg);
+        slp__js_start(a, a->fn, a->arg, 1);
+#ifdef __EMSCRIPTEN_PTHREADS__
     else
         emscripten_async_run_in_main_runtime_thread(EM_FUNC_SIG_VI, start_on_main, a);
+#endif
     slp__lock();
     self = th->current;
     if (a->state == PENDING) {

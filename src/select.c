@@ -23,8 +23,8 @@
  * partner writes into the heap record below (in wasm another tasklet's
  * stack slice may lie where the caller's array is while it waits).
  */
+#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "internal.h"
 
@@ -34,14 +34,15 @@ typedef struct slp__select {
     slp__tasklet *owner;
     int n;
     int fired;               /* case that happened, -1, or SLP_ETIMEDOUT */
-    slp_select_case *cases;  /* the caller's cases, copied (in stubs' wake) */
+    slp_select_case *cases;  /* the caller's cases, copied: partners write here */
     slp__tasklet stubs[];    /* n, then the n cases */
 } slp__select;
 
 static slp__select *sel_new(int n) {
-    size_t size = sizeof(slp__select) + (size_t)n * (sizeof(slp__tasklet) +
-                                                     sizeof(slp_select_case));
-    slp__select *sel = calloc(1, size);
+    size_t per = sizeof(slp__tasklet) + sizeof(slp_select_case);
+    slp__select *sel;
+    if ((size_t)n > (SIZE_MAX - sizeof(slp__select)) / per) return NULL;
+    sel = calloc(1, sizeof(slp__select) + (size_t)n * per);
     if (!sel) return NULL;
     sel->n = n;
     sel->cases = (slp_select_case *)(void *)(sel->stubs + n);
@@ -82,9 +83,11 @@ void slp__select_expired(slp__tasklet *owner) { owner->sel->fired = SLP_ETIMEDOU
 enum { NONE = -1, BAD = -2 };
 
 /* The first case that can happen now: i if a partner waits in the other
- * direction (on a live thread), n + i if the channel is closing with no
- * partner; NONE, or BAD for a bad handle.  (No out-parameter: an
- * address-taken local in sel_run would be C state in every waiter.) */
+ * direction, n + i if the channel is closing with no partner; NONE, or BAD
+ * for a bad handle.  A partner whose thread died counts: the action then
+ * fails with ENOTHREAD, as a plain one does (a stub behind it would mix
+ * directions in one queue).  No out-parameter: an address-taken local in
+ * sel_run would be C state in every waiter. */
 static int look(slp__select *sel) {
     int i, found = NONE;
     for (i = 0; i < sel->n; i++) {
@@ -93,7 +96,7 @@ static int look(slp__select *sel) {
         if (!c) return BAD;
         if (found != NONE) continue; /* every handle is checked */
         t = c->head;
-        if (t && t->blocked == -sel->cases[i].dir && t->thread)
+        if (t && t->blocked == -sel->cases[i].dir)
             found = i;
         else if (c->closing)
             found = sel->n + i;

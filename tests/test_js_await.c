@@ -122,7 +122,7 @@ static int driver(void *arg) {
     ASSERT_EQ(slp_tasklet_waiting(ta), SLP_WAITING_SLEEP);
     ASSERT_EQ(slp_tasklet_waiting(tc), SLP_WAITING_SLEEP);
     ASSERT_EQ(slp_timer_next(), -1);
-    /* settle A's and C's promises; these calls settle at once */
+    /* settle A's and C's promises; these calls' own outcomes are plain */
     await_logged("B", "slpTest.resolve", "x");
     await_logged("B", "slpTest.reject", NULL);
     await_logged("B", "slpTest.plain", "p");
@@ -144,10 +144,12 @@ static int driver(void *arg) {
 static void parks_done(int r, void *ud) {
     (void)ud;
     ASSERT_OK(r);
-    ASSERT_LOG("B B:ok:resolved B:ok:rejected B:ok:{\"a\":\"p\",\"n\":1} "
-               "B:SLP_EREJECTED:bad B:ok:null "
-               "B:SLP_EREJECTED:nope is not a function "
-               "A:ok:A:x C:SLP_EREJECTED:no C B:ok:L "
+    /* each call is made from a task of its own: B's settles in that
+     * task, the promise it resolved for A (or rejected for C) in the
+     * microtask after it, so A (C) runs after B */
+    ASSERT_LOG("B B:ok:resolved A:ok:A:x B:ok:rejected C:SLP_EREJECTED:no C "
+               "B:ok:{\"a\":\"p\",\"n\":1} B:SLP_EREJECTED:bad B:ok:null "
+               "B:SLP_EREJECTED:nope is not a function B:ok:L "
                "K:SLP_EEXIT:null B:ok:resolved end");
     /* main itself is what the event loop returns to: it may not wait */
     ASSERT_ERR(slp_js_await("slpTest.soon", "M", NULL), SLP_EWOULDBLOCK);
@@ -178,7 +180,7 @@ TEST(js_await_needs_an_event_loop) {
  * realm, and the main thread's settle wakes it. */
 static slp_channel wch;
 static int wid;
-static volatile int wr;
+static volatile int wr, wr2;
 static char *volatile wres;
 
 static int worker(void *arg) {
@@ -187,6 +189,9 @@ static int worker(void *arg) {
     ASSERT_OK(slp_channel_send(wch, (void *)(uintptr_t)slp_getcurrent()));
     wr = slp_js_await("slpTest.defer", "W", &res);
     wres = res;
+    ASSERT_OK(slp_channel_send(wch, NULL));
+    /* killed from the main thread while it waits */
+    wr2 = slp_js_await("slpTest.defer", "V", NULL);
     ASSERT_OK(slp_channel_send(wch, NULL));
     return 0;
 }
@@ -205,6 +210,13 @@ static int main_side(void *arg) {
     ASSERT_OK(slp_channel_receive(wch, &v));
     EV("W:%s:%s", ename(wr), wres ? wres : "null");
     free(wres);
+    while (deferred_count() == 0 || slp_tasklet_waiting(w) != SLP_WAITING_SLEEP)
+        ASSERT_OK(slp_sleep(MS));
+    ASSERT_OK(slp_tasklet_kill(w, 1));
+    ASSERT_OK(slp_channel_receive(wch, &v));
+    EV("W:%s", ename(wr2));
+    /* its promise settles after it left: nobody is woken */
+    await_logged("M", "slpTest.resolve", "v");
     return 0;
 }
 
@@ -212,7 +224,7 @@ static void worker_done(int r, void *ud) {
     (void)ud;
     ASSERT_OK(r);
     ASSERT_OK(slp_thread_join(wid, NULL));
-    ASSERT_LOG("M:ok:resolved W:ok:W:z");
+    ASSERT_LOG("M:ok:resolved W:ok:W:z W:SLP_EEXIT M:ok:resolved");
     pass();
 }
 

@@ -64,6 +64,8 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(thread_death_kills_cstate, SLP_T_THREADS) \
   X(thread_shutdown_kills_other_mains, SLP_T_THREADS) \
   X(thread_stop_then_mark_dead, SLP_T_THREADS) \
+  X(thread_stop_leaves_last_blocker_soft, SLP_T_THREADS) \
+  X(thread_deadlock_reaches_last_blocker, SLP_T_THREADS) \
   X(single_thread_build_refuses_threads, SLP_T_SINGLE) \
   X(thread_nonblocking_waits_on_wake_word, SLP_T_THREADS) \
   X(thread_idle_raises_deadlock_alarm, SLP_T_THREADS) \
@@ -128,6 +130,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(select_default_case, SLP_T_ANY) \
   X(select_waits_on_every_channel, SLP_T_ANY) \
   X(select_partner_takes_send_case, SLP_T_ANY) \
+  X(select_waiters_fifo_and_preference, SLP_T_ANY) \
   X(select_meets_select, SLP_T_ANY) \
   X(select_send_throw_to_receive_case, SLP_T_ANY) \
   X(select_arguments, SLP_T_ANY) \
@@ -145,6 +148,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(select_timeout_other_thread, SLP_T_THREADS) \
   X(select_kill_from_other_thread, SLP_T_THREADS) \
   X(select_cross_thread_race, SLP_T_THREADS) \
+  X(select_partner_thread_died, SLP_T_THREADS) \
   X(js_await_parks_only_the_tasklet, SLP_T_ANY) \
   X(js_await_needs_an_event_loop, SLP_T_ANY) \
   X(js_await_from_a_worker, SLP_T_THREADS) \

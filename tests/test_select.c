@@ -229,6 +229,47 @@ static int send_selector(void *arg) {
     return 0;
 }
 
+static slp_select_case s1cs[1], s2cs[2];
+
+static int select_s1(void *arg) {
+    int r = slp_select(s1cs, 1, SLP_FOREVER);
+    EV("%s:%d:%d", (const char *)arg, r, (int)(intptr_t)s1cs[0].value);
+    return 0;
+}
+
+static int select_s2(void *arg) {
+    int r = slp_select(s2cs, 2, LONG);
+    EV("%s:%d:%d", (const char *)arg, r, r >= 0 ? (int)(intptr_t)s2cs[r].value : 0);
+    return 0;
+}
+
+/* Selects and a plain receiver wait in one channel in the order they
+ * came (FIFO); with preference 1 the sender goes on first, the select's
+ * owner runs in its turn. */
+TEST(select_waiters_fifo_and_preference) {
+    act_t r = {&ca, 0, "R"};
+    new_channels();
+    s1cs[0] = two(ca, SLP_SELECT_RECEIVE, 0);
+    s2cs[0] = two(cb, SLP_SELECT_RECEIVE, 0);
+    s2cs[1] = two(ca, SLP_SELECT_RECEIVE, 0);
+    spawn(select_s1, "S1");
+    spawn(recv_one, &r);
+    spawn(select_s2, "S2");
+    ASSERT_OK(slp_schedule());
+    ASSERT_EQ(slp_channel_balance(ca), -3);
+    ASSERT_EQ(slp_channel_balance(cb), -1);
+    ASSERT_OK(slp_channel_send(ca, (void *)1));
+    ASSERT_OK(slp_channel_send(ca, (void *)2));
+    ASSERT_EQ(slp_channel_set_preference(ca, 1), -1);
+    ASSERT_OK(slp_channel_send(ca, (void *)3));
+    EV("main");
+    ASSERT_EQ(slp_channel_balance(cb), 0);
+    ASSERT_EQ(slp_timer_next(), -1);
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("S1:0:1 R:got:2:ok main S2:1:3");
+    release_channels();
+}
+
 /* A select meets a select: one waits (send), the other finds it ready. */
 TEST(select_meets_select) {
     new_channels();
@@ -723,5 +764,43 @@ TEST(select_cross_thread_race) {
     ASSERT_EQ(slp_channel_balance(ca), 0);
     ASSERT_EQ(slp_channel_balance(cb), 0);
     ASSERT_EQ(slp_channel_balance(cc), 0);
+    release_channels();
+}
+
+/* A partner left in the channel by a thread that died: the case is chosen
+ * and fails with ENOTHREAD, as a plain send does; nothing changes. */
+static void *dead_slot; /* (a static slot: the receiver stays soft in wasm) */
+static slp_tasklet dead_t;
+
+static int dead_receiver(void *arg) {
+    (void)arg;
+    return slp_channel_receive(ca, &dead_slot);
+}
+
+static int thread_leaves_receiver(void *arg) {
+    (void)arg;
+    ASSERT_OK(slp_tasklet_create(&dead_t, dead_receiver, NULL));
+    ASSERT_OK(slp_schedule());
+    return 0; /* the thread ends; the receiver stays in ca */
+}
+
+TEST(select_partner_thread_died) {
+    slp_select_case cs[2];
+    int id;
+    new_channels();
+    ASSERT_OK(slp_thread_start(&id, thread_leaves_receiver, NULL));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_EQ(slp_tasklet_thread_id(dead_t), -1);
+    ASSERT_EQ(slp_channel_balance(ca), -1);
+    cs[0] = two(ca, SLP_SELECT_SEND, 1);
+    cs[1] = two(cb, SLP_SELECT_RECEIVE, 0);
+    ASSERT_ERR(slp_select(cs, 2, LONG), SLP_ENOTHREAD);
+    ASSERT_EQ(cs[0].err, 0);
+    ASSERT_ERR(slp_channel_send_timeout(ca, NULL, LONG), SLP_ENOTHREAD);
+    ASSERT_EQ(slp_channel_balance(ca), -1);
+    ASSERT_EQ(slp_channel_balance(cb), 0);
+    ASSERT_OK(slp_tasklet_kill(dead_t, 0));
+    ASSERT_EQ(slp_channel_balance(ca), 0);
+    ASSERT_OK(slp_tasklet_release(dead_t));
     release_channels();
 }

@@ -10,7 +10,6 @@ mergeInto(LibraryManager.library, {
   // The outcome as a malloc'd UTF-8 string (0 for undefined): a fulfilled
   // string as it is, another value as JSON (String() if it has none); a
   // rejection's reason by its message (an Error) or String().
-  $slpJsText__deps: ['malloc'],
   $slpJsText: function(ok, v) {
     var s;
     if (ok && v === undefined) return 0;
@@ -22,7 +21,7 @@ mergeInto(LibraryManager.library, {
     } else {
       s = v instanceof Error ? (v.message || String(v)) : String(v);
     }
-    var n = lengthBytesUTF8(s) + 1, p = _malloc(n);
+    var n = lengthBytesUTF8(s) + 1, p = _slp__js_alloc(n);
     if (p) stringToUTF8(s, p, n);
     return p;
   },
@@ -30,13 +29,36 @@ mergeInto(LibraryManager.library, {
   // Call the function fn names (on Module first, else a global; a dotted
   // path reaches into objects) with arg (a string, or undefined for 0).
   // A thenable is awaited; anything else, or an exception, settles at once.
+  // later (always, from C): the call is made from a task of the event loop
+  // of its own, where no C code is under way -- not inside the waiting
+  // tasklet's C call (a JS function that called back into the runtime and
+  // switched there would need Asyncify to unwind JS frames), nor inside
+  // whatever wait of this thread Emscripten serves another thread's queued
+  // call in (maybe under the runtime's lock).
   slp__js_start__deps: ['$slpJsAwait', '$slpJsText', '$runtimeKeepalivePush', '$runtimeKeepalivePop'],
-  slp__js_start: function(a, fn, arg) {
+  slp__js_start: function(a, fn, arg, later) {
     var S = slpJsAwait;
+    // For a host's own loop (the npm package's pump): promises of C
+    // tasklets pending in this realm; while > 0 the thread is not idle.
+    Module['slpJsPending'] = function() { return S.pending; };
+    if (later) {
+      S.pending++;
+      {{{ runtimeKeepalivePush() }}}
+      setTimeout(function() {
+        S.pending--;
+        {{{ runtimeKeepalivePop() }}}
+        _slp__js_start(a, fn, arg, 0);
+      }, 0);
+      return;
+    }
     var name = UTF8ToString(fn), x = arg ? UTF8ToString(arg) : undefined;
+    // Then whoever drives this thread's scheduler runs it again: slp_js_run's
+    // loop, or the host's own (the npm package may set Module.slpKick; a
+    // threaded module also sees the wake word change).
     function settle(ok, v) {
       _slp__js_settled(a, ok, slpJsText(ok, v));
-      if (S.kick) S.kick();
+      var k = S.kick || Module['slpKick'];
+      if (k) k();
     }
     var p;
     try {

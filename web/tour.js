@@ -69,9 +69,10 @@ function steps(ctx) {
       title: 'A thread dies',
       text: `<p>Terminate worker 1. When a thread dies, Stackless does not kill its soft-switched tasklets:
         they <strong>simply stop and lose their thread</strong>, so <code>thread_id</code> reports
-        <code>-1</code> (the dashed lane). Only the tasklet the thread was waiting in, its current one, ends
-        with it (it is on the thread's C stack). The others still sit in their channels' queues: worker 1's
-        waiters are still receivers on <em>jobs</em>, and no thread will ever run them.</p>
+        <code>-1</code> (the dashed lane), the one the worker was asleep waiting for too (it waits suspended,
+        off the thread's stack). Only a tasklet running at that very moment would end with the thread. They
+        still sit in their channels' queues: worker 1's waiters are still receivers on <em>jobs</em>, and
+        no thread will ever run them.</p>
         <p>Then try to send a job.</p>`,
       actions: [
         { id: 'tour-terminate', label: 'Terminate worker 1',
