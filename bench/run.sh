@@ -100,7 +100,13 @@ bench/plot_depth.sh docs/depth.svg < <(
 
 echo
 echo "# the JavaScript layer"
-node bench/js/pingpong.mjs 2>/dev/null | grep -v '^$' || echo "(bench/js/pingpong.mjs failed)"
+js_out=$(node bench/js/pingpong.mjs 2>/dev/null | grep -v '^$') || js_out="(bench/js/pingpong.mjs failed)"
+echo "$js_out"
+jsfig() { awk -v n="$1" '$1 == n { print $2 }' <<<"$js_out"; }
+echo "# JS targets (medians of this run)"
+echo "tasklet ping-pong / async-await channel  $(ratio "$(jsfig tasklet_pingpong_rt_ns_median)" "$(jsfig async_channel_rt_ns_median)") (target <= 1)"
+echo "tasklet creation                         $(jsfig tasklet_create_ns_median) ns (target <= 1000)"
+echo "postMessage RT / cross-worker message    $(ratio "$(jsfig postmessage_rt_ns_median)" "$(jsfig xthread_tasklet_msg_ns_median)") x (target >= 50)"
 echo "# timer wake-ups: a tasklet's sleep(ms) beside setTimeout(ms), one run (ns per wake)"
 node bench/js/timers.mjs 2>/dev/null | grep '^#' || echo "(bench/js/timers.mjs failed)"
 
