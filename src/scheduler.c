@@ -197,7 +197,7 @@ static int idle(slp__thread *th, slp__tasklet *self) {
     th->loop_sleeper = self;
     __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
     slp__unlock();
-    slp__suspend(th, self);
+    slp__ctx_suspend(th, self);
     slp__lock();
     if (self->thread == th) return 0;
     th->block_err = slp__take_result(self);
