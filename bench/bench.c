@@ -7,6 +7,8 @@
  *   channel_rt_ns       ping-pong over two channels on one thread
  *   xthread_rt_ns       ping-pong between tasklets of two threads, both idle
  *   xthread_busy_rt_ns  the same while both threads have other work queued
+ *   xthread_sleep_rt_ns the same with both partners asleep at each wait
+ *                       (SLP_SPIN_US=0: no spin before the futex)
  *   blocked_bytes       memory per tasklet blocked on a channel (100,000)
  *   depthN_rt_ns        schedule_rt_ns with N C frames (1, 8, 32, 128)
  *                       between each tasklet's function and its switch
@@ -282,6 +284,30 @@ static double bench_xthread(int busy_flag) {
     return dt / (double)n_rounds;
 }
 
+/* Partner asleep: both sides on threads of their own, started with
+ * SLP_SPIN_US=0 (read by each thread at its first sleep), so every wait
+ * goes to the futex (Atomics.wait in workers) at once.  The peer: a bare
+ * FUTEX_WAIT/FUTEX_WAKE (Atomics.wait/notify) ping-pong. */
+static double xthread_sleep(void) {
+    int a, b;
+    double t0, dt;
+    busy_mode = 0;
+    n_rounds = 5000 * iters_scale;
+    check(slp_channel_new(&ping_ch), "channel");
+    check(slp_channel_new(&pong_ch), "channel");
+    setenv("SLP_SPIN_US", "0", 1);
+    check(slp_thread_start(&b, side, (void *)ponger), "thread");
+    t0 = now_ns();
+    check(slp_thread_start(&a, side, (void *)pinger), "thread");
+    check(slp_thread_join(a, NULL), "join");
+    dt = now_ns() - t0;
+    check(slp_thread_join(b, NULL), "join");
+    unsetenv("SLP_SPIN_US");
+    slp_channel_release(ping_ch);
+    slp_channel_release(pong_ch);
+    return dt / (double)n_rounds;
+}
+
 /* ------------------------------------------------------------ memory */
 
 static slp_channel wait_ch;
@@ -377,6 +403,7 @@ static const struct {
     {"channel_rt_ns", bench_channel, 5, 0},
     {"xthread_rt_ns", xthread_idle, 5, 1},
     {"xthread_busy_rt_ns", xthread_busy, 5, 1},
+    {"xthread_sleep_rt_ns", xthread_sleep, 5, 1},
     {"blocked_bytes", bench_blocked, 1, 0},
     {"depth1_rt_ns", bench_depth1, 3, 0},
     {"depth8_rt_ns", bench_depth8, 3, 0},
