@@ -17,6 +17,8 @@
  *   call_plain_ns       the same recursion through a function that cannot
  *   create_1m_ms        creating 1,000,000 tasklets and running them all
  *                       into a channel wait (ms)
+ *   blocked_d8_bytes,   the same two with 8 C frames under each wait
+ *   create_1m_d8_ms
  *
  * Each timed figure is the best of 5 runs.  Arguments: the names to run (all
  * by default).
@@ -312,8 +314,19 @@ static double xthread_sleep(void) {
 
 static slp_channel wait_ch;
 
+static int blocked_depth; /* C frames under the receive (depth figures) */
+
+static __attribute__((noinline)) long block_down(int d, long acc) {
+    if (d > 1) { /* as down(): locals, none address-taken */
+        long r = block_down(d - 1, acc * 3 + d);
+        return r * r + acc;
+    }
+    return slp_channel_receive(wait_ch, NULL) + acc * 0;
+}
+
 static int blocker(void *arg) {
     (void)arg;
+    if (blocked_depth) return (int)block_down(blocked_depth, 1);
     return slp_channel_receive(wait_ch, NULL);
 }
 
@@ -377,6 +390,23 @@ static double bench_create_1m(void) {
     return t0 < 0 ? -1 : t0 / 1e6;
 }
 
+/* The same two at depth 8: what a blocked tasklet's frames cost. */
+static double bench_blocked_d8(void) {
+    double v;
+    blocked_depth = 8;
+    v = bench_blocked();
+    blocked_depth = 0;
+    return v;
+}
+
+static double bench_create_1m_d8(void) {
+    double v;
+    blocked_depth = 8;
+    v = bench_create_1m();
+    blocked_depth = 0;
+    return v;
+}
+
 /* -------------------------------------------------------------- main */
 
 static double best_of(double (*fn)(void), int runs) {
@@ -412,6 +442,8 @@ static const struct {
     {"call_may_switch_ns", bench_may_switch, 5, 0},
     {"call_plain_ns", bench_plain, 5, 0},
     {"create_1m_ms", bench_create_1m, 1, 0},
+    {"blocked_d8_bytes", bench_blocked_d8, 1, 0},
+    {"create_1m_d8_ms", bench_create_1m_d8, 1, 0},
 };
 
 int main(int argc, char **argv) {
