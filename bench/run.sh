@@ -35,11 +35,17 @@ collect native build/native/bench/slp_bench xthread_rt_ns xthread_busy_rt_ns xth
 collect native sh -c 'build/bench-peers/futex_pingpong 5 | sed "s/^/peer_/"'
 # The native build with copied stacks (SLP_NATIVE_STACKS=copy), if built:
 # memory per blocked tasklet and the switch at depth, against own stacks.
-[ -x build/native-copy/bench/slp_bench ] &&
+# RSS figures each in a process of its own (freed memory stays resident).
+# (Own stacks take minutes for create_1m_ms: a mapping and a page each.)
+collect native $PIN build/native/bench/slp_bench blocked_d8_bytes
+if [ -x build/native-copy/bench/slp_bench ]; then
     collect native-copy $PIN build/native-copy/bench/slp_bench canary_ns schedule_rt_ns channel_rt_ns \
-        blocked_bytes create_1m_ms "${depth_names[@]}"
-[ -x build/native-copy/bench/slp_bench ] || echo "# (no build/native-copy: cmake -DSLP_NATIVE_STACKS=copy)"
-collect native $PIN build/native/bench/slp_bench create_1m_ms
+        blocked_bytes "${depth_names[@]}"
+    collect native-copy $PIN build/native-copy/bench/slp_bench blocked_d8_bytes
+    collect native-copy $PIN build/native-copy/bench/slp_bench create_1m_ms create_1m_d8_ms
+else
+    echo "# (no build/native-copy: cmake -DSLP_NATIVE_STACKS=copy)"
+fi
 collect node node bench/node.mjs build/emscripten build/bench-peers
 # The bare Asyncify floor in the Emscripten pthreads build, in Node.
 collect node $PIN node build/bench-peers/asyncify_bare_pthreads.js
@@ -50,7 +56,7 @@ done
 
 runs=(native native-copy node wasi-wasmtime wasi-wazero wasi-node)
 names=(canary_ns schedule_rt_ns channel_rt_ns xthread_rt_ns xthread_busy_rt_ns xthread_sleep_rt_ns
-       blocked_bytes create_1m_ms "${depth_names[@]}" call_may_switch_ns call_plain_ns
+       blocked_bytes blocked_d8_bytes create_1m_ms create_1m_d8_ms "${depth_names[@]}" call_may_switch_ns call_plain_ns
        peer_fiber_swap_roundtrip_ns peer_canary_ns peer_atomics_spin_rt_ns peer_atomics_busy_rt_ns
        peer_atomics_wait_rt_ns peer_futex_spin_rt_ns peer_futex_busy_rt_ns peer_futex_wait_rt_ns
        peer_asyncify_bare_rt_ns peer_asyncify_bare_d8_rt_ns peer_asyncify_bare_d32_rt_ns
@@ -117,7 +123,9 @@ row "xthread asleep / bare wait (<= 1.2)" xsleep
 # <= 2 KB), 1,000,000 of them created and blocked (<= 1000 ms).
 blocked() { echo "${fig[$1|blocked_bytes]:-}"; }
 create1m() { echo "${fig[$1|create_1m_ms]:-}"; }
+blocked8() { echo "${fig[$1|blocked_d8_bytes]:-}"; }
 row "bytes per blocked (<= 512/2048)" blocked
+row "bytes per blocked at depth 8" blocked8
 row "1M blocked created, ms (<= 1000)" create1m
 
 bench/plot_depth.sh docs/depth.svg < <(
