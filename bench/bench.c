@@ -90,6 +90,37 @@ static double bench_schedule(void) {
     return (now_ns() - t0) / (double)n_rounds;
 }
 
+/* -------------------------------------------------------------- timers */
+
+/* A tasklet's slp_sleep(ns), alone on its thread: from the call to its
+ * return, per wake (the thread's idle wait for the deadline included).
+ * -1 where the thread may not wait for time in C (a page's main thread). */
+static uint64_t sleep_ns;
+static int sleep_err;
+
+static int sleeper(void *arg) {
+    long i;
+    (void)arg;
+    for (i = 0; i < n_rounds && !sleep_err; i++) sleep_err = slp_sleep(sleep_ns);
+    return 0;
+}
+
+static double bench_sleep(uint64_t ns, long rounds) {
+    slp_tasklet t;
+    double t0;
+    n_rounds = rounds;
+    sleep_ns = ns;
+    sleep_err = 0;
+    check(slp_tasklet_create(&t, sleeper, NULL), "create");
+    t0 = now_ns();
+    if (slp_run() < 0) sleep_err = -1;
+    slp_tasklet_release(t);
+    return sleep_err ? -1 : (now_ns() - t0) / (double)rounds;
+}
+
+static double bench_sleep0(void) { return bench_sleep(0, 100000 * iters_scale); }
+static double bench_sleep1ms(void) { return bench_sleep(1000000, 100); }
+
 /* -------------------------------------------------------------- depth */
 
 /* Frames between the tasklet's function and its switch: each holds a
@@ -436,6 +467,8 @@ static const struct {
     {"canary_ns", bench_canary, 5, 0},
     {"schedule_rt_ns", bench_schedule, 5, 0},
     {"channel_rt_ns", bench_channel, 5, 0},
+    {"sleep0_wake_ns", bench_sleep0, 3, 0},
+    {"sleep1ms_wake_ns", bench_sleep1ms, 3, 0},
     {"xthread_rt_ns", xthread_idle, 5, 1},
     {"xthread_busy_rt_ns", xthread_busy, 5, 1},
     {"xthread_sleep_rt_ns", xthread_sleep, 5, 1},

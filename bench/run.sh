@@ -136,6 +136,8 @@ bench/plot_depth.sh docs/depth.svg < <(
 echo
 echo "# the JavaScript layer"
 node bench/js/pingpong.mjs 2>/dev/null | grep -v '^$' || echo "(bench/js/pingpong.mjs failed)"
+echo "# timer wake-ups: a tasklet's sleep(ms) beside setTimeout(ms), one run (ns per wake)"
+node bench/js/timers.mjs 2>/dev/null | grep '^#' || echo "(bench/js/timers.mjs failed)"
 
 # For the browser page: { generated, host, runs: { run: { figure: value } } }.
 {

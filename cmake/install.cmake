@@ -55,6 +55,7 @@ write_basic_package_version_file(${_slp_cfg}/stackless-wasmConfigVersion.cmake
 install(FILES ${_slp_cfg}/stackless-wasmConfig.cmake
               ${_slp_cfg}/stackless-wasmConfigVersion.cmake
               wasm/asyncify.cmake wasm/asyncify_run.cmake wasm/asyncify_imports.js
+              wasm/js_await.js
               wasm/stack_check.mjs
               cmake/wasi-toolchain.cmake
         DESTINATION ${SLP_INSTALL_CMAKEDIR})

@@ -4,6 +4,7 @@
 #
 #   all wasm builds  the asyncify.* imports are declared to the linker (they
 #                    exist until slp_asyncify's pass turns them into code)
+#   Emscripten       wasm/js_await.js, the JS half of slp_js_await/slp_js_run
 #   Emscripten       -pthread (threads build: the library is compiled with
 #                    atomics and shared memory; a program without it links,
 #                    then corrupts memory); memory for per-thread buffers;
@@ -34,6 +35,8 @@ if(SLP_PLATFORM STREQUAL "emscripten")
   # no -sERROR_ON_UNDEFINED_SYMBOLS=0, so a user's own typo stays an error.
   target_link_options(stackless INTERFACE
     "SHELL:--js-library $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/../wasm/asyncify_imports.js>$<INSTALL_INTERFACE:$<INSTALL_PREFIX>/${SLP_INSTALL_CMAKEDIR}/asyncify_imports.js>"
+    # slp_js_await and slp_js_run's JavaScript half (linked only if called).
+    "SHELL:--js-library $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/../wasm/js_await.js>$<INSTALL_INTERFACE:$<INSTALL_PREFIX>/${SLP_INSTALL_CMAKEDIR}/js_await.js>"
     # The runtime allocates per thread (scheduler, stacks): start with room
     # and let memory grow.  With pthreads, growth makes Emscripten's own
     # JavaScript check the heap's views on each access (its warning
@@ -48,5 +51,6 @@ if(SLP_PLATFORM STREQUAL "emscripten")
     target_link_options(stackless INTERFACE -pthread)
   endif()
   set_property(TARGET stackless APPEND PROPERTY INTERFACE_LINK_DEPENDS
-    $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/../wasm/asyncify_imports.js>)
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/../wasm/asyncify_imports.js>
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_LIST_DIR}/../wasm/js_await.js>)
 endif()

@@ -148,7 +148,9 @@ extern "C" {
        "the thread would have to sleep, and this thread may not block")        \
     XX(ETHREAD, -30, "could not start a thread")                               \
     XX(ECALLBACK, -31, "Recursive channel call due to callbacks!")          \
-    XX(ETIMEDOUT, -32, "the wait timed out")
+    XX(ETIMEDOUT, -32, "the wait timed out")                               \
+    XX(EREJECTED, -33, "the JavaScript promise was rejected")              \
+    XX(ENOLOOP, -34, "no JavaScript event loop can settle a promise here")
 
 typedef enum {
     SLP_OK = 0,
@@ -526,13 +528,15 @@ enum { SLP_FD_READ = 1, SLP_FD_WRITE = 2 };
  * EWOULDBLOCK, ESWITCHTRAP. */
 int slp_wait_fd(int fd, int events, uint64_t timeout_ns);
 /* Nanoseconds until this thread's nearest deadline: 0 if one is due, -1 if
- * no tasklet sleeps here (fd waits without a timeout have no deadline).
+ * none (fd waits without a timeout, sleeps of SLP_FOREVER and selects
+ * without a timeout have no deadline).
  * For event loops that may not block (see above). */
 int64_t slp_timer_next(void);
-/* 0 = not waiting, SLP_WAITING_SLEEP or SLP_WAITING_FD.
+/* 0 = not waiting, SLP_WAITING_SLEEP, SLP_WAITING_FD or SLP_WAITING_SELECT
+ * (in slp_select or a channel action with a timeout; see SELECT).
  * Errors: EBADHANDLE. */
 int slp_tasklet_waiting(slp_tasklet t);
-enum { SLP_WAITING_SLEEP = 1, SLP_WAITING_FD = 2 };
+enum { SLP_WAITING_SLEEP = 1, SLP_WAITING_FD = 2, SLP_WAITING_SELECT = 3 };
 
 /* ------------------------------------------------------------- channels */
 
@@ -577,6 +581,128 @@ int slp_channel_closing(slp_channel ch); /* 1 after close() */
 int slp_channel_closed(slp_channel ch);  /* closing and balance 0 */
 /* The first blocked tasklet (borrowed), 0 if none. */
 slp_tasklet slp_channel_queue(slp_channel ch);
+
+/* ------------------------------------------------ select and timeouts */
+
+/* SELECT.  slp_select does exactly one of several channel actions (sends
+ * and receives mixed), like Go's select, with an optional timeout; the
+ * channel actions with a timeout are a select of one case.
+ *
+ * Choice: the first case in array order that can happen now -- a partner
+ * waits on its channel (on any thread), or its channel is closing (below)
+ * -- happens.  Not Go's random choice: runs stay reproducible, as
+ * everything else in Stackless's scheduling is, and the caller sets the
+ * priority (rotate the array for fairness).  The action is the plain
+ * send/receive: the channel's preference and schedule_all decide who runs
+ * after the hand-over, callbacks run as for it.
+ *
+ * Waiting: when no case can happen the caller waits on every case's
+ * channel at once: each balance counts it and slp_channel_queue may show
+ * it (Go shows the same).  The first partner to come does its case,
+ * from any thread (the preference applies then too); the caller leaves
+ * every other channel in the same step.  Meanwhile the tasklet is a
+ * waiter (see TIMERS AND I/O): slp_tasklet_waiting SLP_WAITING_SELECT,
+ * slp_tasklet_blocked 0, scheduled 1, SLP_STATE_WAITING in slp_snapshot
+ * (channel 0); insert, run, remove, bind, bind_thread refuse it as a
+ * sleeper.  kill and throw end the wait (it leaves every channel; nothing
+ * was sent or received) and the select returns the error.
+ *
+ * Deadlock: a select with a timeout is a sleeper (never deadlocked; others
+ * blocking wait for it).  Without one it is blocked: the last runnable
+ * tasklet selecting with no partner anywhere fails with SLP_EDEADLOCK, as
+ * a receive does, and the select is undone.
+ *
+ * Closed channels (Stackless's rule, not Go's): a closing channel still
+ * completes actions with partners already waiting in it; a case whose
+ * channel is closing and has no partner counts as ready and is chosen as
+ * any: the select returns SLP_ECLOSED with that case's err set (nothing
+ * sent, a receive's value NULL), so a loop can drop the case.  Closing a
+ * channel does not wake a select already waiting on it, as close() wakes
+ * no blocked tasklet.
+ *
+ * Values: a receive case's value is written only when that case happens;
+ * a select never writes the caller's memory while it waits (a partner
+ * writes into the runtime's copy), so cases may live in any memory. */
+enum { SLP_SELECT_SEND = 1, SLP_SELECT_RECEIVE = -1 };
+typedef struct {
+    slp_channel ch;
+    int dir;      /* SLP_SELECT_SEND or SLP_SELECT_RECEIVE */
+    void *value;  /* send: the value sent; receive: what came (out) */
+    int err;      /* out: 0, or the error the case happened with (then
+                     also the select's negative return) */
+} slp_select_case;
+/* Do exactly one of the n cases, waiting for at most timeout_ns
+ * (SLP_FOREVER: no limit; 0: never wait, Go's default case).  Returns the
+ * index of the case that happened, or a negative error; when a case
+ * happened with an error (a receive got one sent with send_throw, the
+ * channel is closed, an error was thrown into the caller during its
+ * hand-over) that case's err holds it too -- the other cases' err are 0.
+ * Errors: ETIMEDOUT (nothing happened in time; with 0, nothing was
+ * ready), ECLOSED (above), EINVAL (n <= 0, a bad dir, one channel with
+ * cases of both directions), EBADHANDLE, ENOMEM,
+ * EDEADLOCK, EBLOCKTRAP, ESWITCHTRAP, ENOTHREAD (the chosen case's partner
+ * lost its thread: nothing happened, as for a send), EWOULDBLOCK (as
+ * slp_sleep), ECALLBACK, an error thrown in. */
+int slp_select(slp_select_case *cases, int n, uint64_t timeout_ns);
+/* send / receive that give up after timeout_ns (SLP_FOREVER: never; 0:
+ * only if a partner waits now): SLP_ETIMEDOUT, and then nothing was sent
+ * or received, the caller is off the channel's queue and its balance is as
+ * before.  Otherwise as slp_channel_send / slp_channel_receive (the
+ * receive's error sent with send_throw is returned, *value set), except
+ * that the waiting caller is a waiter (see SELECT): with a timeout it is
+ * never deadlocked; with SLP_FOREVER it fails with EDEADLOCK where a plain
+ * action would, also for main (where a plain receive gives ENOSENDER).
+ * Errors: as slp_select. */
+int slp_channel_send_timeout(slp_channel ch, void *value, uint64_t timeout_ns);
+int slp_channel_receive_timeout(slp_channel ch, void **value, uint64_t timeout_ns);
+
+/* ------------------------------------------- JavaScript promises (Emscripten) */
+
+/* JAVASCRIPT PROMISES.  A C tasklet can wait for a JavaScript promise;
+ * only that tasklet parks, the thread's others run on.  While it waits it
+ * is a sleeper without deadline (slp_tasklet_waiting SLP_WAITING_SLEEP;
+ * never deadlocked, nor is its thread).  kill and throw end the wait at
+ * once (the promise's outcome is dropped when it comes).
+ *
+ * Where the function runs: on a thread that returns to its JavaScript
+ * event loop (slp_thread_set_nonblocking(1): a page's or Node's main
+ * thread, a worker of the npm package started with blocking: false) in
+ * that thread's realm, and the event loop settles it.  On a thread that
+ * sleeps in C (a worker running C code) in the main thread's realm (the
+ * call is queued there): the worker sleeps meanwhile and is woken when it
+ * settles; the main thread must return to its event loop (a page's always
+ * does; a C program on Node's main thread uses slp_js_run).  A main thread
+ * that blocks has no loop: ENOLOOP.  Not main itself on a nonblocking
+ * thread: it is the caller the event loop returns to (EWOULDBLOCK). */
+
+/* Call the JavaScript function named fn -- a property of the Emscripten
+ * Module object or a global, a dotted path reaching into objects
+ * ("api.fetchText") -- with arg (a string; NULL passes undefined), and
+ * park the caller until what it returns settles.  fn is called from a task
+ * of the event loop of its own, after the caller parked (never inside the
+ * caller's C call, so it may use the runtime freely); a thenable is
+ * awaited, any other value or an exception settles at once.  0: fulfilled,
+ * *result = the value as a malloc'd UTF-8 string (a string as it is, other
+ * values as JSON; undefined gives NULL).  SLP_EREJECTED: rejected (or fn
+ * threw, or is no function), *result = the reason's message (an Error's
+ * message, else String(reason)).  Free *result; result may be NULL.
+ * Errors: ENOTSUP (not Emscripten), ENOLOOP (above), EINVAL (fn NULL),
+ * ENOMEM, EWOULDBLOCK (main of a nonblocking thread), an error thrown in
+ * meanwhile (SLP_EEXIT for a kill), ENOTHREAD (its thread died while it
+ * waited). */
+int slp_js_await(const char *fn, const char *arg, char **result);
+/* For C programs on a thread with a JavaScript event loop (a page's or
+ * Node's main thread; the npm package has its own): mark the thread
+ * nonblocking and run its scheduler from the event loop -- slp_run() as
+ * soon as the caller returns to the loop, and again whenever a deadline
+ * comes (slp_timer_next), a promise awaited here settles, or another
+ * thread queues work here -- until no tasklet of the thread waits or is
+ * queued; then done(result) is called from the loop: 0, slp_run's error,
+ * or SLP_EDEADLOCK when the tasklets left can never run (nothing can
+ * come: no deadline, no pending promise, and no thread that could act).
+ * The runtime stays up meanwhile (main may return).  Returns 0 at once.
+ * Errors: ENOTSUP (not Emscripten), EINVAL (done NULL), ENOMEM. */
+int slp_js_run(void (*done)(int result, void *ud), void *ud);
 
 /* ----------------------------------------------------------- introspection */
 

@@ -6,6 +6,7 @@ import { EBADHANDLE, BALANCE_BADHANDLE, makeError } from './errors.js';
 import { Op, made, check, OP_SEND, OP_SEND_THROW, OP_RECEIVE } from './ops.js';
 import { mainChannelOp } from './pump.js';
 import { borrowTasklet } from './tasklet.js';
+import { receiveTimeout, sendTimeout } from './select.js';
 
 export function wrapChannel(h, adopted, shared) {
   const old = channels.get(h)?.deref();
@@ -55,6 +56,12 @@ export class Channel {
     if (stepping) return made(this.recvOp ??= new Op(OP_RECEIVE, this));
     return mainChannelOp(OP_RECEIVE, this);
   }
+  /** receive(), giving up after ms milliseconds with TimeoutError (nothing
+   * received; 0: only if a sender waits now).  Inside a tasklet: yield it. */
+  receive_timeout(ms) { return receiveTimeout(this, ms); }
+  /** send(v), giving up after ms milliseconds with TimeoutError (nothing
+   * sent: v stays yours).  Inside a tasklet: yield it. */
+  send_timeout(v, ms) { return sendTimeout(this, v, ms); }
   /**
    * Send every value of an iterable, in order; gives how many were sent.
    * Inside a tasklet it is a delegation: `const n = yield* ch.send_sequence(seq)`;

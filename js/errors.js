@@ -6,7 +6,7 @@ import { A, hu8 } from './state.js';
 export const EINVAL = -1, EBADHANDLE = -2, EEXIT = -4, EDEADLOCK = -5, ECLOSED = -6,
       ENOTHREAD = -7, EOTHERTHREAD = -8, ENOTSUP = -27, EDEAD = -10, ETHROWDEAD = -13,
       ESWITCHTRAP = -26, EBLOCKTRAP = -25, EBADTHREAD = -21, ETHREADINIT = -22,
-      ENOSENDER = -23, ENORECEIVER = -24, EWOULDBLOCK = -29;
+      ENOSENDER = -23, ENORECEIVER = -24, EWOULDBLOCK = -29, ETIMEDOUT = -32;
 export const BALANCE_BADHANDLE = -2147483648; // slp_channel_balance's bad handle
 export const E_THROWN = -1001;   // a JS value was thrown in: it comes with the value
 export const E_UNCAUGHT = -1002; // a JS tasklet ended with an uncaught exception
@@ -33,6 +33,10 @@ export class DeadlockError extends StacklessError {
 export class ChannelClosedError extends StacklessError {
   static defaultCode = ECLOSED;
 }
+/** A wait with a deadline ran out (a receive/send/select with a timeout). */
+export class TimeoutError extends StacklessError {
+  static defaultCode = ETIMEDOUT;
+}
 /** The tasklet is dead, unbound, or lost its thread. */
 export class DeadTaskletError extends StacklessError {}
 /** The operation needs another thread, or a thread that does not exist. */
@@ -44,12 +48,12 @@ const CLASS_OF = new Map([
   [EEXIT, TaskletExit], [EDEADLOCK, DeadlockError], [ENOSENDER, DeadlockError],
   [ENORECEIVER, DeadlockError], [ECLOSED, ChannelClosedError],
   [EDEAD, DeadTaskletError], [ETHROWDEAD, DeadTaskletError], [ENOTHREAD, DeadTaskletError],
-  [EOTHERTHREAD, WrongThreadError], [EBADTHREAD, WrongThreadError],
+  [ETIMEDOUT, TimeoutError], [EOTHERTHREAD, WrongThreadError], [EBADTHREAD, WrongThreadError],
   [ETHREADINIT, WrongThreadError], [EINVAL, BadArgumentError], [EBADHANDLE, BadArgumentError],
 ]);
 export const CLASS_BY_NAME = Object.fromEntries(
   [StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
-   WrongThreadError, BadArgumentError].map((C) => [C.name, C]));
+   WrongThreadError, BadArgumentError, TimeoutError].map((C) => [C.name, C]));
 
 export function makeError(code) {
   const C = CLASS_OF.get(code) || StacklessError;

@@ -11,6 +11,9 @@
 //                        const n = yield* ch.send_sequence([1, 2, 3]);
 //   outside (main code) channel calls and run() return promises: await them;
 //                        const n: number = await ch.receive();
+// A tasklet may also yield a promise (any thenable): only that tasklet
+// waits for it, and the yield gives its value or throws its rejection:
+//                        const r = yield fetch(url);
 // A channel is generic in its value type: channel<number>() sends and
 // receives numbers.  (TypeScript gives every `yield` of one generator the
 // same result type, so `yield ch.receive()` is `any`: annotate it,
@@ -56,8 +59,14 @@ export class Op {
  * where the call is made, which types cannot see.) */
 export type Blocking<T> = Op & PromiseLike<T>;
 
-/** What a tasklet may yield: an Op, or nothing (`yield` alone is schedule()). */
-export type TaskletYield = Op | undefined;
+/** A promise or any thenable a tasklet may yield (`const v = yield p`): the
+ * tasklet alone waits until it settles; the yield gives its value or throws
+ * its rejection.  (Not a generator such as send_sequence(): delegate to
+ * those with yield*.) */
+export type Awaitable = PromiseLike<unknown> & { next?: never };
+
+/** What a tasklet may yield: an Op, a promise, or nothing (`yield` alone is schedule()). */
+export type TaskletYield = Op | Awaitable | undefined;
 
 /** The generator a tasklet's function returns: annotate a named tasklet
  * function with it (`function* f(ch: Channel<number>): TaskletGenerator`).
@@ -120,6 +129,9 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   /** 0 not blocked, 1 blocked receiving, 2 blocked sending (slp_tasklet_blocked). */
   readonly blocked_kind: 0 | 1 | 2;
   readonly scheduled: boolean;
+  /** Parked until a time, a promise or a select's partner (sleep(), `yield
+   * promise`, select()): alive and scheduled, not blocked; it runs again by itself. */
+  readonly waiting: boolean;
   readonly is_main: boolean;
   readonly is_current: boolean;
   readonly restorable: boolean;
@@ -128,6 +140,17 @@ export class Tasklet<A extends unknown[] = unknown[]> {
   block_trap: boolean;
   /** Its thread's id; -1 once that thread died. */
   readonly thread_id: number;
+  /** Stackless's tempval, the transfer slot: the value it sends while
+   * blocked sending, what a partner delivered to it before it runs, the
+   * retval of its schedule(retval) until it resumes (set it to change what
+   * that call gives back).  A received value is taken out when it resumes
+   * (Stackless's claim); numbers, booleans, null and undefined stay there,
+   * as in C.  Values go in copied as across threads.  An object value is
+   * read only in the tasklet's own thread, of a JS tasklet or main (a C
+   * tasklet's slot holds C pointers: TypeError), and not while it is blocked
+   * sending; it is set only there and while it is not blocked (else
+   * WrongThreadError, TypeError or StacklessError). */
+  tempval: unknown;
   /** Drop this wrapper's reference (queued or blocked tasklets live on). */
   release(): void;
   [Symbol.dispose](): void;
@@ -151,6 +174,11 @@ export class Channel<T = unknown> {
   send_throw(error: unknown): Blocking<void>;
   /** Inside a tasklet: `const v = yield ch.receive()`; outside: `await ch.receive()`. */
   receive(): Blocking<T>;
+  /** receive(), giving up after ms milliseconds with TimeoutError (nothing
+   * received; 0: only if a sender waits now).  A waiter meanwhile: never deadlocked. */
+  receive_timeout(ms: number): Blocking<T>;
+  /** send(value), giving up after ms milliseconds with TimeoutError (nothing sent). */
+  send_timeout(value: T, ms: number): Blocking<void>;
   /** Send each value in order; the count sent.  Inside a tasklet:
    * `const n = yield* ch.send_sequence(seq)` (a generator: delegate to it);
    * outside: `await ch.send_sequence(seq)`. */
@@ -217,7 +245,13 @@ export function atomic<R>(body: () => TaskletGenerator<R>): TaskletGenerator<R>;
 export function atomic<R>(body: () => R): R;
 /** Stackless's set_error_handler: handler(error, tasklet) gets the uncaught
  * error of this thread's JS tasklets, in the dying tasklet; returning
- * swallows it, throwing replaces it.  It must not block or switch.  Gives the old one. */
+ * swallows it, throwing replaces it.  It must not block or switch.  Gives the old one.
+ * Tasklets written in C (the package's demo tasklets) are not JS: their
+ * error is an SLP_E* code, which goes to the C runtime's handler
+ * (slp_set_error_handler, one per process) or else to main code's run()
+ * as a StacklessError, as an uncaught error does in Stackless; a JS
+ * function cannot stand in for the C handler, which runs in the dying C
+ * tasklet on whatever thread, where that thread's JS may be busy. */
 export type ErrorHandler = (error: unknown, tasklet: Tasklet) => void;
 export function set_error_handler(handler: ErrorHandler | null): ErrorHandler | null;
 /** Called at every switch between two tasklets of this thread, before it
@@ -240,7 +274,7 @@ export function getruncount(): number;
 export function getthreads(): number[];
 
 export type TaskletState = 'running' | 'runnable' | 'blocked_send' | 'blocked_recv' |
-  'paused' | 'nothread' | 'dead';
+  'paused' | 'nothread' | 'dead' | 'waiting';
 export interface TaskletInfo {
   handle: number;
   /** -1: its thread died. */
@@ -253,12 +287,62 @@ export interface TaskletInfo {
 export function snapshot(): { threads: { id: number }[]; tasklets: TaskletInfo[] };
 export function thread_id(): number;
 export function switch_trap(delta: number): number;
+// ------------------------------------------------------ timers and select
+
+/**
+ * Sleep for at least ms milliseconds.  Inside a tasklet `yield sleep(ms)`
+ * parks only that tasklet (its thread runs the others; state 'waiting');
+ * outside, a promise (`await sleep(ms)`).  Sleepers wake in deadline
+ * order, equal deadlines in the order they slept; sleep(0) waits for the
+ * thread's next switch.  A thread whose tasklets sleep is never deadlocked;
+ * its event loop (page, Node main) waits in a setTimeout to the nearest
+ * deadline, a worker that may block sleeps in C until it.  RangeError for
+ * ms not a finite number >= 0.
+ */
+export function sleep(ms: number): Blocking<void>;
+
+/** A case of select(): receive on a channel, or send a value on it. */
+export type SelectCase = { receive: Channel<any> } | { send: Channel<any>; value: unknown };
+export interface SelectOptions {
+  /** Give up after this many milliseconds with TimeoutError (nothing sent
+   * or received).  Default: wait for ever. */
+  timeout?: number;
+  /** true: if no case is ready now, give { index: -1 } at once (Go's
+   * default case).  Not with timeout. */
+  default?: boolean;
+}
+/** Which case happened (-1: the default case) and, for a receive, what came. */
+export interface SelectResult {
+  index: number;
+  value: any;
+}
+/**
+ * Go's select: do exactly one of the cases.  The first case in array order
+ * that can happen now happens (not Go's random choice: runs stay
+ * reproducible; rotate the array for fairness), else the caller waits on
+ * every case's channel (counted in each balance) and the first partner to
+ * come does its case; the action is the plain send/receive, so the
+ * channel's preference and Stackless's rules apply.  A case that happens
+ * with an error throws it with .index set: a receive's send_throw error,
+ * ChannelClosedError for a closing channel with no partner.  Sends that did
+ * not happen sent nothing.  Inside a tasklet:
+ * `const { index, value } = yield select([{ receive: a }, { send: b, value: 1 }])`;
+ * outside: `await select(...)` (in a helper tasklet queued behind the
+ * runnable ones).  A select with a timeout is a sleeper (never
+ * deadlocked); without one, the last runnable tasklet selecting with no
+ * partner anywhere gets DeadlockError.
+ */
+export function select(cases: SelectCase[], options?: SelectOptions): Blocking<SelectResult>;
+
 /** Count this event loop as a possible sender for sleeping threads; returns release().
  * The deadlock rule for main code: `await ch.receive()` / `await ch.send(v)`
  * in main code counts this thread as waiting, and settles with
  * DeadlockError when no thread can complete it any more (the thread that
  * could ended or was terminated, or every other thread waits too).  An
- * event loop that will send later itself (a timer, a click) holds. */
+ * event loop that will send later itself (a timer, a click) holds.  In
+ * Node, a program whose main code is done while its workers wait exits:
+ * the waiting threads get DeadlockError where they wait and end their way
+ * (a warning names what cannot end). */
 export function hold(): () => void;
 
 /** A thread started by startThread. */
@@ -290,22 +374,32 @@ export interface ThreadOptions {
  * function runs as a tasklet, another function as the thread's main code.
  * Resolves once the thread runs.
  *
- * The thread-end rule: the thread ends when that function returns; its
- * tasklets still queued or blocked then stop where they are (thread_id -1,
- * not run on, nothing thrown in; blocked ones stay in their channel: kill()
- * them, or bind_thread() a restorable one to a live thread).  join() gives
+ * The thread-end rule (Stackless's, the seed's "soft-switched tasklets
+ * simply stop"): the thread ends when that function returns, or when
+ * terminate() ends it; its tasklets still queued or blocked then stop where
+ * they are (thread_id -1, alive false, not run on, nothing thrown in;
+ * blocked ones stay in their channel and block it).  kill() them, or
+ * bind_thread() one written in C without C state (restorable) to a live
+ * thread, where it goes on from where it stopped; a JS tasklet's generator
+ * lives in its worker, so it can only be killed.  Only a tasklet with C
+ * state (inside a nested run()) is killed when the function returns; under
+ * terminate() the one running at that moment, if any, ends.  join() gives
  * the function's result.
  *
  * The worker-module pattern: keep thread functions in a module of their
- * own (a module that starts threads at its top level while a worker
- * imports it is refused: the thread fails saying so).  In a browser the
- * worker module imports the package by the URL the page's import map
- * gives (import maps do not reach workers).
+ * own, or guard the top level (`if (thread_id() === 1)`, Node's
+ * isMainThread): a module that starts threads at its top level while a
+ * worker imports it is refused (the thread fails saying so).  In a browser
+ * the worker module imports the package by the same index.js URL as the
+ * page (import maps do not reach workers, and a bare specifier does not
+ * resolve in Emscripten's classic pthread worker).
  *
  * Values that cross threads (arguments, channel values, results) are copied
- * by the structured clone algorithm, as postMessage copies, with channels
- * and tasklets anywhere inside arriving as themselves; functions and
- * symbols throw DataCloneError at send(), in the sender. */
+ * by the structured clone algorithm, as postMessage copies (strings
+ * exactly, lone surrogates included), with channels and tasklets anywhere
+ * inside arriving as themselves; functions and symbols throw DataCloneError
+ * at send(), in the sender, and nothing is lost.  On one thread a value is
+ * not copied. */
 export function startThread(moduleURL: string | URL, name?: string, ...args: unknown[]): Promise<Thread>;
 export function startThreadWith(options: ThreadOptions, moduleURL: string | URL, name?: string,
   ...args: unknown[]): Promise<Thread>;
@@ -323,6 +417,8 @@ export class ChannelClosedError extends StacklessError {}
 export class DeadTaskletError extends StacklessError {}
 export class WrongThreadError extends StacklessError {}
 export class BadArgumentError extends StacklessError {}
+/** A wait with a deadline ran out (select or receive/send_timeout): SLP_ETIMEDOUT. */
+export class TimeoutError extends StacklessError {}
 /** What the structured clone algorithm refuses (a function, a symbol). */
 export class DataCloneError extends Error {}
 

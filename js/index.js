@@ -54,7 +54,9 @@
 // state.js (this thread's share of the runtime), errors.js, module.js
 // (loading), ops.js (the Op protocol), tasklet.js, channel.js, wait.js and
 // pump.js (main code's calls and waits), threads.js, introspect.js, demo.js
-// (C tasklets), values.js (values as channel words).
+// (C tasklets), values.js (values as channel words), timers.js (sleep,
+// `yield promise`) and select.js (select, channel timeouts), whose waits
+// park only the tasklet, in the C timer queue.
 import { setEntryURL } from './state.js';
 import { init, hasThreads } from './module.js';
 import { Op } from './ops.js';
@@ -69,10 +71,12 @@ import {
   getcurrent, getmain, getruncount, getthreads, thread_id, switch_trap, snapshot, get_thread_info,
 } from './introspect.js';
 import { demo } from './demo.js';
+import { sleep } from './timers.js';
+import { select } from './select.js';
 import { DataCloneError } from './clone.js';
 import {
   StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
-  WrongThreadError, BadArgumentError,
+  WrongThreadError, BadArgumentError, TimeoutError,
 } from './errors.js';
 
 // A new thread's worker imports this module (the bundle's chunk that holds
@@ -83,13 +87,14 @@ export { init, hasThreads, Op, Tasklet, tasklet, Channel, channel, run, schedule
 export { Thread, startThread, startThreadWith };
 export { bootThread } from './threads.js';
 export { getcurrent, getmain, getruncount, getthreads, thread_id, switch_trap, snapshot, demo };
+export { sleep, select };
 export {
   get_thread_info, atomic, set_error_handler, set_schedule_callback, get_schedule_callback,
   set_channel_callback, get_channel_callback,
 };
 export {
   StacklessError, TaskletExit, DeadlockError, ChannelClosedError, DeadTaskletError,
-  WrongThreadError, BadArgumentError, DataCloneError,
+  WrongThreadError, BadArgumentError, DataCloneError, TimeoutError,
 };
 
 /** The module as one object, with Stackless's attribute names. */
@@ -97,12 +102,13 @@ const stackless = {
   init, hasThreads, tasklet, channel, run, schedule, schedule_remove, getcurrent, getmain,
   getruncount, getthreads, thread_id, switch_trap, hold, startThread, startThreadWith, snapshot,
   get_thread_info, atomic, set_error_handler, set_schedule_callback, get_schedule_callback,
-  set_channel_callback, get_channel_callback,
+  set_channel_callback, get_channel_callback, sleep, select,
   get current() { return getcurrent(); },
   get main() { return getmain(); },
   get runcount() { return getruncount(); },
   get threads() { return getthreads(); },
   Tasklet, Channel, Thread, Op, StacklessError, TaskletExit, DeadlockError,
   ChannelClosedError, DeadTaskletError, WrongThreadError, BadArgumentError, DataCloneError, demo,
+  TimeoutError,
 };
 export default stackless;

@@ -50,7 +50,7 @@ export function thread_id() { ready(); return TID; }
 export function switch_trap(delta) { ready(); return A.slp_switch_trap(delta | 0); }
 
 const STATE_NAMES = [undefined, 'running', 'runnable', 'blocked_send', 'blocked_recv',
-  'paused', 'nothread', 'dead']; // SLP_STATE_* of include/stackless.h
+  'paused', 'nothread', 'dead', 'waiting']; // SLP_STATE_* of include/stackless.h
 
 export function snapshotTasklets() {
   for (let max = 64; ; max *= 4) {

@@ -32,6 +32,7 @@ const rt = {
     if (isChannel) return wrapChannel(h, true, true);
     return wrapTasklet(h, true);
   },
+  retainHandle: (isChannel, h) => (isChannel ? A.slp_channel_retain(h) : A.slp_tasklet_retain(h)),
   releaseHandle,
   returnBox: (p) => A.slp_js_box_return(p),
   errorClass: (o) => CLASS_BY_NAME[o.name],

@@ -13,7 +13,7 @@ import {
 export const OP_DONE = 0, OP_SEND = 1, OP_SEND_THROW = 2, OP_RECEIVE = 3, OP_SCHEDULE = 4,
       OP_SCHEDULE_REMOVE = 5, OP_RUN = 6, OP_TASKLET_RUN = 7, OP_TASKLET_SWITCH = 8,
       OP_KILL = 9, OP_THROW = 10, OP_SCHEDULE_VALUE = 11, OP_RUN_WATCHDOG = 12,
-      OP_FOREIGN = 99;
+      OP_SLEEP = 13, OP_AWAIT = 14, OP_SELECT = 15, OP_FOREIGN = 99;
 
 /** What a blocking call returns inside a tasklet: yield it. */
 export class Op {
@@ -45,6 +45,7 @@ export class Op {
         break;
       }
       case OP_RUN_WATCHDOG: H[i + 1] = this.value; H[i + 2] = this.flag; break;
+      case OP_SLEEP: H[i + 1] = this.value % 4294967296; H[i + 2] = this.value / 4294967296; break;
       case OP_TASKLET_RUN: case OP_TASKLET_SWITCH: H[i + 1] = this.target.h; break;
       case OP_KILL: H[i + 1] = this.target.h; H[i + 3] = this.flag ? 1 : 0; break;
       case OP_THROW: {
@@ -74,7 +75,8 @@ export function made(op) {
 const OP_CALLS = { [OP_SEND]: 'ch.send(v)', [OP_SEND_THROW]: 'ch.send_throw(e)', [OP_RECEIVE]: 'ch.receive()',
   [OP_SCHEDULE_REMOVE]: 'schedule_remove()', [OP_RUN]: 'run()', [OP_RUN_WATCHDOG]: 'run(options)',
   [OP_SCHEDULE_VALUE]: 'schedule(retval)', [OP_TASKLET_RUN]: 't.run()',
-  [OP_TASKLET_SWITCH]: 't.switch()', [OP_KILL]: 't.kill()', [OP_THROW]: 't.throw(e)' };
+  [OP_TASKLET_SWITCH]: 't.switch()', [OP_KILL]: 't.kill()', [OP_THROW]: 't.throw(e)',
+  [OP_SLEEP]: 'sleep(ms)', [OP_SELECT]: 'select(cases)' };
 
 // A blocking call inside a tasklet whose Op was not yielded, seen at the
 // tasklet's next call of the runtime (this error is thrown there, so its

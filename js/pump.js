@@ -11,7 +11,7 @@ import {
   Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, channelError, check, OP_RECEIVE, OP_SEND,
   OP_RUN, OP_SCHEDULE_REMOVE, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
-import { newRecord, freeRecord, bindAndSetup, wrapTasklet } from './tasklet.js';
+import { newRecord, freeRecord, bindAndSetup, wrapTasklet, claim, immediate } from './tasklet.js';
 import { endIdle, waitForWake, kickIdlers, localWakeNow, holdProcess } from './wait.js';
 
 // A call from outside any tasklet, into the scheduler.  A thread waiting
@@ -55,14 +55,15 @@ export function mainChannelOp(code, ch, v) {
       if (code === OP_RECEIVE) {
         h32()[scratch >> 2] = 0;
         r = A.slp_channel_receive(ch.h, scratch);
-        if (r === 0) return Promise.resolve(codec.decode(h32()[scratch >> 2]));
         w = h32()[scratch >> 2];
+        if (!immediate(w)) claim(A.slp_getcurrent(), w); // (tempval)
+        if (r === 0) return Promise.resolve(codec.decode(w));
       } else {
         w = codec.encode(v, ch.shared);
         r = code === OP_SEND ? A.slp_channel_send(ch.h, w)
           : A.slp_channel_send_throw(ch.h, E_THROWN, w);
         if (r === 0) return Promise.resolve();
-        if (UNDELIVERED.has(r)) codec.discard(w);
+        if (UNDELIVERED.has(r)) { if (!immediate(w)) claim(A.slp_getcurrent(), w); codec.discard(w); }
         w = 0;
       }
       if (!(r === ENOSENDER || r === ENORECEIVER) || tries === 100 || A.slp_getthreads(0, 0) < 2) break;
@@ -152,7 +153,10 @@ export function run(options) {
   if (stepping) return made(wd ? new Op(OP_RUN_WATCHDOG, undefined, wd.timeout, wd.flags) : new Op(OP_RUN));
   try {
     ready();
-    if (blocking) return Promise.resolve(runBlocking(wd));
+    if (blocking) {
+      const v = runBlocking(wd);
+      if (v !== PUMP) return Promise.resolve(v);
+    }
   } catch (e) {
     return Promise.reject(e);
   }
@@ -163,15 +167,19 @@ export function run(options) {
 }
 
 // A thread that may sleep (a worker by default): the C scheduler sleeps.
+// PUMP: it may not any more (a tasklet awaits a promise): pump instead.
+const PUMP = Symbol('pump');
 function runBlocking(wd = null) {
   for (;;) {
     enter();
     const { r, victim, soft } = runOnce(wd, ~0);
+    if (r === EWOULDBLOCK) return PUMP; // a tasklet awaits a promise (timers.js)
     check(r);
     if (victim || soft) return victim;
     if (wd && (wd.flags & RUN_THREADBLOCK)) return null;
     if (A.slp_thread_waiting() === 0) return wd ? null : undefined;
     if (A.slp_getruncount() > 1) continue;
+    if (!blocking) return PUMP;
     // Sleep until another thread queues something here, then run it.
     // (Not schedule_remove(): as in Stackless, main's returns at once when
     // nothing else can run.)
@@ -217,7 +225,8 @@ async function pumpLoop() {
       const timed = runWaiters.findLast((w) => w.wd);
       // Main code never sleeps in C: THREADBLOCK is the pump's own wait.
       const { r, victim, soft } = runOnce(timed?.wd, ~RUN_THREADBLOCK);
-      if (r < 0) { deliverError(errorFor(r, 0, 0)); continue; }
+      // EWOULDBLOCK: only sleepers are left (timers.js); wait below.
+      if (r < 0 && r !== EWOULDBLOCK) { deliverError(errorFor(r, 0, 0)); continue; }
       if (victim || soft) {
         runWaiters.splice(runWaiters.indexOf(timed), 1);
         timed.resolve(victim);
@@ -292,6 +301,7 @@ export function schedule(...retval) {
   h32()[scratch >> 2] = 0;
   const r = A.slp_schedule_value(w, scratch);
   const out = h32()[scratch >> 2];
+  if (!immediate(out)) claim(A.slp_getcurrent(), out); // (tempval)
   if (r < 0) {
     if (out !== w) codec.discard(w);
     throw errorFor(r, out, A.slp_getcurrent());

@@ -5,11 +5,16 @@ import {
   A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
   finalizer, NEW, setStepping, setBomb, remember,
 } from './state.js';
-import { EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, TaskletExit, WrongThreadError, makeError } from './errors.js';
+import {
+  EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, StacklessError, TaskletExit, WrongThreadError, makeError,
+} from './errors.js';
 import {
   Op, SCHEDULE, made, notYielded, UNDELIVERED, unstartedThrows, errorFor, channelError, check, OP_DONE, OP_SEND, OP_SEND_THROW, OP_RECEIVE, OP_SCHEDULE,
   OP_TASKLET_RUN, OP_TASKLET_SWITCH, OP_KILL, OP_THROW, OP_FOREIGN, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
+  OP_AWAIT, OP_SELECT,
 } from './ops.js';
+import { awaitOp, endAwait, isThenable } from './timers.js';
+import { endSelect } from './select.js';
 import { mainCall } from './pump.js';
 import { localWakeNow } from './wait.js';
 import { getthreads, checkThreadId } from './introspect.js';
@@ -26,7 +31,7 @@ function newArea() {
 }
 function addRecord(d, fn, args, handle, settle) {
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
-                settle, deadlocked: false };
+                settle, deadlocked: false, awaiting: null, selecting: null };
   records.set(d, rec);
   return rec;
 }
@@ -40,6 +45,17 @@ export function freeRecord(rec) {
 export function bindAndSetup(h, d) {
   const r = A.slp_tasklet_bind(h, A.slp_js_tasklet_func(), d);
   return r === 0 ? A.slp_tasklet_setup(h) : r;
+}
+
+// A word that is not a pointer or a table index: nothing to consume.
+export function immediate(w) { return (w & 1) === 1 || w === 0 || w === 4 || w === 8 || w === 12; }
+
+// Stackless's claim of tempval when a tasklet resumes: a word consumed
+// here (decoded, or discarded) leaves h's slot if it is still there, so
+// that tempval never reads a freed box or a reused table slot.  Immediate
+// words need nothing (and cost nothing on the hot path).
+export function claim(h, w) {
+  if (!immediate(w) && A.slp_tasklet_value(h) === w) A.slp_tasklet_set_tempval(h, 0);
 }
 
 // Called by C (js_tasklet) for every step of every JS tasklet of this thread.
@@ -56,15 +72,20 @@ export function step(d) {
   const err = H[i + 4];
   const last = rec.op;
   let thrown = false, input;
-  if (err !== 0) {
+  if (last === OP_AWAIT || last === OP_SELECT) { // (timers.js, select.js)
+    ({ thrown, input } = last === OP_AWAIT ? endAwait(rec, err) : endSelect(rec, err));
+  } else if (err !== 0) {
     thrown = true;
     input = last === OP_SEND || last === OP_SEND_THROW || last === OP_RECEIVE
       ? channelError(err, last === OP_RECEIVE ? H[i + 5] : 0, rec.handle, H[i + 1])
       : errorFor(err, 0, rec.handle);
     if (rec.deadlocked && err === EEXIT) input = makeError(EDEADLOCK);
-    if (rec.sent && UNDELIVERED.has(err)) codec.discard(rec.sent);
+    if (last === OP_RECEIVE) claim(rec.handle, H[i + 5]);
+    if (rec.sent && UNDELIVERED.has(err)) { claim(rec.handle, rec.sent); codec.discard(rec.sent); }
   } else if (last === OP_RECEIVE || last === OP_SCHEDULE_VALUE) {
-    try { input = codec.decode(H[i + 5]); } catch (e) { thrown = true; input = e; }
+    const w = H[i + 5];
+    claim(rec.handle, w);
+    try { input = codec.decode(w); } catch (e) { thrown = true; input = e; }
   } else if (last === OP_RUN_WATCHDOG) {
     input = H[i + 3] ? wrapTasklet(H[i + 3], true) : null; // the caller's reference
   }
@@ -101,7 +122,9 @@ export function step(d) {
       }
       let op = res.value;
       if (op === undefined && rec.made === 0) op = SCHEDULE;
-      if (!(op instanceof Op) && op !== SCHEDULE) {
+      if (!(op instanceof Op) && op !== SCHEDULE && rec.made === 0 && isThenable(op)) {
+        op = awaitOp(rec, op); // `yield promise`: parked until it settles
+      } else if (!(op instanceof Op) && op !== SCHEDULE) {
         thrown = true;
         input = new TypeError('stackless-wasm: a tasklet may only yield the operations of ' +
           'this package (yield ch.receive(), yield schedule()...), not ' + describe(op) +
@@ -401,6 +424,8 @@ export class Tasklet {
   /** 0 not blocked, 1 blocked receiving, 2 blocked sending. */
   get blocked_kind() { return check(A.slp_tasklet_blocked(this.h)); }
   get scheduled() { return check(A.slp_tasklet_scheduled(this.h)) === 1; }
+  /** Parked until a time or a promise (sleep(ms), `yield promise`): it runs again by itself. */
+  get waiting() { return check(A.slp_tasklet_waiting(this.h)) !== 0; }
   get is_main() { return check(A.slp_tasklet_is_main(this.h)) === 1; }
   get is_current() { return check(A.slp_tasklet_is_current(this.h)) === 1; }
   get restorable() { return check(A.slp_tasklet_restorable(this.h)) === 1; }
@@ -408,6 +433,42 @@ export class Tasklet {
    * StacklessError (EBLOCKTRAP) instead; one that finds a partner works. */
   get block_trap() { return check(A.slp_tasklet_block_trap(this.h)) === 1; }
   set block_trap(on) { check(A.slp_tasklet_set_block_trap(this.h, on ? 1 : 0)); }
+  /**
+   * Stackless's tempval, the tasklet's transfer slot: the value it sends
+   * while blocked sending, what a partner delivered to it before it runs,
+   * the retval of its `schedule(retval)` until it resumes (set it to change
+   * what that call gives back), a value thrown in with an error.  A value
+   * it received or got back is taken out when it resumes (Stackless's
+   * claim; numbers, booleans, null and undefined stay, as in C).  Values
+   * go in copied as across threads.  An object value can be read only in
+   * the tasklet's own thread, of a JS tasklet or main (a C tasklet's slot
+   * holds C pointers), and not while it is blocked sending (another thread
+   * may take it meanwhile); it can be set there while the tasklet is not
+   * blocked.  Otherwise WrongThreadError or StacklessError.
+   */
+  get tempval() {
+    const w = A.slp_tasklet_value(this.h);
+    if (!immediate(w)) this.tempvalHere('read');
+    return codec.peek(w);
+  }
+  set tempval(v) {
+    this.tempvalHere('set');
+    // The old value, if an object, stays where it is (an unconsumed word
+    // may still be discarded by the call that put it there).
+    check(A.slp_tasklet_set_tempval(this.h, codec.encode(v, true)));
+  }
+  tempvalHere(what) {
+    const tid = this.thread_id;
+    if (tid !== TID)
+      throw new WrongThreadError(EOTHERTHREAD, `stackless-wasm: the tempval of ${this} holds a value ` +
+        `of thread ${tid}: it can be ${what} only there`);
+    if (!this.is_main && A.slp_js_owner(this.h) !== TID)
+      throw new TypeError(`stackless-wasm: the tempval of ${this} holds a C tasklet's value (a C pointer)`);
+    const k = this.blocked_kind;
+    if (k === 2 || (k !== 0 && what === 'set'))
+      throw new StacklessError(-1, `stackless-wasm: the tempval of ${this} cannot be ${what} while it is ` +
+        `blocked ${k === 2 ? 'sending (its receiver may take the value at any moment)' : 'receiving (its sender may deliver at any moment)'}`);
+  }
   /** Id of its thread; -1 once that thread died. */
   get thread_id() { const r = A.slp_tasklet_thread_id(this.h); return r < -1 ? check(r) : r; }
   /** Drop this wrapper's reference (a queued or blocked tasklet lives on). */

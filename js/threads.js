@@ -5,7 +5,7 @@ import {
   A, M, IS_NODE, THREADED, whySingle, entryURL, codec, h32, hu8, malloc, ready, wakeIdx, blocking,
   detach, setBlocking, setDeadFlag,
 } from './state.js';
-import { ENOTSUP, EDEADLOCK, StacklessError, TaskletExit } from './errors.js';
+import { ENOTSUP, EDEADLOCK, EWOULDBLOCK, StacklessError, TaskletExit } from './errors.js';
 import { errorFor, check } from './ops.js';
 import { tasklet } from './tasklet.js';
 import { enter, sleepForWake } from './pump.js';
@@ -273,7 +273,8 @@ async function runAsTasklet(fn, args) {
       if (out !== null || !t.alive) break; // (main may be back from a sleep)
       const seen = Atomics.load(h32(), wakeIdx);
       enter();
-      check(A.slp_run()); // another tasklet's uncaught error
+      const r = A.slp_run(); // EWOULDBLOCK: only sleepers are left (timers.js)
+      if (r !== EWOULDBLOCK) check(r); // another tasklet's uncaught error
       if (out !== null || !t.alive) break;
       if (A.slp_getruncount() > 1) continue;
       let dead;

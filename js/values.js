@@ -82,7 +82,15 @@ export class Codec {
   box(v, copy = false) {
     const rt = this.rt;
     let kind, aux = 0, bytes = null, f64 = null, handle = 0;
-    if (typeof v === 'string') { kind = K_STRING; bytes = enc.encode(v); }
+    if (typeof v === 'string') {
+      kind = K_STRING;
+      // UTF-8 when it is well formed; UTF-16 code units (aux 1) when it
+      // has lone surrogates, which UTF-8 cannot carry (they would arrive as
+      // U+FFFD; structured clone keeps them).  Nested strings go as JSON,
+      // which escapes them.
+      if (wellFormed(v)) bytes = enc.encode(v);
+      else { aux = 1; bytes = utf16(v); }
+    }
     else if (typeof v === 'number') { kind = K_FLOAT; f64 = v; }
     else if (typeof v === 'bigint') { kind = K_BIGINT; bytes = enc.encode(v.toString()); }
     else if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)) {
@@ -148,6 +156,26 @@ export class Codec {
     return this.unbox(w);
   }
 
+  // word -> value WITHOUT consuming it (a tasklet's tempval, read while
+  // the word stays where it is): an immediate, the original in this
+  // thread's table, or a copy of a box whose channels and tasklets get
+  // references of their own.
+  peek(w) {
+    if (w & 1) return w >> 1;
+    if ((w & 3) === 2) {
+      if ((w >>> 22) !== this.tag)
+        throw new Error('stackless-wasm: this value lives in another thread\'s table and cannot be read here');
+      return this.refs[(w >>> 2) & 0xfffff];
+    }
+    switch (w) {
+      case WORD_UNDEFINED: return undefined;
+      case WORD_NULL: return null;
+      case WORD_FALSE: return false;
+      case WORD_TRUE: return true;
+    }
+    return this.unbox(w, true);
+  }
+
   takeRef(i) {
     const v = this.refs[i];
     this.refs[i] = undefined;
@@ -155,7 +183,7 @@ export class Codec {
     return v;
   }
 
-  unbox(p) {
+  unbox(p, peek = false) {
     const rt = this.rt;
     rt.ensure(p + HDR);
     let h32 = rt.h32();
@@ -163,6 +191,7 @@ export class Codec {
     rt.ensure(p + HDR + h32[i + 3]);
     h32 = rt.h32();
     const kind = h32[i], origin = h32[i + 1], ref = h32[i + 2], len = h32[i + 3], aux = h32[i + 5];
+    if (ref && origin === rt.tid && peek) return this.refs[ref];
     if (ref && origin === rt.tid) { // the original, on its own thread
       const v = this.takeRef(ref);
       if (kind === K_CHANNEL || kind === K_TASKLET) rt.releaseHandle(kind === K_CHANNEL, h32[i + 6]);
@@ -172,8 +201,11 @@ export class Codec {
     }
     let v;
     const bytes = () => rt.hu8().slice(p + HDR, p + HDR + len);
+    // A peek leaves the box's own references in the box.
+    const adopt = peek ? (isChannel, h) => { rt.retainHandle(isChannel, h); return rt.adopt(isChannel, h); }
+      : (isChannel, h) => rt.adopt(isChannel, h);
     switch (kind) {
-      case K_STRING: v = dec.decode(bytes()); break;
+      case K_STRING: v = aux === 1 ? fromUtf16(bytes()) : dec.decode(bytes()); break;
       case K_FLOAT: v = new Float64Array(h32.buffer, p + HDR, 1)[0]; break;
       case K_BIGINT: v = BigInt(dec.decode(bytes())); break;
       case K_BYTES: {
@@ -183,17 +215,18 @@ export class Codec {
           : new T(b.buffer);
         break;
       }
-      case K_CHANNEL: v = rt.adopt(true, h32[i + 6]); break;
-      case K_TASKLET: v = rt.adopt(false, h32[i + 6]); break;
+      case K_CHANNEL: v = adopt(true, h32[i + 6]); break;
+      case K_TASKLET: v = adopt(false, h32[i + 6]); break;
       case K_ERROR: v = reviveError(JSON.parse(dec.decode(bytes())), rt); break;
       case K_JSON:
         v = deserialize(fromText(dec.decode(bytes())), {
-          adopt: (isChannel, h) => rt.adopt(isChannel, h),
+          adopt,
           error: (o) => reviveError(o, rt),
         });
         break;
       default: throw new Error(`stackless-wasm: bad value word ${w2hex(p)}`);
     }
+    if (peek) return v;
     if (ref) rt.returnBox(p); // the original's thread drops it, then frees
     else rt.free(p);
     return v;
@@ -224,6 +257,22 @@ export class Codec {
     if (w & 1 || w < 16 && w >= 0) return;
     try { this.decode(w); } catch { /* a foreign ref: nothing of ours */ }
   }
+}
+
+const wellFormed = typeof String.prototype.isWellFormed === 'function'
+  ? (s) => s.isWellFormed() : (s) => !/\p{Surrogate}/u.test(s);
+
+// A string as its UTF-16 code units (bytes in platform order), and back.
+function utf16(s) {
+  const u = new Uint16Array(s.length);
+  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return new Uint8Array(u.buffer);
+}
+function fromUtf16(b) {
+  const u = new Uint16Array(b.buffer, b.byteOffset, b.byteLength >> 1);
+  let out = '';
+  for (let i = 0; i < u.length; i += 8192) out += String.fromCharCode.apply(null, u.subarray(i, i + 8192));
+  return out;
 }
 
 function w2hex(w) { return '0x' + (w >>> 0).toString(16); }

@@ -6,6 +6,7 @@ import {
   A, IS_NODE, THREADED, h32, wakeIdx, idle, deadFlag, spinMs,
   setIdle, setDeadFlag,
 } from './state.js';
+import { awaitingPromises } from './timers.js';
 
 let keepAlive = 0;   // Node: timers that keep the process up while we wait
 
@@ -40,6 +41,14 @@ export async function waitForWake(seen, asleep) {
   do {
     if (Atomics.load(H, wakeIdx) !== seen) return false;
   } while (performance.now() - t0 < spinMs);
+  // Tasklets sleep or await a promise: the thread wakes itself, so it
+  // stays awake (never idle, never deadlocked) and waits for the nearest
+  // deadline too (a promise has none: its settling wakes it).
+  const ms = A.slp_js_timer_next_ms();
+  if (ms >= 0 || awaitingPromises()) {
+    await timedWait(seen, ms < 0 ? Infinity : ms);
+    return false;
+  }
   if (!asleep) {
     await pumpWait(seen);
     return false;
@@ -77,10 +86,12 @@ export async function awaitWord(i, s, asleep) {
 // a waiter left behind by an await that ended otherwise would take it.
 let wakeSlot = null;
 export function wakeAfter(seen) {
-  if (wakeSlot && wakeSlot.seen === seen) return wakeSlot.promise;
+  // (A worker booted again has another wake word: a slot left waiting on
+  // the old one, by a wait that ended otherwise -- a timer -- is not it.)
+  if (wakeSlot && wakeSlot.seen === seen && wakeSlot.idx === wakeIdx) return wakeSlot.promise;
   const res = Atomics.waitAsync(h32(), wakeIdx, seen);
   if (!res.async) return Promise.resolve();
-  const slot = { seen, promise: null };
+  const slot = { seen, idx: wakeIdx, promise: null };
   slot.promise = res.value.then(() => { if (wakeSlot === slot) wakeSlot = null; });
   wakeSlot = slot;
   return slot.promise;
@@ -111,6 +122,15 @@ export function pumpWait(seen) {
   return Atomics.load(h32(), wakeIdx) !== seen ? Promise.resolve() : localWaiter();
 }
 
+// pumpWait, or until the nearest deadline (ms; Infinity: none).
+// setTimeout takes at most 2**31 - 1 ms: a farther deadline is looked at
+// again then.
+function timedWait(seen, ms) {
+  if (ms === Infinity) return pumpWait(seen);
+  let id;
+  const due = new Promise((k) => { id = setTimeout(k, Math.min(Math.ceil(ms), 2 ** 31 - 1)); });
+  return Promise.race([pumpWait(seen), due]).finally(() => clearTimeout(id));
+}
 
 export function holdProcess(on) {
   if (!IS_NODE) return;

@@ -84,6 +84,10 @@ static void dequeue(slp__channel *c, slp__tasklet *t) {
     t->chan = NULL;
 }
 
+void slp__channel_enqueue(slp__channel *c, slp__tasklet *t, int dir) {
+    enqueue(c, t, dir);
+}
+
 void slp__channel_unlink(slp__tasklet *t) {
     slp__channel *c = t->chan;
     if (!c) return;
@@ -147,17 +151,23 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
                       (dir > 0 ? c->preference < 0 : c->preference > 0);
         th->act_result = SLP_ESWITCHTRAP;
         if (owner == th && (run_partner || sched_all) && th->switch_trap) goto done;
-        dequeue(c, t);
-        if (dir > 0) {
-            t->xfer_value = value;
-            if (err) slp__set_err(t, err); /* else it is 0: nothing pending */
+        if (__builtin_expect(t->sel != NULL, 0)) {
+            /* A select's stub (select.c): from here on its owner is the partner. */
+            if (dir < 0) result = t->send_err;
+            t = slp__select_fire(t, dir, value, err, out);
         } else {
-            if (out) *out = t->xfer_value;
-            result = t->send_err;
-            t->send_err = 0;
-            t->xfer_value = NULL;
+            dequeue(c, t);
+            if (dir > 0) {
+                t->xfer_value = value;
+                if (err) slp__set_err(t, err); /* else it is 0: nothing pending */
+            } else {
+                if (out) *out = t->xfer_value;
+                result = t->send_err;
+                t->send_err = 0;
+                t->xfer_value = NULL;
+            }
+            channel_gc(c);
         }
-        channel_gc(c);
         th->act_result = result;
         if (owner != th) { /* over there, at the end of its queue */
             slp__ring_append(owner, t);

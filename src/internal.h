@@ -111,6 +111,7 @@ struct slp__tasklet {
     int timer_pos;        /* 1 + index in its thread's timer heap, or 0 */
     int wait_fd;          /* SLP__WAIT_FD: the fd, its events, and what */
     short wait_events, wait_revents; /* poll found (0: not yet) */
+    struct slp__select *sel; /* select.c: its select (owner), or a stub's */
     volatile int in_flight; /* being suspended: not resumable yet */
     slp_func fn;
     void *arg;
@@ -145,7 +146,7 @@ static inline void slp__set_err(slp__tasklet *t, int err) {
 }
 
 /* timer.c.  A waiting tasklet is in no run ring and no channel. */
-enum { SLP__WAIT_SLEEP = 1, SLP__WAIT_FD = 2 };
+enum { SLP__WAIT_SLEEP = 1, SLP__WAIT_FD = 2, SLP__WAIT_SELECT = 3 };
 struct slp__timer {
     uint64_t deadline, seq;
     slp__tasklet *t;
@@ -164,6 +165,27 @@ void slp__waits_poll(slp__thread *th, int fds_too);
 void slp__waits_idle(slp__thread *th);
 /* Drop th's heap and list (its waiters were cancelled).  Lock held. */
 void slp__waits_free(slp__thread *th);
+/* The waits of select.c and js_await.c: room in th's heap first (ENOMEM),
+ * then park t (th's current) as kind until deadline (absolute; UINT64_MAX:
+ * none).  Lock held. */
+int slp__timer_reserve(slp__thread *th);
+void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline);
+uint64_t slp__deadline_after(uint64_t ns);
+/* js_await.c: end t's slp_sleep now (it returns 0) and wake its thread;
+ * no-op if t does not sleep.  Lock held. */
+void slp__sleep_end(slp__tasklet *t);
+/* select.c.  A tasklet in slp_select waits (SLP__WAIT_SELECT) in no channel
+ * itself: a stub per case (a slp__tasklet with sel set) stands in each
+ * case's channel queue.  A partner (direction dir) that finds a stub at
+ * the head calls fire (lock held) after taking the stub's send_err: the
+ * select is done (every stub out, the wait over) and the partner goes on
+ * with the tasklet it returns, the owner.  unlink takes the owner's stubs
+ * out (its wait is cancelled); expired marks a select whose deadline
+ * passed, before it is unlinked. */
+slp__tasklet *slp__select_fire(slp__tasklet *stub, int dir, void *value, int err,
+                               void **out);
+void slp__select_unlink(slp__tasklet *owner);
+void slp__select_expired(slp__tasklet *owner);
 /* Undo whatever t waits in: a channel or a timer.  Lock held. */
 void slp__channel_unlink(slp__tasklet *t);
 static inline void slp__unpark(slp__tasklet *t) {
@@ -240,6 +262,9 @@ struct slp__thread {
     int act_result;         /* channel.c: action_prepare's outputs */
     slp__tasklet *act_next;
     int joining;            /* in slp_thread_join */
+    /* A tasklet whose block the thread waits out in its loop, on main's
+     * stack (scheduler.c: idle); set by the thread itself, under the lock. */
+    slp__tasklet *loop_sleeper;
     /* Timers and fd waits (timer.c): a binary heap of sleepers ordered by
      * (deadline, seq), and the fd waiters in the order they waited.  Any
      * thread may remove an entry (kill, throw) under the lock. */
@@ -347,6 +372,8 @@ int slp__awake_adjust(int delta); /* lock held */
 
 /* channel.c */
 void slp__channel_unlink(slp__tasklet *t); /* lock held: undo a block */
+/* t (a select stub) waits in c in direction dir.  Lock held. */
+void slp__channel_enqueue(slp__channel *c, slp__tasklet *t, int dir);
 
 /* A tasklet with C state: a saved slice of its thread's stack (wasm), or
  * a non-main tasklet sitting inside slp_run() (a watchdog: Stackless

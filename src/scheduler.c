@@ -145,6 +145,89 @@ static slp__tasklet *revive(slp__thread *th, slp__tasklet *self,
     return w;
 }
 
+/* Nothing can run here: wait for a wake from another thread if the
+ * thread is counted asleep (th->sleeping), else for a timer or an fd
+ * (timer.c).  Lock held; released meanwhile. */
+static inline __attribute__((always_inline)) void idle_wait(slp__thread *th) {
+    if (th->sleeping) {
+        while (th->sleeping) slp__thread_sleep(th, th->wake_seq);
+    } else if (!th->head && slp__has_waits(th)) {
+        slp__waits_idle(th);
+    }
+}
+
+/* A partner on another thread usually answers within microseconds, and
+ * slp__thread_sleep spins that long before it sleeps: spin here first, so
+ * that only a real sleep costs idle() its two switches.  1: woken
+ * meanwhile (and not asked to stop).  Lock held on entry and return. */
+#define SLP__IDLE_SPIN_NS 50000u
+static int spin_for_wake(slp__thread *th) {
+    uint32_t seen = th->wake_seq;
+    uint64_t until = 0;
+    int i = 0;
+    slp__unlock();
+    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
+        slp__cpu_relax();
+        if ((++i & 255) != 0) continue;
+        if (!until) until = slp__now_ns() + SLP__IDLE_SPIN_NS;
+        else if (slp__now_ns() > until) break;
+    }
+    slp__lock();
+    /* (A wake clears sleeping under the lock; a bare bump of the word does not.) */
+    return !th->sleeping && !__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED);
+}
+
+/* self must wait until something can run here (idle_wait).  Main waits
+ * where it is, on its thread's own stack.  Any other tasklet is suspended
+ * first and its thread waits in its loop, on main's stack (loop_idle): so
+ * a thread ended from outside meanwhile (slp_thread_stop: a terminated
+ * Web Worker) leaves it soft where it blocked, thread_id -1, revivable
+ * with bind_thread (seed: "Soft-switched tasklets simply stop"); waiting
+ * on its own stack, it would be lost with the thread.  0: self runs here
+ * again and decides anew, lock held.  1: its thread died meanwhile and it
+ * was revived on another one, where it runs now: lock released, and
+ * th->block_err (its dead thread's, touched by nobody else) is the
+ * result of its blocking call. */
+static int idle(slp__thread *th, slp__tasklet *self) {
+    if (self->is_main || !slp__have_threads) { /* nobody can end it from outside */
+        idle_wait(th);
+        return 0;
+    }
+    if (th->sleeping && spin_for_wake(th)) return 0;
+    th->loop_sleeper = self;
+    __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
+    slp__unlock();
+    slp__suspend(th, self);
+    slp__lock();
+    if (self->thread == th) return 0;
+    th->block_err = slp__take_result(self);
+    slp__unlock();
+    return 1;
+}
+
+/* The loop's half of idle(): sleeper is suspended, the thread waits here.
+ * Then the head runs at once if nothing else has to be decided (as
+ * slp__block_slow would switch to it); else sleeper runs again and
+ * decides (a deadlock alarm with nothing queued, something thrown into
+ * it, a switch_trap, the switch hooks).  A stop request parks the thread
+ * here, holding nothing: sleeper stays suspended.  No lock on entry or
+ * exit. */
+static inline __attribute__((always_inline)) void
+loop_idle(slp__thread *th, slp__tasklet *sleeper) {
+    slp__lock();
+    if (!__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED)) idle_wait(th);
+    if (__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED)) {
+        slp__unlock();
+        slp__thread_park(th);
+    }
+    th->loop_sleeper = NULL;
+    if (th->head && !th->switch_trap && !sleeper->xfer_err && !slp__hooked()) {
+        th->deadlocked = 0; /* something runs: no deadlock */
+        th->current = th->head;
+    }
+    slp__unlock();
+}
+
 /* The slow half of slp__block: nothing else is queued here, or the
  * switch_trap is set.  Decides whom to switch to (returned), or fails
  * (NULL, th->block_err set, lock released), or sleeps until another thread
@@ -157,7 +240,6 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
     if (th->wakes_owed) slp__wakes_flush(th); /* before it may sleep */
     for (;;) {
         slp__tasklet *w;
-        uint32_t seen;
         if (self->xfer_err) {
             /* Thrown in while it ran (from another thread) or while it was
              * deciding: raised here instead of blocking. */
@@ -174,7 +256,7 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
          * would rejoin the queue by themselves. */
         if (slp__has_waits(th)) {
             if (!th->nonblocking) {
-                slp__waits_idle(th);
+                if (idle(th, self)) return NULL;
                 continue;
             }
             slp__waits_poll(th, 1); /* may not wait: only what is due */
@@ -202,13 +284,9 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
             return w;
         }
         /* Sleep until another thread queues something here. */
-        seen = th->wake_seq;
         th->sleeping = 1;
         awake--;
-        while (th->sleeping) {
-            slp__thread_sleep(th, seen);
-            seen = th->wake_seq;
-        }
+        if (idle(th, self)) return NULL;
         if (th->deadlocked) {
             th->deadlocked = 0;
             if (!th->head) return refuse(th, self, SLP_EDEADLOCK);
@@ -291,6 +369,8 @@ __attribute__((noinline)) void slp__loop(slp__thread *th) {
             slp__tasklet_ended(th, t);
         } else {
             __atomic_store_n(&t->in_flight, 0, __ATOMIC_RELEASE);
+            /* (Only this thread writes it: no lock to read it.) */
+            if (th->loop_sleeper == t) loop_idle(th, t);
         }
     }
 }
@@ -327,8 +407,8 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
     slp__lock();
     if (t->in_ring) slp__ring_remove(th, t);
     /* Ended while suspending (its state could not be kept: ENOMEM,
-     * ESTACKDEPTH): it may sit in a channel, and was never resumable. */
-    if (t->blocked) slp__channel_unlink(t);
+     * ESTACKDEPTH): it may sit in a channel or wait, never resumable. */
+    slp__unpark(t);
     __atomic_store_n(&t->in_flight, 0, __ATOMIC_RELAXED);
     t->has_frame = 0;
     slp__ctx_free(t);
@@ -360,6 +440,8 @@ __attribute__((noinline)) void slp__tasklet_ended(slp__thread *th, slp__tasklet 
             int recv = w->blocked < 0;
             slp__channel_unlink(w);
             slp__set_err(w, recv ? SLP_ENOSENDER : SLP_ENORECEIVER);
+        } else if (w->waiting) {
+            slp__wait_cancel(w); /* a select: it looks again (select.c) */
         }
         if (!w->in_ring) slp__ring_append(th, w);
         th->current = w;

@@ -315,10 +315,12 @@ static void orphan_all(slp__thread *th) {
         slp__tasklet *t = th->bound;
         if (t->in_ring) slp__ring_remove(th, t);
         if (t->waiting) slp__wait_cancel(t); /* soft: it just stops */
-        if (t == cur && t != m) {
+        if (t == cur && t != m && t != th->loop_sleeper) {
             /* Stopped while it ran (slp_thread_stop): what it was doing
              * lived on that thread, so it cannot go on.  Its stack is
-             * forgotten, not freed: a parked OS thread may still sit on it. */
+             * forgotten, not freed: a parked OS thread may still sit on it.
+             * (The loop_sleeper is not running: its thread stopped while
+             * it waited for it, in the loop; it stays soft.) */
             slp__channel_unlink(t);
             memset(&t->ctx, 0, sizeof t->ctx);
             t->has_frame = 0;
@@ -480,6 +482,10 @@ int slp_thread_join(int id, int *result) {
     registry_del(th);
     slp__unlock();
     if (result) *result = th->start_result;
+    /* Stopped while a tasklet waited for it in its loop: that tasklet,
+     * revived elsewhere, reads its result from this struct once
+     * (scheduler.c: idle).  Kept: a stop is rare, and it is small. */
+    if (th->loop_sleeper) return 0;
     slp__sync_thread_free(th);
     free(th->watchdogs);
     free(th);

@@ -20,9 +20,14 @@
 #include "internal.h"
 
 #define NEVER UINT64_MAX
+#define FOREVER (NEVER - 1) /* a sleep of SLP_FOREVER: in the heap, never due */
 #define FD_POLL_EVERY_NS 1000000u /* switch hook: poll the fds this often */
 
-uint64_t slp__now_ns(void) {
+/* Out of line: its timespec is address-taken, and inlined into slp_sleep it
+ * would sit in the sleeper's frame, giving every sleeping tasklet C state in
+ * wasm (a shadow-stack slice), so a sleeper stopped with its thread could not
+ * be revived by bind_thread(). */
+__attribute__((noinline)) uint64_t slp__now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -139,6 +144,7 @@ static void hook_update(slp__thread *th, int had) {
 static void unwait(slp__thread *th, slp__tasklet *t) {
     if (t->timer_pos) heap_remove(th, t->timer_pos - 1);
     if (t->waiting == SLP__WAIT_FD) fd_remove(th, t);
+    if (t->waiting == SLP__WAIT_SELECT) slp__select_unlink(t); /* its stubs */
     t->waiting = 0;
 }
 
@@ -163,6 +169,7 @@ void slp__waits_poll(slp__thread *th, int fds_too) {
     while (th->ntimers && th->timers[0].deadline <= now) {
         slp__tasklet *t = th->timers[0].t;
         if (t->waiting == SLP__WAIT_FD) t->wait_revents = 0; /* timed out */
+        if (t->waiting == SLP__WAIT_SELECT) slp__select_expired(t);
         wake(th, t);
     }
     if (th->nfdwaits && fds_too &&
@@ -198,6 +205,33 @@ void slp__waits_free(slp__thread *th) {
     th->fdwaits = NULL;
     th->captimers = th->capfdwaits = 0;
     slp__poll_thread_free(th);
+}
+
+/* ------------------------------------------------------------- select.c */
+
+int slp__timer_reserve(slp__thread *th) { return heap_reserve(th); }
+
+uint64_t slp__deadline_after(uint64_t ns) { return deadline_after(ns); }
+
+void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline) {
+    int had = slp__has_waits(th);
+    if (t->in_ring) slp__ring_remove(th, t);
+    t->waiting = (uint8_t)kind;
+    if (deadline != NEVER) heap_push(th, t, deadline);
+    hook_update(th, had);
+}
+
+/* A sleep of SLP_FOREVER ends early (js_await.c: its promise settled): t
+ * runs again as if its time had come, and th is woken (its wake word
+ * changes).  No-op if t does not sleep.  Lock held. */
+void slp__sleep_end(slp__tasklet *t) {
+    slp__thread *th = t->thread;
+    int had;
+    if (!th || t->waiting != SLP__WAIT_SLEEP) return;
+    had = slp__has_waits(th);
+    wake(th, t);
+    hook_update(th, had);
+    slp__thread_wake(th);
 }
 
 /* ------------------------------------------------------------ public API */
@@ -259,7 +293,7 @@ int64_t slp_timer_next(void) {
     int64_t r = -1;
     if (!th) return slp__self_error();
     slp__lock();
-    if (th->ntimers) {
+    if (th->ntimers && th->timers[0].deadline < FOREVER) {
         uint64_t d = th->timers[0].deadline, now = slp__now_ns();
         r = d <= now ? 0 : d - now > INT64_MAX ? INT64_MAX : (int64_t)(d - now);
     }

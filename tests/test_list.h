@@ -64,6 +64,8 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(thread_death_kills_cstate, SLP_T_THREADS) \
   X(thread_shutdown_kills_other_mains, SLP_T_THREADS) \
   X(thread_stop_then_mark_dead, SLP_T_THREADS) \
+  X(thread_stop_leaves_last_blocker_soft, SLP_T_THREADS) \
+  X(thread_deadlock_reaches_last_blocker, SLP_T_THREADS) \
   X(single_thread_build_refuses_threads, SLP_T_SINGLE) \
   X(thread_nonblocking_waits_on_wake_word, SLP_T_THREADS) \
   X(thread_idle_raises_deadlock_alarm, SLP_T_THREADS) \
@@ -122,5 +124,33 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(timer_kill_sleeper_from_other_thread, SLP_T_THREADS) \
   X(timer_thread_death_stops_sleeper, SLP_T_THREADS) \
   X(timer_wait_fd_arguments, SLP_T_ANY) \
-  X(timer_wait_fd_pipe, SLP_T_ANY)
+  X(timer_wait_fd_pipe, SLP_T_ANY) \
+  X(select_first_ready_case_in_array_order, SLP_T_ANY) \
+  X(select_send_case_follows_preference, SLP_T_ANY) \
+  X(select_default_case, SLP_T_ANY) \
+  X(select_waits_on_every_channel, SLP_T_ANY) \
+  X(select_partner_takes_send_case, SLP_T_ANY) \
+  X(select_waiters_fifo_and_preference, SLP_T_ANY) \
+  X(select_meets_select, SLP_T_ANY) \
+  X(select_send_throw_to_receive_case, SLP_T_ANY) \
+  X(select_arguments, SLP_T_ANY) \
+  X(select_deadline_expires, SLP_T_ANY) \
+  X(select_deadline_met, SLP_T_ANY) \
+  X(select_deadline_passes_before_partner, SLP_T_ANY) \
+  X(select_timed_send_keeps_value, SLP_T_ANY) \
+  X(select_timeout_lower_bound, SLP_T_ANY) \
+  X(select_deadlock_exact, SLP_T_ANY) \
+  X(select_main_when_last_tasklet_ends, SLP_T_ANY) \
+  X(select_nonblocking_thread, SLP_T_ANY) \
+  X(select_closed_channel, SLP_T_ANY) \
+  X(select_kill_and_throw, SLP_T_ANY) \
+  X(select_partner_on_other_thread, SLP_T_THREADS) \
+  X(select_timeout_other_thread, SLP_T_THREADS) \
+  X(select_kill_from_other_thread, SLP_T_THREADS) \
+  X(select_cross_thread_race, SLP_T_THREADS) \
+  X(select_partner_thread_died, SLP_T_THREADS) \
+  X(js_await_parks_only_the_tasklet, SLP_T_ANY) \
+  X(js_await_needs_an_event_loop, SLP_T_ANY) \
+  X(js_await_from_a_worker, SLP_T_THREADS) \
+  X(js_run_ends_on_deadlock, SLP_T_ANY)
 #endif

@@ -524,6 +524,150 @@ TEST(thread_stop_then_mark_dead) {
     ASSERT_EQ(slp_tasklet_alive(busy_t), 0);
 }
 
+/* ---- stopped while a tasklet waits last: it is left soft -------------- */
+
+/* The thread's main blocks first (in `in`), so the tasklet that blocks
+ * last is the one its thread waits for: a thread stopped then (a Web
+ * Worker terminated) must leave it suspended where it was, thread_id -1,
+ * revivable with bind_thread (seed: "Soft-switched tasklets simply stop"),
+ * not lose it as if it had been running. */
+static slp_tasklet sleeper_t;
+static volatile int spin_stop;
+
+static int sleeps_long(void *arg) { /* soft, as soft_receiver */
+    (void)arg;
+    return log_resumed(slp_sleep(3600ull * 1000000000ull));
+}
+
+static int spinner(void *arg) {
+    (void)arg;
+    while (!__atomic_load_n(&spin_stop, __ATOMIC_SEQ_CST)) {
+        slp_schedule();
+        __atomic_add_fetch(&busy_calls, 1, __ATOMIC_SEQ_CST);
+    }
+    return log_resumed(0);
+}
+
+static int main_blocks_first(void *arg) {
+    slp_channel in = *(slp_channel *)arg;
+    void *v;
+    if (flag == 0) blocked_t = spawn(soft_receiver, NULL);
+    if (flag == 1) sleeper_t = spawn(sleeps_long, NULL);
+    if (flag == 2) {
+        busy_t = spawn(spinner, NULL);
+        sleeper_t = spawn(spinner, NULL);
+    }
+    return slp_channel_receive(in, &v); /* then they run, and block last */
+}
+
+static int snap_state(slp_tasklet t) {
+    slp_tasklet_info info[64];
+    int i, n = slp_snapshot(info, 64);
+    for (i = 0; i < n && i < 64; i++)
+        if (info[i].handle == t) return info[i].state;
+    return -1;
+}
+
+static void stop_and_mark_dead(int id) {
+    ASSERT_OK(slp_thread_stop(id));
+    wait_stopped(id);
+    ASSERT_OK(slp_thread_mark_dead(id));
+    ASSERT_EQ(slp_getthreads(NULL, 0), 1);
+}
+
+TEST(thread_stop_leaves_last_blocker_soft) {
+    static slp_channel in;
+    int id;
+    ASSERT_OK(slp_channel_new(&ch));
+    ASSERT_OK(slp_channel_new(&in));
+    /* Blocked last on a channel: revived here, the hand-over completes. */
+    ASSERT_OK(slp_thread_start(&id, main_blocks_first, &in));
+    while (slp_channel_balance(in) != -1 || slp_channel_balance(ch) != -1) nap_ms(1);
+    stop_and_mark_dead(id);
+    ASSERT_EQ(slp_tasklet_thread_id(blocked_t), -1);
+    ASSERT_EQ(slp_tasklet_blocked(blocked_t), SLP_BLOCKED_RECEIVING);
+    ASSERT_EQ(slp_tasklet_alive(blocked_t), 0);
+    ASSERT_EQ(slp_tasklet_restorable(blocked_t), 1);
+    ASSERT_EQ(slp_channel_balance(ch), -1);
+    ASSERT_EQ(snap_state(blocked_t), SLP_STATE_NOTHREAD);
+    ASSERT_OK(slp_tasklet_bind_thread(blocked_t, -1));
+    ASSERT_EQ(slp_tasklet_thread_id(blocked_t), slp_thread_id());
+    ASSERT_EQ(slp_tasklet_alive(blocked_t), 1);
+    ASSERT_EQ(snap_state(blocked_t), SLP_STATE_BLOCKED_RECV);
+    ASSERT_OK(slp_channel_send(ch, "hello")); /* resumes it here, on main */
+    ASSERT_STR(soft_slot, "hello");
+    ASSERT_LOG("soft receiver resumed: SLP_OK on thread 1");
+    ASSERT_EQ(slp_tasklet_alive(blocked_t), 0); /* it ended */
+    test_log_clear();
+    /* Waiting last for time: it stops, out of the timer heap; revived here
+     * it returns from its sleep. */
+    flag_set(1);
+    ASSERT_OK(slp_channel_new(&in));
+    ASSERT_OK(slp_thread_start(&id, main_blocks_first, &in));
+    while (slp_channel_balance(in) != -1 || snap_state(sleeper_t) != SLP_STATE_WAITING) nap_ms(1);
+    stop_and_mark_dead(id);
+    ASSERT_EQ(slp_tasklet_thread_id(sleeper_t), -1);
+    ASSERT_EQ(slp_tasklet_alive(sleeper_t), 0);
+    ASSERT_EQ(snap_state(sleeper_t), SLP_STATE_NOTHREAD);
+    ASSERT_EQ(slp_tasklet_restorable(sleeper_t), 1); /* no C state in slp_sleep */
+    ASSERT_OK(slp_tasklet_bind_thread(sleeper_t, -1));
+    ASSERT_EQ(slp_tasklet_alive(sleeper_t), 1);
+    ASSERT_EQ(slp_tasklet_paused(sleeper_t), 1);
+    ASSERT_OK(slp_tasklet_insert(sleeper_t));
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("soft receiver resumed: SLP_OK on thread 1");
+    test_log_clear();
+    /* Stopped busy: the running one is dropped, the queued one (started,
+     * switched out) stops and is revived here. */
+    flag_set(2);
+    __atomic_store_n(&busy_calls, 0, __ATOMIC_SEQ_CST);
+    ASSERT_OK(slp_channel_new(&in));
+    ASSERT_OK(slp_thread_start(&id, main_blocks_first, &in));
+    while (__atomic_load_n(&busy_calls, __ATOMIC_SEQ_CST) < 100) nap_ms(1);
+    stop_and_mark_dead(id);
+    ASSERT_EQ(slp_tasklet_thread_id(busy_t), -1);
+    ASSERT_EQ(slp_tasklet_thread_id(sleeper_t), -1);
+    ASSERT_OK(slp_tasklet_bind_thread(busy_t, -1));
+    ASSERT_OK(slp_tasklet_bind_thread(sleeper_t, -1));
+    ASSERT_EQ(slp_tasklet_alive(busy_t) + slp_tasklet_alive(sleeper_t), 1);
+    __atomic_store_n(&spin_stop, 1, __ATOMIC_SEQ_CST);
+    ASSERT_OK(slp_tasklet_insert(slp_tasklet_alive(busy_t) ? busy_t : sleeper_t));
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("soft receiver resumed: SLP_OK on thread 1");
+}
+
+static volatile int last_blocker_result = 1, first_main_result = 1;
+static int receives_ch2(void *arg) {
+    void *v;
+    (void)arg;
+    __atomic_store_n(&last_blocker_result, slp_channel_receive(ch2, &v), __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+static int main_then_tasklet_block(void *arg) {
+    void *v;
+    (void)arg;
+    spawn(receives_ch2, NULL);
+    __atomic_store_n(&first_main_result, slp_channel_receive(ch1, &v), __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+/* The thread waits for its last blocker (not for main) when the whole
+ * program deadlocks: that tasklet's block fails with EDEADLOCK (undone),
+ * then main, blocked with nothing left to run here, gets ENOSENDER. */
+TEST(thread_deadlock_reaches_last_blocker) {
+    int id;
+    ASSERT_OK(slp_channel_new(&ch1));
+    ASSERT_OK(slp_channel_new(&ch2));
+    ASSERT_OK(slp_thread_start(&id, main_then_tasklet_block, NULL));
+    while (slp_channel_balance(ch1) != -1 || slp_channel_balance(ch2) != -1) nap_ms(1);
+    ASSERT_OK(slp_thread_join(id, NULL)); /* nobody left awake: the alarm */
+    ASSERT_ERR(last_blocker_result, SLP_EDEADLOCK);
+    ASSERT_ERR(first_main_result, SLP_ENOSENDER);
+    ASSERT_EQ(slp_channel_balance(ch1), 0);
+    ASSERT_EQ(slp_channel_balance(ch2), 0);
+}
+
 /* ---- a thread that may not block (a browser main thread) -------------- */
 
 static slp_channel ch3;

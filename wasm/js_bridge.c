@@ -65,8 +65,17 @@ enum {
     OP_KILL,           /* a: tasklet, c: pending */
     OP_THROW,          /* a: tasklet, b: error code, value, c: pending */
     OP_SCHEDULE_VALUE, /* value: retval; value <- the caller's tempval */
-    OP_RUN_WATCHDOG    /* a: timeout, b: flags; c <- the interrupted tasklet */
+    OP_RUN_WATCHDOG,   /* a: timeout, b: flags; c <- the interrupted tasklet */
+    OP_SLEEP,          /* a, b: nanoseconds (low, high 32 bits) */
+    OP_AWAIT,          /* park until JS ends the wait (a promise settled) */
+    OP_SELECT          /* a: js_select, b: its case count; c <- the index */
 };
+
+/* OP_SELECT's block (JS allocates and frees it): the timeout, then the cases. */
+typedef struct {
+    uint64_t timeout_ns;
+    slp_select_case cases[];
+} js_select;
 
 /* One JS tasklet's exchange area, allocated by JS; freed by js_tasklet when
  * the generator ends (JS frees it if the tasklet never ran). */
@@ -102,6 +111,19 @@ static int js_tasklet(void *arg) {
         case OP_SCHEDULE_VALUE:
             d->err = slp_schedule_value(d->value, &d->value);
             break;
+        case OP_SLEEP:
+            d->err = slp_sleep((uint64_t)(uint32_t)d->b << 32 | (uint32_t)d->a);
+            break;
+        /* A promise: parked as a sleeper without deadline (not deadlocked,
+         * the thread is not idle); JS throws its wake code in when it
+         * settles (js/timers.js). */
+        case OP_AWAIT: d->err = slp_sleep(SLP_FOREVER); break;
+        case OP_SELECT: {
+            js_select *s = (js_select *)(uintptr_t)d->a;
+            d->c = slp_select(s->cases, d->b, s->timeout_ns);
+            d->err = d->c < 0 ? d->c : 0;
+            break;
+        }
         case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
         case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
         case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
@@ -121,6 +143,13 @@ static int js_tasklet(void *arg) {
          * error thrown in meanwhile is what the yield raises, the op done. */
         if (op >= OP_TASKLET_RUN && op <= OP_THROW && d->err == 0) d->err = slp_tick();
     }
+}
+
+/* slp_timer_next in milliseconds (a double, so JS needs no BigInt): -1
+ * when no tasklet sleeps here. */
+API double slp_js_timer_next_ms(void) {
+    int64_t ns = slp_timer_next();
+    return ns < 0 ? -1.0 : (double)ns / 1e6;
 }
 
 /* The function JS binds its tasklets to (slp_tasklet_bind(t, fn, task)). */
@@ -387,3 +416,14 @@ API int slp_js_thread_killed(slp_js_boot *b) {
     return slp_thread_mark_dead(b->thread_id);
 }
 
+
+/* ------------------------------------------------ select from JavaScript */
+
+/* slp_select for JS code (no 64-bit integers without BigInt): timeout in
+ * milliseconds, < 0 for none (SLP_FOREVER).  cases: slp_select_case[n]
+ * in the heap, 16 bytes each (ch, dir, value, err). */
+API int slp_js_select(slp_select_case *cases, int n, double timeout_ms) {
+    uint64_t ns = timeout_ms < 0 || timeout_ms >= 1e13 ? SLP_FOREVER
+                                                      : (uint64_t)(timeout_ms * 1e6);
+    return slp_select(cases, n, ns);
+}

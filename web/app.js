@@ -645,6 +645,47 @@ async function startRing() {
   $('#ring').setAttribute('aria-pressed', 'false');
 }
 
+// ----------------------------------------------------------- timers
+
+// Tasklets that sleep with different periods for `ms`: three on the page's
+// thread, whose event loop meanwhile waits in a setTimeout to the nearest
+// deadline (never blocked: the page keeps drawing), and one on each worker,
+// whose scheduler sleeps in C until its deadline.  Each wakes, counts a
+// tick, and sleeps again.  demo.timers: the page's ticks, in wake order.
+let timers = null;
+function startTimers(ms = 6000) {
+  if (timers) return null;
+  const t0 = performance.now();
+  timers = demo.timers = { ticks: {}, order: [], running: true };
+  const mine = timers;
+  function* sleeper(name, period) {
+    while (performance.now() - t0 < ms) {
+      yield slp.sleep(period);
+      mine.ticks[name] = (mine.ticks[name] ?? 0) + 1;
+      mine.order.push(name);
+    }
+  }
+  const page = [400, 700, 1000].map((p) => {
+    const name = `sleeper ${p} ms`;
+    const t = slp.tasklet(sleeper)(name, p);
+    know(t, { name });
+    return t;
+  });
+  log(`timers: sleepers every 400, 700 and 1000 ms on the page's thread, every 600 ms on each worker, for ${ms / 1000} s`);
+  const all = [slp.run()]; // (returns once nothing here is left to run, ring included)
+  for (const w of workers) if (w.alive) all.push(pageOp(() => command(w, { op: 'sleepers', periods: [600], ms })));
+  // Done when the page's sleepers are (the workers' end with them).
+  const ended = new Promise((k) => {
+    const look = () => (page.some((t) => t.alive) ? setTimeout(look, 100) : k());
+    look();
+  });
+  return Promise.all([ended, ...all.slice(1)]).catch((e) => log(`timers: ${errText(e)}`, 'error')).finally(() => {
+    mine.running = false;
+    if (timers === mine) timers = null;
+    for (const t of page) known.delete(t.h);
+  });
+}
+
 // ------------------------------------------------------- seed examples
 
 const SEED = new URL('./demo/seed.js', import.meta.url);
@@ -752,6 +793,16 @@ function setupTour() {
     balance: (name) => Number([...document.querySelectorAll('#channels tr[data-channel]')]
       .find((tr) => tr.querySelector('th').textContent === name)?.dataset.balance ?? 0),
     busy, sendJob, takeResult,
+    timers: () => startTimers(),
+    timersText: () => {
+      const tm = demo.timers;
+      if (!tm) return '';
+      const n = (demo.lastSnapshot?.tasklets ?? []).filter((t) => t.state === 'waiting').length;
+      const ticks = Object.entries(tm.ticks).map(([k, v]) => `${k.replace('sleeper ', '')} ×${v}`).join(', ');
+      return `${tm.running ? `${n} tasklet${n === 1 ? '' : 's'} waiting for a timer` : 'the sleepers are done'}` +
+        `${ticks ? `; the page's sleepers woke: ${ticks}` : ''}`;
+    },
+    timersRunning: () => !!timers,
     pipeline: (n) => startPipeline(n),
     pipelineRunning: () => pipelineRunning,
     pipelineText: () => $('#pipeline-result').textContent,
@@ -855,7 +906,7 @@ async function main() {
 }
 
 setupBench({ isolated, log });
-demo.api = { addWorker, terminateWorker, startPipeline, sendJob, takeResult, runSeed, runDeadlock, select,
+demo.api = { addWorker, terminateWorker, startPipeline, sendJob, takeResult, runSeed, runDeadlock, select, startTimers,
   killOrphans, reviveEcho, busy, orphans: () => orphans(), known, workers, chans, slp };
 demo.ready = main().then(() => { demo.isReady = true; }, (e) => {
   log(`startup: ${errText(e)}`, 'error');

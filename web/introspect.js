@@ -15,7 +15,7 @@
 // with state one of STATES and channel the handle of the channel a blocked
 // tasklet waits on (0 when not blocked or not known).
 
-export const STATES = ['running', 'runnable', 'blocked_send', 'blocked_recv', 'paused', 'nothread', 'dead'];
+export const STATES = ['running', 'runnable', 'blocked_send', 'blocked_recv', 'paused', 'nothread', 'dead', 'waiting'];
 
 // SLP_STATE_* of include/stackless.h (1-based) -> name.
 const BY_CODE = [null, ...STATES];

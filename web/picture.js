@@ -17,6 +17,7 @@ export const STATE_INFO = {
   paused: { glyph: '‖', label: 'paused' },
   nothread: { glyph: '∅', label: 'no thread' },
   dead: { glyph: '✕', label: 'ended (not drawn)' },
+  waiting: { glyph: '◷', label: 'waiting for a timer' },
 };
 
 function el(tag, cls, text) {

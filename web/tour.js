@@ -69,9 +69,10 @@ function steps(ctx) {
       title: 'A thread dies',
       text: `<p>Terminate worker 1. When a thread dies, Stackless does not kill its soft-switched tasklets:
         they <strong>simply stop and lose their thread</strong>, so <code>thread_id</code> reports
-        <code>-1</code> (the dashed lane). Only the tasklet the thread was waiting in, its current one, ends
-        with it (it is on the thread's C stack). The others still sit in their channels' queues: worker 1's
-        waiters are still receivers on <em>jobs</em>, and no thread will ever run them.</p>
+        <code>-1</code> (the dashed lane), the one the worker was asleep waiting for too (it waits suspended,
+        off the thread's stack). Only a tasklet running at that very moment would end with the thread. They
+        still sit in their channels' queues: worker 1's waiters are still receivers on <em>jobs</em>, and
+        no thread will ever run them.</p>
         <p>Then try to send a job.</p>`,
       actions: [
         { id: 'tour-terminate', label: 'Terminate worker 1',
@@ -108,6 +109,24 @@ function steps(ctx) {
         const n = ctx.count((t) => t.state === 'nothread');
         return w1()?.alive ? '' : n ? `${n} tasklet${n > 1 ? 's' : ''} still without a thread` : 'no tasklet is left without a thread';
       },
+    },
+    {
+      id: 'timers',
+      title: 'Timers',
+      text: `<p>A tasklet can wait for time: <code>yield sleep(ms)</code> parks <strong>only that tasklet</strong>
+        (<span class="key s-waiting">◷ waiting</span>); the rest of its thread runs on. Start the timers: three
+        tasklets on the page's thread wake every 400, 700 and 1000 ms, and one on each worker every 600 ms, for
+        6 seconds. Sleepers wake in the order of their deadlines, and a thread whose tasklets sleep is never
+        deadlocked.</p>
+        <p>The page's thread never blocks: when all its tasklets sleep, its event loop waits in a
+        <code>setTimeout</code> to the nearest deadline. A worker's scheduler sleeps in C until its deadline
+        (<code>Atomics.wait</code> with a timeout). <code>yield promise</code> parks a tasklet the same way until
+        the promise settles.</p>`,
+      actions: [
+        { id: 'tour-timers', label: 'Start the timers',
+          why: () => (ctx.timersRunning() ? 'the sleepers are running' : ''), run: () => ctx.timers() },
+      ],
+      status: () => ctx.timersText(),
     },
     {
       id: 'deadlock',

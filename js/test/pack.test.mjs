@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // The package's ES modules (js/index.js is the public surface).
-const JS_MODULES = ['callbacks', 'channel', 'clone', 'demo', 'errors', 'index', 'introspect', 'module', 'ops', 'pump', 'state',
-  'tasklet', 'threads', 'values', 'wait'];
+const JS_MODULES = ['callbacks', 'channel', 'clone', 'demo', 'errors', 'index', 'introspect', 'module', 'ops', 'pump', 'select', 'state',
+  'tasklet', 'threads', 'timers', 'values', 'wait'];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const sh = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });

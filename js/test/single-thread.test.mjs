@@ -2,8 +2,8 @@
 // cross-origin isolated gets -- no SharedArrayBuffer, one scheduler, no
 // workers.  In Node the page's situation is made by crossOriginIsolated =
 // false; in Chromium this file runs on a page served without COOP/COEP.
-// After its own tests it runs every one-thread test of tasklets.test.mjs
-// again, on this module.
+// After its own tests it runs every one-thread test of tasklets.test.mjs,
+// timers.test.mjs, api.test.mjs and threadend.test.mjs again, on this module.
 import '../test-fixtures/built.mjs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,3 +118,6 @@ test('after memory growth, channels, tasklets and values still work', { timeout:
 });
 
 await import('./tasklets.test.mjs');
+await import('./timers.test.mjs');
+await import('./api.test.mjs');
+await import('./threadend.test.mjs');

@@ -166,18 +166,18 @@ async function tour(t, opts, tag) {
 
     await t.test('3. a thread dies: its tasklets lose their thread, and a job says why it cannot be sent', async () => {
       await openStep(page, 'death');
-      // Worker 1's tasklets: the one it was waiting in (its current one) ends
-      // with it; the others lose their thread.
+      // Worker 1's tasklets all wait, none runs: each stops where it is and
+      // loses its thread (the seed's rule), the one the worker was asleep
+      // waiting for (its current one) too.
       const before = await page.evaluate((id) => demo.lastSnapshot.tasklets
         .filter((x) => x.thread === id && x.state !== 'dead' && demo.api.known.has(x.handle) && !demo.api.known.get(x.handle).main)
-        .map((x) => ({ h: x.handle, current: demo.api.known.get(x.handle).tasklet.is_current, c: !!demo.api.known.get(x.handle).c })), w1);
+        .map((x) => ({ h: x.handle, state: x.state, c: !!demo.api.known.get(x.handle).c })), w1);
       assert.equal(before.length, 3, 'two waiters and an echo on worker 1');
-      const orphans = before.filter((x) => !x.current).map((x) => x.h);
-      const ended = before.filter((x) => x.current).map((x) => x.h);
-      assert.ok(orphans.length >= 2, JSON.stringify(before));
+      assert.ok(before.every((x) => x.state === 'blocked_recv'), JSON.stringify(before));
+      const orphans = before.map((x) => x.h);
       await page.click('#tour-terminate');
-      await page.waitForFunction(([os, es]) => os.every((h) => demo.lastSnapshot.tasklets.find((x) => x.handle === h)?.state === 'nothread') &&
-        es.every((h) => demo.lastSnapshot.tasklets.find((x) => x.handle === h)?.state === 'dead'), [orphans, ended], WAIT);
+      await page.waitForFunction((os) => os.every((h) => demo.lastSnapshot.tasklets.find((x) => x.handle === h)?.state === 'nothread'),
+        orphans, WAIT);
       const gone = await page.evaluate((hs) => hs.map((h) => demo.api.known.get(h).tasklet.thread_id), orphans);
       assert.deepEqual(gone, orphans.map(() => -1), 'thread_id of each is -1');
       seen = await pictureMatchesRuntime(page);
@@ -254,6 +254,43 @@ async function tour(t, opts, tag) {
 
 test('the tour, step by step, at desktop width', (t) => tour(t, DESKTOP, 'desktop'));
 test('the tour, step by step, at phone width', (t) => tour(t, PHONE, 'phone'));
+
+test("the timers step: sleepers wait on their lanes, the page's and each worker's, and wake in deadline order", async () => {
+  const s = await server();
+  const p = await openPage(s.url);
+  const { page } = p;
+  try {
+    await ready(p);
+    await page.waitForFunction(() => !document.querySelector('#tour-busy').disabled, null, WAIT);
+    await openStep(page, 'timers');
+    const pageThread = await page.evaluate(() => demo.api.slp.thread_id());
+    const ws = await page.evaluate(() => demo.api.workers.filter((w) => w.alive).map((w) => w.id));
+    assert.ok(ws.length >= 2, 'two workers');
+    await page.click('#tour-timers');
+    // Drawn waiting (◷) on their lanes: the page's three, a worker's one on each.
+    await page.waitForFunction(([pt, wids]) => {
+      const waiting = (th) => document.querySelectorAll(`#lanes .lane[data-thread="${th}"] .tk[data-state="waiting"]`).length;
+      return waiting(pt) === 3 && wids.every((w) => waiting(w) === 1);
+    }, [pageThread, ws], { ...WAIT, polling: 50 });
+    assert.equal(await laneChips(page, pageThread, 'waiting').first().textContent().then((x) => x.includes('◷')), true);
+    await page.waitForFunction(() => /waiting for a timer/.test(document.querySelector('#step-timers .status-line').textContent), null, WAIT);
+    // Each of the page's sleepers woke: first the 400 ms one, then 700, then 1000.
+    await page.waitForFunction(() => Object.keys(demo.timers?.ticks ?? {}).length === 3, null, WAIT);
+    const order = await page.evaluate(() => [...new Set(demo.timers.order)]);
+    assert.deepEqual(order, ['sleeper 400 ms', 'sleeper 700 ms', 'sleeper 1000 ms']);
+    await pictureMatchesRuntime(page);
+    await screenshot(page, 'tour-desktop-timers', { fullPage: false });
+    // They end by themselves, and nothing waits any more.
+    await page.waitForFunction(() => demo.timers && !demo.timers.running, null, WAIT);
+    await page.waitForFunction(() => /the sleepers are done/.test(document.querySelector('#step-timers .status-line').textContent), null, WAIT);
+    await page.waitForFunction(() => document.querySelectorAll('#lanes .tk[data-state="waiting"]').length === 0, null, WAIT);
+    assert.equal(await page.isDisabled('#tour-timers'), false, 'the timers can be started again');
+    assert.deepEqual(await page.evaluate(() => demo.errors), []);
+    assert.deepEqual(p.problems, []);
+  } finally {
+    await p.close();
+  }
+});
 
 test('a tasklet selected with the keyboard is killed with Delete; a channel\'s preference is set from its table', async () => {
   const s = await server();

@@ -12,7 +12,7 @@ import { server, openPage, closeAll, REPO } from './harness.mjs';
 
 after(closeAll);
 
-const FILES = ['tasklets', 'api', 'threads', 'stress', 'single-thread'].filter((f) => existsSync(join(REPO, 'js', 'test', `${f}.test.mjs`)));
+const FILES = ['tasklets', 'api', 'threads', 'stress', 'single-thread', 'timers', 'threadend'].filter((f) => existsSync(join(REPO, 'js', 'test', `${f}.test.mjs`)));
 
 for (const f of FILES) {
   test(`js/test/${f}.test.mjs passes in Chromium`, async () => {

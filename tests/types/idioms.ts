@@ -7,8 +7,31 @@ import stackless, {
   Channel, Tasklet, Thread, StacklessError, DeadlockError, ChannelClosedError, TaskletExit,
   type TaskletGenerator, type Op,
   atomic, get_thread_info, set_error_handler, set_schedule_callback, set_channel_callback,
-  type RunOptions,
+  type RunOptions, sleep, select, TimeoutError, type SelectResult,
 } from 'stackless-wasm';
+
+export async function timers(): Promise<void> {
+  await init();
+  const a = channel<number>(), b = channel<string>();
+  tasklet(function* () {
+    yield sleep(10);                                   // only this tasklet waits
+    const r: Response = yield fetch('https://example.com/'); // a promise: its value
+    console.log(r.status);
+    const { index, value }: SelectResult = yield select([{ receive: a }, { send: b, value: 'x' }], { timeout: 100 });
+    console.log(index, value);
+    try {
+      const v: number = yield a.receive_timeout(50);
+      console.log(v);
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+    }
+    yield b.send_timeout('y', 0);
+  })();
+  await sleep(5);
+  const s: SelectResult = await select([{ receive: a }], { default: true });
+  console.log(s.index, await a.receive_timeout(1));
+  await run();
+}
 
 export async function readme(): Promise<void> {
   // The README's example, as it stands.

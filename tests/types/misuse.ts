@@ -2,7 +2,7 @@
 // `@ts-expect-error` must be an error under `tsc --strict` (tsc reports an
 // unused directive otherwise); run.sh also checks that without the
 // directives tsc reports an error on exactly those lines.  Never run.
-import { tasklet, channel, run, schedule, type Channel, type Op } from 'stackless-wasm';
+import { tasklet, channel, run, schedule, sleep, select, type Channel, type Op } from 'stackless-wasm';
 
 export async function misuse(): Promise<void> {
   const ch = channel<number>();
@@ -15,8 +15,10 @@ export async function misuse(): Promise<void> {
   tasklet(function* () { yield ch.send_sequence([1, 2]); })();
   // @ts-expect-error: an Op is not iterable: yield* of receive()
   tasklet(function* () { yield* ch.receive(); })();
-  // @ts-expect-error: a promise is no operation
-  tasklet(function* () { yield Promise.resolve(1); })();
+  // @ts-expect-error: select takes cases, not channels
+  tasklet(function* () { yield select([ch]); })();
+  // @ts-expect-error: sleep takes milliseconds
+  tasklet(function* () { yield sleep('10'); })();
   // @ts-expect-error: async functions are not tasklets
   tasklet(async () => { await ch.send(1); })();
 

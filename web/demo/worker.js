@@ -97,6 +97,14 @@ function* spinner(ms) {
   }
 }
 
+// Wakes every `period` ms for `ms`: between two wakes it waits for its
+// timer (only this tasklet: its scheduler runs the others meanwhile, and
+// sleeps in C until the nearest deadline when nothing else can run).
+function* sleeper(period, ms) {
+  const end = performance.now() + ms;
+  while (performance.now() < end) yield slp.sleep(period);
+}
+
 // Main code ------------------------------------------------------------
 
 /**
@@ -145,6 +153,9 @@ async function perform(cmd) {
       break;
     case 'consumer':
       await register(tasklet(consumer)(cmd.in, cmd.stages, cmd.run), 'consumer', cmd.in, null, { pipeline: true });
+      break;
+    case 'sleepers':
+      for (const p of cmd.periods) await register(tasklet(sleeper)(p, cmd.ms ?? 6000), `sleeper ${p} ms`, null, null);
       break;
     case 'spin':
       for (let i = 0; i < 2; i++) await register(tasklet(spinner)(cmd.ms ?? 3000), 'spinner', null, null);
