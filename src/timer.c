@@ -23,7 +23,11 @@
 #define FOREVER (NEVER - 1) /* a sleep of SLP_FOREVER: in the heap, never due */
 #define FD_POLL_EVERY_NS 1000000u /* switch hook: poll the fds this often */
 
-uint64_t slp__now_ns(void) {
+/* Out of line: its timespec is address-taken, and inlined into slp_sleep it
+ * would sit in the sleeper's frame, giving every sleeping tasklet C state in
+ * wasm (a shadow-stack slice), so a sleeper stopped with its thread could not
+ * be revived by bind_thread(). */
+__attribute__((noinline)) uint64_t slp__now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;

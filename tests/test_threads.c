@@ -609,18 +609,13 @@ TEST(thread_stop_leaves_last_blocker_soft) {
     ASSERT_EQ(slp_tasklet_thread_id(sleeper_t), -1);
     ASSERT_EQ(slp_tasklet_alive(sleeper_t), 0);
     ASSERT_EQ(snap_state(sleeper_t), SLP_STATE_NOTHREAD);
-    if (slp_tasklet_restorable(sleeper_t)) {
-        ASSERT_OK(slp_tasklet_bind_thread(sleeper_t, -1));
-        ASSERT_EQ(slp_tasklet_alive(sleeper_t), 1);
-        ASSERT_EQ(slp_tasklet_paused(sleeper_t), 1);
-        ASSERT_OK(slp_tasklet_insert(sleeper_t));
-        ASSERT_OK(slp_run());
-        ASSERT_LOG("soft receiver resumed: SLP_OK on thread 1");
-    } else { /* wasm: slp_sleep's own frame holds C state (a timespec) */
-        ASSERT_ERR(slp_tasklet_bind_thread(sleeper_t, -1), SLP_ECSTATE);
-        ASSERT_OK(slp_tasklet_kill(sleeper_t, 0)); /* dropped, never run */
-        ASSERT_LOG("");
-    }
+    ASSERT_EQ(slp_tasklet_restorable(sleeper_t), 1); /* no C state in slp_sleep */
+    ASSERT_OK(slp_tasklet_bind_thread(sleeper_t, -1));
+    ASSERT_EQ(slp_tasklet_alive(sleeper_t), 1);
+    ASSERT_EQ(slp_tasklet_paused(sleeper_t), 1);
+    ASSERT_OK(slp_tasklet_insert(sleeper_t));
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("soft receiver resumed: SLP_OK on thread 1");
     test_log_clear();
     /* Stopped busy: the running one is dropped, the queued one (started,
      * switched out) stops and is revived here. */
