@@ -7,6 +7,8 @@
  *   channel_rt_ns       ping-pong over two channels on one thread
  *   xthread_rt_ns       ping-pong between tasklets of two threads, both idle
  *   xthread_busy_rt_ns  the same while both threads have other work queued
+ *   xthread_sleep_rt_ns the same with both partners asleep at each wait
+ *                       (SLP_SPIN_US=0: no spin before the futex)
  *   blocked_bytes       memory per tasklet blocked on a channel (100,000)
  *   depthN_rt_ns        schedule_rt_ns with N C frames (1, 8, 32, 128)
  *                       between each tasklet's function and its switch
@@ -15,6 +17,8 @@
  *   call_plain_ns       the same recursion through a function that cannot
  *   create_1m_ms        creating 1,000,000 tasklets and running them all
  *                       into a channel wait (ms)
+ *   blocked_d8_bytes,   the same two with 8 C frames under each wait
+ *   create_1m_d8_ms
  *
  * Each timed figure is the best of 5 runs.  Arguments: the names to run (all
  * by default).
@@ -29,9 +33,14 @@
 
 static long iters_scale = 1; /* SLP_BENCH_SCALE multiplies the runs */
 
+/* SLP_BENCH_CLOCK=cpu: the process's CPU time instead of the wall clock,
+ * for single-thread figures on a loaded machine (time spent descheduled
+ * is not counted; meaningless for the cross-thread ones). */
 static double now_ns(void) {
+    static int cpu = -1;
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (cpu < 0) cpu = getenv("SLP_BENCH_CLOCK") && strcmp(getenv("SLP_BENCH_CLOCK"), "cpu") == 0;
+    clock_gettime(cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
@@ -313,12 +322,47 @@ static double bench_xthread(int busy_flag) {
     return dt / (double)n_rounds;
 }
 
+/* Partner asleep: both sides on threads of their own, started with
+ * SLP_SPIN_US=0 (read by each thread at its first sleep), so every wait
+ * goes to the futex (Atomics.wait in workers) at once.  The peer: a bare
+ * FUTEX_WAIT/FUTEX_WAKE (Atomics.wait/notify) ping-pong. */
+static double xthread_sleep(void) {
+    int a, b;
+    double t0, dt;
+    busy_mode = 0;
+    n_rounds = 5000 * iters_scale;
+    check(slp_channel_new(&ping_ch), "channel");
+    check(slp_channel_new(&pong_ch), "channel");
+    setenv("SLP_SPIN_US", "0", 1);
+    check(slp_thread_start(&b, side, (void *)ponger), "thread");
+    t0 = now_ns();
+    check(slp_thread_start(&a, side, (void *)pinger), "thread");
+    check(slp_thread_join(a, NULL), "join");
+    dt = now_ns() - t0;
+    check(slp_thread_join(b, NULL), "join");
+    unsetenv("SLP_SPIN_US");
+    slp_channel_release(ping_ch);
+    slp_channel_release(pong_ch);
+    return dt / (double)n_rounds;
+}
+
 /* ------------------------------------------------------------ memory */
 
 static slp_channel wait_ch;
 
+static int blocked_depth; /* C frames under the receive (depth figures) */
+
+static __attribute__((noinline)) long block_down(int d, long acc) {
+    if (d > 1) { /* as down(): locals, none address-taken */
+        long r = block_down(d - 1, acc * 3 + d);
+        return r * r + acc;
+    }
+    return slp_channel_receive(wait_ch, NULL) + acc * 0;
+}
+
 static int blocker(void *arg) {
     (void)arg;
+    if (blocked_depth) return (int)block_down(blocked_depth, 1);
     return slp_channel_receive(wait_ch, NULL);
 }
 
@@ -382,6 +426,23 @@ static double bench_create_1m(void) {
     return t0 < 0 ? -1 : t0 / 1e6;
 }
 
+/* The same two at depth 8: what a blocked tasklet's frames cost. */
+static double bench_blocked_d8(void) {
+    double v;
+    blocked_depth = 8;
+    v = bench_blocked();
+    blocked_depth = 0;
+    return v;
+}
+
+static double bench_create_1m_d8(void) {
+    double v;
+    blocked_depth = 8;
+    v = bench_create_1m();
+    blocked_depth = 0;
+    return v;
+}
+
 /* -------------------------------------------------------------- main */
 
 static double best_of(double (*fn)(void), int runs) {
@@ -410,6 +471,7 @@ static const struct {
     {"sleep1ms_wake_ns", bench_sleep1ms, 3, 0},
     {"xthread_rt_ns", xthread_idle, 5, 1},
     {"xthread_busy_rt_ns", xthread_busy, 5, 1},
+    {"xthread_sleep_rt_ns", xthread_sleep, 5, 1},
     {"blocked_bytes", bench_blocked, 1, 0},
     {"depth1_rt_ns", bench_depth1, 3, 0},
     {"depth8_rt_ns", bench_depth8, 3, 0},
@@ -418,6 +480,8 @@ static const struct {
     {"call_may_switch_ns", bench_may_switch, 5, 0},
     {"call_plain_ns", bench_plain, 5, 0},
     {"create_1m_ms", bench_create_1m, 1, 0},
+    {"blocked_d8_bytes", bench_blocked_d8, 1, 0},
+    {"create_1m_d8_ms", bench_create_1m_d8, 1, 0},
 };
 
 int main(int argc, char **argv) {

@@ -36,7 +36,7 @@ for (let rep = 0; rep < 3; rep++) { // interleaved: everyone sees the same CPU s
   for (const name of ['canary_ns', 'schedule_rt_ns', 'channel_rt_ns']) rows.push([name, bench(name)]);
   for (const [name, xs] of await runFiberSwap({ dir: peersDir, reps: 1 })) rows.push([`peer_${name}`, xs[0]]);
 }
-for (const name of ['xthread_rt_ns', 'xthread_busy_rt_ns', 'blocked_bytes', 'depth1_rt_ns',
+for (const name of ['xthread_rt_ns', 'xthread_busy_rt_ns', 'xthread_sleep_rt_ns', 'blocked_bytes', 'depth1_rt_ns',
   'depth8_rt_ns', 'depth32_rt_ns', 'depth128_rt_ns', 'call_may_switch_ns', 'call_plain_ns', 'create_1m_ms']) {
   const v = bench(name);
   if (Number.isFinite(v)) rows.push([name, v]);

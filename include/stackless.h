@@ -37,7 +37,10 @@
  *       have no address-taken locals or arrays and make no variadic calls
  *       (receive into a static or heap slot, not into a local);
  *       slp_tasklet_restorable() tells.
- *       In the native build every tasklet has its own stack and is soft.
+ *       In the native build every tasklet has its own stack and is soft
+ *       (built with SLP_NATIVE_STACKS=copy, see stack size, every started
+ *       tasklet has C state instead: its saved slice is at its thread's
+ *       addresses).
  *       In every build a non-main tasklet inside slp_run() has C state
  *       (Stackless nests its interpreter there);
  *     - pre-emption counts "ticks": calls of slp_tick(), which C code puts
@@ -55,6 +58,12 @@
  *       switch or return; one that runs past the reserve too stops the
  *       program with "tasklet stack overflow past its reserve" before it
  *       writes below the region.
+ *       The native build made with the CMake option SLP_NATIVE_STACKS=copy
+ *       runs a thread's tasklets on one such stack and copies a suspended
+ *       tasklet's frames out to the heap (a few hundred bytes per blocked
+ *       tasklet instead of a page of its own stack; a switch copies the
+ *       slices, more with depth); a pointer to a suspended tasklet's local
+ *       is then not valid while others run.  Not under ASan.
  *
  * HANDLES
  *   Tasklets and channels are 32-bit handles with a generation count; up to

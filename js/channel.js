@@ -1,7 +1,7 @@
 // channel.js -- Stackless channels: the Channel wrapper of a runtime handle.
 // Inside a tasklet its calls return Ops to yield; in main code they act
 // at once or give promises (pump.js).
-import { A, M, h32, ready, scratch, stepping, channels, finalizer, NEW, remember } from './state.js';
+import { A, h32, ready, scratch, stepping, channels, NEW, remember } from './state.js';
 import { EBADHANDLE, BALANCE_BADHANDLE, makeError } from './errors.js';
 import { Op, made, check, OP_SEND, OP_SEND_THROW, OP_RECEIVE } from './ops.js';
 import { mainChannelOp } from './pump.js';
@@ -26,8 +26,7 @@ export class Channel {
     if (key !== NEW) throw new TypeError('use channel() to make a channel');
     this.h = h;
     this.shared = false; // may have a party on another thread
-    remember(channels, h, this);
-    if (finalizer) finalizer.register(this, { isChannel: true, h, m: M }, this);
+    this.life = remember(channels, h, this, true, true);
   }
   /** Send v.  Inside a tasklet: `yield ch.send(v)`; outside: `await ch.send(v)`. */
   send(v) {
@@ -133,7 +132,7 @@ export class Channel {
   /** Drop this wrapper's reference (blocked tasklets keep the channel). */
   release() {
     if (this.h === 0) return;
-    finalizer?.unregister(this);
+    this.life.owned = false;
     A.slp_channel_release(this.h);
     channels.delete(this.h);
     this.h = 0;

@@ -32,9 +32,6 @@ export let spinMs = 0.05;
 
 export const NEW = Symbol('new'); // the key of the wrappers' constructors
 
-export const finalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(releaseLater) : null;
-
 function refresh() {
   buf = mem.buffer;
   H32 = new Int32Array(buf);
@@ -64,18 +61,25 @@ export function releaseHandle(isChannel, h) {
   else A.slp_tasklet_release(h);
 }
 
-function releaseLater({ isChannel, h, m }) {
-  if (m === M && A) releaseHandle(isChannel, h);
-}
-
-// The handle -> wrapper maps drop an entry once its wrapper is collected
-// (else every tasklet ever made would keep one).
-const forget = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(({ map, h, ref }) => { if (map.get(h) === ref) map.delete(h); }) : null;
-export function remember(map, h, wrapper) {
+// A wrapper collected: its handle -> wrapper entry goes (else every
+// tasklet ever made would keep one), the reference it owned is released,
+// and a tasklet bound to a function here is forgotten by slp_js_mark.  One
+// registration per wrapper, without an unregister token (each costs about
+// as much as the WeakRef): release() and bind() change its record instead.
+const collected = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((x) => {
+    if (x.map.get(x.h) === x.ref) x.map.delete(x.h);
+    if (x.m !== M || !A) return;
+    if (x.unmark) A.slp_js_mark(x.h, 0);
+    if (x.owned) releaseHandle(x.isChannel, x.h);
+  }) : null;
+// Register wrapper (of handle h in map): gives its record { owned, unmark }.
+export function remember(map, h, wrapper, isChannel, owned) {
   const ref = new WeakRef(wrapper);
   map.set(h, ref);
-  forget?.register(wrapper, { map, h, ref });
+  const life = { map, h, ref, m: M, isChannel, owned, unmark: false };
+  collected?.register(wrapper, life);
+  return life;
 }
 
 // This thread's module instance: fresh state for it.

@@ -2,8 +2,8 @@
 // C (js_tasklet in wasm/js_bridge.c) calls to advance one by one yield,
 // and the Tasklet wrapper of a runtime handle.
 import {
-  A, M, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
-  finalizer, NEW, setStepping, setBomb, remember,
+  A, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
+  NEW, setStepping, setBomb, remember,
 } from './state.js';
 import {
   EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, StacklessError, TaskletExit, WrongThreadError, makeError,
@@ -166,11 +166,6 @@ function adoptRemote(d, h, w) {
   return (t.rec = addRecord(d, t.fn, args, h, null));
 }
 
-// Forget a JS-bound tasklet's owner (slp_js_mark) once its wrapper, which
-// holds its function, is collected.
-const unmarker = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(({ h, m }) => { if (m === M && A) A.slp_js_mark(h, 0); }) : null;
-
 function describe(v) {
   if (v === null) return 'null';
   if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'Object'})`;
@@ -265,32 +260,30 @@ export class Tasklet {
     self.shared = false;
     self.rec = null; // this thread's record, for a JS tasklet made here
     self.fn = null;
-    remember(tasklets, h, self);
-    if (owned && finalizer) finalizer.register(self, { isChannel: false, h, m: M }, self);
+    // (Once collected, a JS-bound tasklet's owner is forgotten: life.unmark.)
+    self.life = remember(tasklets, h, self, false, owned);
     return self;
   }
   /** Bind to fn (a generator function, or a plain function that runs at once when scheduled). null unbinds. */
   bind(fn) {
-    if (fn !== null && typeof fn !== 'function')
-      throw new TypeError('tasklet function must be a callable or None');
-    const kind = fn && Object.prototype.toString.call(fn);
-    if (kind === '[object AsyncGeneratorFunction]' || kind === '[object AsyncFunction]') {
-      // Its awaits would escape the scheduler (and an async generator's
-      // steps are promises, not operations): refused.
-      throw new TypeError(`stackless-wasm: a tasklet cannot be an ${kind === '[object AsyncFunction]' ? 'async function' : 'async generator function'}: ` +
-        'use a generator function and yield the operations (`const v = yield ch.receive()`); ' +
-        'await other promises in main code');
-    }
+    checkFunction(fn);
     check(A.slp_tasklet_bind(this.h, 0, 0));
     this.dropRecord();
     // Other threads ask the runtime whose JS holds fn (bind_thread, setup).
-    if (fn && !this.fn) { check(A.slp_js_mark(this.h, TID)); unmarker?.register(this, { h: this.h, m: M }, this); }
-    if (!fn && this.fn) { A.slp_js_mark(this.h, 0); unmarker?.unregister(this); }
+    if (fn && !this.fn) { check(A.slp_js_mark(this.h, TID)); this.life.unmark = true; }
+    if (!fn && this.fn) { A.slp_js_mark(this.h, 0); this.life.unmark = false; }
     this.fn = fn;
     return this;
   }
   /** Make it alive and append it to its thread's run queue, with these arguments. */
   setup(...args) {
+    if (this.rec === null && this.fn) { // no record to drop: one call (alive check, bind, queue)
+      const r = A.slp_js_tasklet_setup(this.h, scratch);
+      localWakeNow();
+      if (r < 0) throw errorFor(r, 0, 0);
+      this.rec = addRecord(h32()[scratch >> 2], this.fn, args, this.h, null);
+      return this;
+    }
     if (A.slp_tasklet_alive(this.h) === 1) throw makeError(-18 /* EALIVE */);
     if (!this.fn) {
       const owner = A.slp_js_owner(this.h);
@@ -475,7 +468,7 @@ export class Tasklet {
   release() {
     if (!this.owned) return;
     this.owned = false;
-    finalizer?.unregister(this);
+    this.life.owned = false;
     A.slp_tasklet_release(this.h);
   }
   [Symbol.dispose]() { this.release(); }
@@ -506,9 +499,31 @@ export function atomic(body) {
 /** Make a tasklet bound to fn; call the result with fn's arguments to schedule it. */
 export function tasklet(fn) {
   ready();
-  check(A.slp_tasklet_new(scratch));
+  if (fn === undefined || fn === null) {
+    check(A.slp_tasklet_new(scratch));
+    const t = new Tasklet(NEW, h32()[scratch >> 2], true);
+    if (fn !== undefined) t.bind(fn);
+    return t;
+  }
+  // bind(fn) of a new tasklet, made and marked as ours in one call.
+  checkFunction(fn);
+  check(A.slp_js_tasklet_new(scratch, TID));
   const t = new Tasklet(NEW, h32()[scratch >> 2], true);
-  if (fn !== undefined) t.bind(fn);
+  t.life.unmark = true;
+  t.fn = fn;
   return t;
 }
 
+// What bind(fn) accepts: a function (not an async one), or null.
+function checkFunction(fn) {
+  if (fn !== null && typeof fn !== 'function')
+    throw new TypeError('tasklet function must be a callable or None');
+  const kind = fn && Object.prototype.toString.call(fn);
+  if (kind === '[object AsyncGeneratorFunction]' || kind === '[object AsyncFunction]') {
+    // Its awaits would escape the scheduler (and an async generator's
+    // steps are promises, not operations): refused.
+    throw new TypeError(`stackless-wasm: a tasklet cannot be an ${kind === '[object AsyncFunction]' ? 'async function' : 'async generator function'}: ` +
+      'use a generator function and yield the operations (`const v = yield ch.receive()`); ' +
+      'await other promises in main code');
+  }
+}

@@ -34,6 +34,9 @@ typedef struct slp__ctx {
     void *data;       /* wasm: saved Asyncify data (exact size) */
     size_t data_size;
     void *san_fiber;  /* TSan fiber, native sanitizer builds */
+#if defined(__wasm__)
+    size_t stack_cap, data_cap; /* wasm: the blocks' allocated sizes */
+#endif
 } slp__ctx;
 
 /* Per-thread state of the switch variant. */
@@ -436,8 +439,8 @@ static inline void slp__soft_irq_pass(slp__tasklet *self, slp__tasklet *next) {
  * actions).  In the Asyncify builds every function between the tasklet's
  * own code and suspend is a frame that is saved and restored at each
  * switch, so the fewer, the faster: slp_channel_send is then one frame
- * instead of three (send, action, switch_to). */
-extern void (*volatile slp__suspend)(slp__thread *, slp__tasklet *);
+ * instead of three (send, action, switch_to).  The variant's suspend and
+ * resume are called directly (see slp__loop). */
 
 /* Read and clear what was thrown into t while it waited.  Lock held. */
 static inline int slp__take_result(slp__tasklet *t) {
@@ -464,7 +467,7 @@ slp__switch(slp__thread *th, slp__tasklet *next) {
     if (self->is_main)
         slp__loop(th);
     else
-        slp__suspend(th, self);
+        slp__ctx_suspend(th, self);
     /* Usually nothing was thrown in meanwhile: no lock for that.  (We may
      * be on another thread now, after a bind_thread.) */
     if (!__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE)) return 0;

@@ -87,14 +87,14 @@ int slp_external_hold(int delta) {
 
 /* ---------------------------------------------------------------- switch */
 
-/* The variant's resume and suspend are called through pointers that no
- * optimizer can see through, so that they stay functions of their own
- * whatever the program is linked with.  Asyncify depends on it: resume is
- * named on its remove-list, and suspend, which starts the unwind, is
- * re-entered from its top when the tasklet is rewound; inlined into its
- * caller it would make the caller re-run instead. */
-static void (*volatile resume)(slp__thread *, slp__tasklet *) = slp__ctx_resume;
-void (*volatile slp__suspend)(slp__thread *, slp__tasklet *) = slp__ctx_suspend;
+/* The variant's resume and suspend are called directly.  Asyncify needs
+ * them to stay functions of their own (resume is named on its remove-list;
+ * suspend, which starts the unwind, is re-entered from its top when the
+ * tasklet is rewound: inlined, it would make its caller re-run instead):
+ * switch_asyncify.c marks them noinline, the pass runs before any wasm-opt
+ * inlining, and asyncify_run.cmake stops the build if either is missing.
+ * (They were called through volatile pointers: a call_indirect each, which
+ * cost a schedule() round trip 2-3x under Wasmtime.) */
 
 /* Out of line, for the callers that switch seldom. */
 int slp__switch_to(slp__thread *th, slp__tasklet *next) {
@@ -197,7 +197,7 @@ static int idle(slp__thread *th, slp__tasklet *self) {
     th->loop_sleeper = self;
     __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
     slp__unlock();
-    slp__suspend(th, self);
+    slp__ctx_suspend(th, self);
     slp__lock();
     if (self->thread == th) return 0;
     th->block_err = slp__take_result(self);
@@ -364,7 +364,7 @@ __attribute__((noinline)) void slp__loop(slp__thread *th) {
         if (t == th->main) return;
         while (__atomic_load_n(&t->in_flight, __ATOMIC_ACQUIRE))
             slp__cpu_relax();
-        resume(th, t);
+        slp__ctx_resume(th, t);
         if (t->ended) {
             slp__tasklet_ended(th, t);
         } else {

@@ -23,8 +23,14 @@
 
 const int slp__have_threads = 1;
 
-/* 0 free, 1 taken, 2 taken and someone may wait. */
-static volatile uint32_t big;
+/* 0 free, 1 taken, 2 taken and someone may wait.  On a cache line of its
+ * own: every thread's critical sections pull it, no neighbour should come
+ * along or be pulled away with it. */
+static struct {
+    _Alignas(64) volatile uint32_t word;
+    char pad[60];
+} lock_line;
+#define big (lock_line.word)
 __thread slp__thread *slp__tls;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
@@ -68,8 +74,24 @@ void slp__lock(void) {
     }
 }
 
+/* Wakes owed by this OS thread, made once it has released the lock: a
+ * thread woken inside the critical section would run straight into the
+ * lock its waker still holds, and go back to sleep on it.  (The word may
+ * belong to a thread that ended meanwhile: a futex wake of a stale word is
+ * at worst a spurious wake, which every futex wait here allows.) */
+#define WAKE_LATER_MAX 4
+static __thread volatile uint32_t *wake_later[WAKE_LATER_MAX];
+static __thread int n_wake_later;
+
+static __attribute__((noinline)) void wakes_made(void) {
+    int i, n = n_wake_later;
+    n_wake_later = 0;
+    for (i = 0; i < n; i++) slp__futex_wake(wake_later[i], 0x7fffffff);
+}
+
 void slp__unlock(void) {
     if (__atomic_exchange_n(&big, 0, __ATOMIC_RELEASE) == 2) slp__futex_wake(&big, 1);
+    if (__builtin_expect(n_wake_later != 0, 0)) wakes_made();
 }
 
 int slp__sync_thread_init(slp__thread *th) {
@@ -88,17 +110,28 @@ static double mono_us(void) {
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* Spin up to this long before sleeping in the kernel / Atomics.wait. */
-#define SLP__SPIN_US 50.0
+/* Spin up to this long before sleeping in the kernel / Atomics.wait:
+ * SLP_SPIN_US, read by each OS thread at its first sleep (the benchmark's
+ * partner-asleep figure sets 0), 50 by default. */
+static __thread double spin_us = -1;
+
+static double spin_limit(void) {
+    if (spin_us < 0) {
+        const char *e = getenv("SLP_SPIN_US");
+        spin_us = e && *e ? atof(e) : 50.0;
+        if (spin_us < 0) spin_us = 0;
+    }
+    return spin_us;
+}
 
 void slp__thread_sleep(slp__thread *th, uint32_t seen) {
-    double until = 0;
+    double until = 0, limit = spin_limit();
     int i = 0;
     slp__unlock();
-    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
+    while (limit > 0 && __atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
         slp__cpu_relax();
         if ((++i & 255) != 0) continue;
-        if (until == 0) until = mono_us() + SLP__SPIN_US;
+        if (until == 0) until = mono_us() + limit;
         else if (mono_us() > until) break;
     }
     /* Announced before the last look at the word, both seq-cst, as the
@@ -139,8 +172,15 @@ void slp__thread_park(slp__thread *th) {
  * system call natively and a call out to JavaScript in workers. */
 void slp__sync_wake(slp__thread *th) {
     if (th->word_shared || __atomic_load_n(&th->in_futex, __ATOMIC_SEQ_CST)) {
-        slp__futex_wake(&th->wake_seq, 0x7fffffff);
+        int i;
+        /* The eventfd now: it is closed with its thread, under the lock. */
         slp__poll_kick(th); /* it may wait in poll() instead (poll_native.c) */
+        for (i = 0; i < n_wake_later; i++)
+            if (wake_later[i] == &th->wake_seq) return;
+        if (n_wake_later < WAKE_LATER_MAX)
+            wake_later[n_wake_later++] = &th->wake_seq;
+        else
+            slp__futex_wake(&th->wake_seq, 0x7fffffff);
     }
 }
 

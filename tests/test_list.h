@@ -25,6 +25,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(release_while_queued_keeps_it, SLP_T_ANY) \
   X(switch_trap_refuses_switches, SLP_T_ANY) \
   X(switch_deep_stacks, SLP_T_ANY) \
+  X(switch_depth_changes_keep_state, SLP_T_ANY) \
   X(many_tasklets, SLP_T_ANY) \
   X(strerror_table, SLP_T_ANY) \
   X(retain_and_release, SLP_T_ANY) \

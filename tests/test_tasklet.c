@@ -365,6 +365,46 @@ TEST(switch_deep_stacks) {
     ASSERT_LOG("200 10 201 11 202 12");
 }
 
+/* A tasklet that switches at depths that change (deeper, none, shallower,
+ * deeper again) keeps its locals and its stack slice at each: the wasm
+ * builds keep them in blocks that grow, shrink and are freed between. */
+static volatile int deep_no_switch;
+
+static unsigned long deep_acc(int n, unsigned long acc) {
+    volatile char pad[32];
+    unsigned long r;
+    pad[0] = (char)n;
+    if (n == 0) {
+        if (!deep_no_switch) ASSERT_OK(slp_schedule());
+        return acc;
+    }
+    r = deep_acc(n - 1, acc * 3 + n);
+    return r + (unsigned long)(pad[0] - (char)n);
+}
+
+static const int depth_seq[] = {200, 0, 50, 0, 120, 3, 120};
+
+static int depth_changer(void *arg) {
+    unsigned i;
+    for (i = 0; i < sizeof depth_seq / sizeof depth_seq[0]; i++) {
+        unsigned long want, got;
+        deep_no_switch = 1;
+        want = deep_acc(depth_seq[i], (uintptr_t)arg);
+        deep_no_switch = 0;
+        got = deep_acc(depth_seq[i], (uintptr_t)arg);
+        ASSERT(got == want);
+        EV("%d:%d", (int)(uintptr_t)arg, depth_seq[i]);
+    }
+    return 0;
+}
+
+TEST(switch_depth_changes_keep_state) {
+    spawn(depth_changer, (void *)1);
+    spawn(depth_changer, (void *)2);
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("1:200 2:200 1:0 2:0 1:50 2:50 1:0 2:0 1:120 2:120 1:3 2:3 1:120 2:120");
+}
+
 static int counter_task(void *arg) {
     int i;
     for (i = 0; i < 1000; i++) ASSERT_OK(slp_schedule());

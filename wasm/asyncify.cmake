@@ -24,6 +24,12 @@ find_program(SLP_WASM_OPT wasm-opt REQUIRED)
 # that takes the lock: that costs on every call, not only at a switch
 # (measured: channel round trip -7% in Node).  Listed here, they are not
 # instrumented and their callers are instrumented only if they switch.
+# The last two are Emscripten's: a futex wait (a pthread mutex, hence
+# malloc and free, our own sleeps) serves the calls other threads proxied
+# to this one, through a function pointer, so every caller of malloc or
+# free was instrumented (the channel action's bookkeeping, slp__block_slow,
+# slp__idle_poll): a proxied call (another thread's stdout, say) never
+# switches tasklets here.
 # A function listed must never be on the stack of a tasklet that switches.
 # The linker drops those a program does not reach (one without channels has
 # no slp__chan_cb_call), so asyncify_run.cmake passes the pass only the
@@ -40,7 +46,9 @@ function(slp_asyncify target)
     slp__channel_unlink slp__ctx_free slp__ctx_thread_init
     slp__handle_alloc slp__handle_get slp__handle_free
     slp__switch_hook slp__preempt_at_switch slp__sched_cb_main slp__chan_cb_call
-    slp__waits_poll slp__waits_idle slp__wait_cancel slp__poll_wait slp__now_ns)
+    slp__waits_poll slp__waits_idle slp__wait_cancel slp__poll_wait slp__now_ns
+    emscripten_main_thread_process_queued_calls
+    emscripten_current_thread_process_queued_calls)
   string(REPLACE ";" "," runtime "${runtime}")
   string(REPLACE ";" "," remove "${A_REMOVE}")
   set(features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals

@@ -90,58 +90,61 @@ typedef struct slp_js_task {
  * yields in d, return d->op. */
 extern int slp_js_step(slp_js_task *d);
 
+/* The operations other than a channel's and schedule(), and the tick after
+ * them; 1 if d is not this thread's (js_tasklet returns d->err). */
+static int js_other_op(slp_js_task *d, int op) {
+    switch (op) {
+    case OP_SEND_THROW: d->err = slp_channel_send_throw(d->a, d->b, d->value); break;
+    case OP_SCHEDULE_REMOVE: d->err = slp_schedule_remove(); break;
+    case OP_RUN: d->err = slp_run(); break;
+    case OP_RUN_WATCHDOG: /* out into the heap: no address-taken local */
+        d->c = 0;
+        d->err = slp_run_watchdog(d->a, d->b, (slp_tasklet *)&d->c);
+        break;
+    case OP_SCHEDULE_VALUE: d->err = slp_schedule_value(d->value, &d->value); break;
+    case OP_SLEEP: d->err = slp_sleep((uint64_t)(uint32_t)d->b << 32 | (uint32_t)d->a); break;
+    /* A promise: parked as a sleeper without deadline (not deadlocked,
+     * the thread is not idle); JS throws its wake code in when it
+     * settles (js/timers.js). */
+    case OP_AWAIT: d->err = slp_sleep(SLP_FOREVER); break;
+    case OP_SELECT: {
+        js_select *s = (js_select *)(uintptr_t)d->a;
+        d->c = slp_select(s->cases, d->b, s->timeout_ns);
+        d->err = d->c < 0 ? d->c : 0;
+        break;
+    }
+    case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
+    case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
+    case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
+    case OP_THROW: d->err = slp_tasklet_throw(d->a, d->b, d->value, d->c); break;
+    default: return 1; /* not this thread's generator: d belongs to its own */
+    }
+    /* Every yield is a pre-emption tick: these ops are not ticks in C
+     * (send, receive and the schedules are).  After the op, so that an
+     * error thrown in meanwhile is what the yield raises, the op done. */
+    if (op >= OP_TASKLET_RUN && op <= OP_THROW && d->err == 0) d->err = slp_tick();
+    return 0;
+}
+/* Called through a pointer, so that wasm-opt does not inline it (it inlines
+ * a function called once): js_tasklet's frame, which Asyncify saves and
+ * restores at every switch of a JS tasklet, keeps only the hot ops' locals. */
+static int (*volatile js_other)(slp_js_task *, int) = js_other_op;
+
 static int js_tasklet(void *arg) {
     slp_js_task *d = arg;
-    int op;
+    int op, r;
     for (;;) {
         op = slp_js_step(d);
-        switch (op) {
-        case OP_SEND: d->err = slp_channel_send(d->a, d->value); break;
-        case OP_SEND_THROW:
-            d->err = slp_channel_send_throw(d->a, d->b, d->value);
-            break;
-        case OP_RECEIVE: d->err = slp_channel_receive(d->a, &d->value); break;
-        case OP_SCHEDULE: d->err = slp_schedule(); break;
-        case OP_SCHEDULE_REMOVE: d->err = slp_schedule_remove(); break;
-        case OP_RUN: d->err = slp_run(); break;
-        case OP_RUN_WATCHDOG: /* out into the heap: no address-taken local */
-            d->c = 0;
-            d->err = slp_run_watchdog(d->a, d->b, (slp_tasklet *)&d->c);
-            break;
-        case OP_SCHEDULE_VALUE:
-            d->err = slp_schedule_value(d->value, &d->value);
-            break;
-        case OP_SLEEP:
-            d->err = slp_sleep((uint64_t)(uint32_t)d->b << 32 | (uint32_t)d->a);
-            break;
-        /* A promise: parked as a sleeper without deadline (not deadlocked,
-         * the thread is not idle); JS throws its wake code in when it
-         * settles (js/timers.js). */
-        case OP_AWAIT: d->err = slp_sleep(SLP_FOREVER); break;
-        case OP_SELECT: {
-            js_select *s = (js_select *)(uintptr_t)d->a;
-            d->c = slp_select(s->cases, d->b, s->timeout_ns);
-            d->err = d->c < 0 ? d->c : 0;
-            break;
-        }
-        case OP_TASKLET_RUN: d->err = slp_tasklet_run(d->a); break;
-        case OP_TASKLET_SWITCH: d->err = slp_tasklet_switch(d->a); break;
-        case OP_KILL: d->err = slp_tasklet_kill(d->a, d->c); break;
-        case OP_THROW:
-            d->err = slp_tasklet_throw(d->a, d->b, d->value, d->c);
-            break;
-        case OP_DONE: {
-            int r = d->err;
+        if (op == OP_RECEIVE) d->err = slp_channel_receive(d->a, &d->value);
+        else if (op == OP_SEND) d->err = slp_channel_send(d->a, d->value);
+        else if (op == OP_SCHEDULE) d->err = slp_schedule();
+        else if (op == OP_DONE) {
+            r = d->err;
             free(d);
             return r;
-        }
-        default: /* not this thread's generator: d belongs to its own */
+        } else if (js_other(d, op)) {
             return d->err;
         }
-        /* Every yield is a pre-emption tick: these ops are not ticks in C
-         * (send, receive and the schedules are).  After the op, so that an
-         * error thrown in meanwhile is what the yield raises, the op done. */
-        if (op >= OP_TASKLET_RUN && op <= OP_THROW && d->err == 0) d->err = slp_tick();
     }
 }
 
@@ -159,37 +162,68 @@ API slp_func slp_js_tasklet_func(void) { return js_tasklet; }
 
 /* A tasklet bound to a JS function (t.bind(fn)) can only run in the
  * thread whose JS realm holds fn.  Other threads ask here (bind_thread is
- * refused, setup() queues it in its owner): handle -> owner thread id. */
+ * refused, setup() queues it in its owner): handle -> owner thread id,
+ * by open addressing keyed by the handle (linear probing, at most half full,
+ * grown by rehashing): O(1) however many tasklets are marked.  An entry
+ * with tid 0 is a deleted one (kept for the probe chains).  Chained
+ * buckets made a mark scan ~n/4096 entries: most of a JS tasklet's
+ * creation time with 100,000 of them alive. */
 typedef struct js_owner {
-    struct js_owner *next;
-    slp_tasklet t;
-    int tid;
+    slp_tasklet t; /* 0: empty */
+    int tid;       /* 0: deleted */
 } js_owner;
 
-#define OWNER_BUCKETS 4096
-static js_owner *owners[OWNER_BUCKETS];
+static js_owner *owners;
+static uint32_t owners_cap, owners_used /* entries, deleted ones too */, owners_live;
 static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* t's entry, or (insert) where to put it; NULL: none. */
+static js_owner *owner_slot(slp_tasklet t, int insert) {
+    uint32_t m = owners_cap - 1, i = (t * 2654435761u) & m;
+    js_owner *o, *deleted = NULL;
+    if (!owners) return NULL;
+    for (;; i = (i + 1) & m) {
+        o = &owners[i];
+        if (o->t == t) return o;
+        if (o->t == 0) return insert ? (deleted ? deleted : o) : NULL;
+        if (o->tid == 0 && !deleted) deleted = o;
+    }
+}
+
+static int owners_grow(void) {
+    js_owner *old = owners;
+    uint32_t i, cap = owners_cap, n = owners_cap;
+    if (cap == 0) cap = 1024;
+    while ((owners_live + 1) * 4 > cap) cap *= 2;
+    if (!(owners = calloc(cap, sizeof *owners))) {
+        owners = old;
+        return SLP_ENOMEM;
+    }
+    owners_cap = cap;
+    owners_used = owners_live;
+    for (i = 0; i < n; i++)
+        if (old[i].t && old[i].tid) *owner_slot(old[i].t, 1) = old[i];
+    free(old);
+    return 0;
+}
 
 /* tid > 0: t is bound to a function of thread tid's JS; 0: forget t. */
 API int slp_js_mark(slp_tasklet t, int tid) {
-    js_owner **p, *o;
+    js_owner *o;
     int r = 0;
     pthread_mutex_lock(&owners_lock);
-    for (p = &owners[t % OWNER_BUCKETS]; (o = *p) && o->t != t; p = &o->next) {}
-    if (o && tid) {
-        o->tid = tid;
-    } else if (o) {
-        *p = o->next;
-        free(o);
-    } else if (tid) {
-        if ((o = malloc(sizeof *o))) {
+    if (tid) {
+        if ((owners_used + 1) * 2 > owners_cap) r = owners_grow();
+        if (r == 0) {
+            o = owner_slot(t, 1);
+            if (o->t == 0) owners_used++;
+            if (o->t != t || o->tid == 0) owners_live++;
             o->t = t;
             o->tid = tid;
-            o->next = owners[t % OWNER_BUCKETS];
-            owners[t % OWNER_BUCKETS] = o;
-        } else {
-            r = SLP_ENOMEM;
         }
+    } else if ((o = owner_slot(t, 0)) && o->tid) {
+        o->tid = 0;
+        owners_live--;
     }
     pthread_mutex_unlock(&owners_lock);
     return r;
@@ -198,12 +232,38 @@ API int slp_js_mark(slp_tasklet t, int tid) {
 /* The thread whose JS function t is bound to, or 0. */
 API int slp_js_owner(slp_tasklet t) {
     js_owner *o;
-    int tid = 0;
+    int tid;
     pthread_mutex_lock(&owners_lock);
-    for (o = owners[t % OWNER_BUCKETS]; o && o->t != t; o = o->next) {}
-    if (o) tid = o->tid;
+    tid = (o = owner_slot(t, 0)) ? o->tid : 0;
     pthread_mutex_unlock(&owners_lock);
     return tid;
+}
+
+/* ------------------------------- JS tasklet creation, one call each step */
+
+/* tasklet(fn) (js/tasklet.js): a new tasklet marked as bound to a
+ * function of thread tid's JS.  Errors: ENOMEM. */
+API int slp_js_tasklet_new(slp_tasklet *out, int tid) {
+    int r = slp_tasklet_new(out);
+    if (r == 0 && (r = slp_js_mark(*out, tid)) != 0) slp_tasklet_release(*out);
+    return r;
+}
+
+/* setup() of a JS tasklet made here (js/tasklet.js): a zeroed exchange
+ * area into *out, t bound to js_tasklet with it and queued.  Errors:
+ * EALIVE, ENOMEM, those of slp_tasklet_bind and slp_tasklet_setup (then
+ * the area is freed). */
+API int slp_js_tasklet_setup(slp_tasklet t, slp_js_task **out) {
+    slp_js_task *d;
+    int r;
+    if (slp_tasklet_alive(t) == 1) return SLP_EALIVE;
+    if (!(d = calloc(1, sizeof *d))) return SLP_ENOMEM;
+    if ((r = slp_tasklet_bind(t, js_tasklet, d)) == 0 && (r = slp_tasklet_setup(t)) == 0) {
+        *out = d;
+        return 0;
+    }
+    free(d);
+    return r;
 }
 
 /* ------------------------------------------------------- JS callbacks */

@@ -2,6 +2,8 @@
 // unless said; lower is better):
 //   tasklet_pingpong_rt_ns     two JS tasklets, one channel each way, same thread
 //   tasklet_c_echo_rt_ns       a JS tasklet and the C echo tasklet on one channel
+//   tasklet_create_ns          tasklet(fn)(): a JS tasklet made, bound and queued
+//                              (10,000 at a time, then run; ns per tasklet)
 //   c_tasklets_rt_ns           two C tasklets (the runtime alone, same module)
 //   generator_rt_ns            bare generators: gen.next(v) + yield (bench/peers)
 //   async_channel_rt_ns        async/await over a promise rendezvous channel (peers)
@@ -68,6 +70,16 @@ async function cEchoPingPong(n) {
   return ns;
 }
 
+// The making alone (tasklet(fn)() each), then they run and end.
+async function createTasklets(n) {
+  const body = function* () {};
+  const t0 = now();
+  for (let i = 0; i < n; i++) tasklet(body)();
+  const ns = Number(now() - t0) / n;
+  await run();
+  return ns;
+}
+
 function cPingPong(n) {
   const t0 = now();
   demo.pingpong(n);
@@ -106,16 +118,17 @@ export async function runPingPong({ which = 'all', reps = 5 } = {}) {
   await init();
   const rows = [];
   if (which !== 'cross') {
-    const pp = [], ce = [], cc = [], canary = [];
-    await taskletPingPong(2e4); await cEchoPingPong(2e4); cPingPong(2e4); // warm up
+    const pp = [], ce = [], cc = [], mk = [], canary = [];
+    await taskletPingPong(2e4); await cEchoPingPong(2e4); cPingPong(2e4); await createTasklets(1e4); // warm up
     for (let r = 0; r < reps; r++) {
       canary.push(jsCanaryNs());
       pp.push(await taskletPingPong(2e5));
       ce.push(await cEchoPingPong(2e5));
       cc.push(cPingPong(2e5));
+      mk.push(await createTasklets(1e4));
     }
     rows.push(['tasklet_pingpong_rt_ns', pp], ['tasklet_c_echo_rt_ns', ce], ['c_tasklets_rt_ns', cc],
-              ['canary_tasklets_js_ns', canary]);
+              ['tasklet_create_ns', mk], ['canary_tasklets_js_ns', canary]);
     rows.push(...await runGenerators({ which: 'single', reps }));
   }
   if (which !== 'single') {

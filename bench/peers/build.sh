@@ -32,6 +32,9 @@ wasm-opt "$OUT/asyncify_bare_pthreads.wasm" --enable-threads --enable-bulk-memor
   --asyncify --pass-arg=asyncify-removelist@bare_resume --pass-arg=asyncify-imports@slp.none \
   -O2 -o "$OUT/asyncify_bare_pthreads.wasm"
 echo "built $OUT/asyncify_bare_pthreads.js"
+# The native twin of atomics_pingpong.mjs: a bare futex ping-pong.
+${CC:-cc} -O2 -pthread "$HERE/futex_pingpong.c" -o "$OUT/futex_pingpong"
+echo "built $OUT/futex_pingpong"
 # The output is CommonJS: keep it so even if the repo root becomes "type": "module".
 echo '{ "type": "commonjs" }' > "$OUT/package.json"
 echo "built $OUT/fiber_swap.js"
