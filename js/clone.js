@@ -66,11 +66,11 @@ export function serialize(value, hooks) {
   const _ = [], $ = new Map();
   const as = (out, v) => {
     const index = _.push(out) - 1;
-    $.set(v, index);
+    if (!Object.is(v, -0)) $.set(v, index); // a Map's keys take -0 for 0
     return index;
   };
   const pair = (v) => {
-    if ($.has(v)) return $.get(v);
+    if ($.has(v) && !Object.is(v, -0)) return $.get(v);
     // Stryker disable next-line ConditionalExpression,LogicalOperator: only spares the hook a call; hooks.handle answers null for a primitive
     if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
       const h = hooks.handle(v);
