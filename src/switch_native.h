@@ -69,6 +69,18 @@ void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 #define TSAN_SWITCH(f) ((void)0)
 #endif
 
+/* A tasklet's TSan fiber goes with its context (both variants). */
+static void san_fiber_free(slp__tasklet *t) {
+#ifdef SLP__TSAN
+    if (t->ctx.san_fiber) {
+        __tsan_destroy_fiber(t->ctx.san_fiber);
+        t->ctx.san_fiber = NULL;
+    }
+#else
+    (void)t;
+#endif
+}
+
 struct slp__thread_ctx {
     void *loop_sp;           /* where slp__loop waits */
     const void *main_bottom; /* the thread's own stack, for ASan */

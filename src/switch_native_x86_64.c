@@ -100,12 +100,7 @@ void slp__ctx_free(slp__tasklet *t) {
         munmap(t->ctx.stack, t->ctx.stack_size);
         t->ctx.stack = NULL;
     }
-#ifdef SLP__TSAN
-    if (t->ctx.san_fiber) {
-        __tsan_destroy_fiber(t->ctx.san_fiber);
-        t->ctx.san_fiber = NULL;
-    }
-#endif
+    san_fiber_free(t);
 }
 
 int slp__ctx_has_cstate(const slp__tasklet *t) {
