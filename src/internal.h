@@ -155,6 +155,7 @@ struct slp__timer {
     slp__tasklet *t;
 };
 uint64_t slp__now_ns(void);   /* CLOCK_MONOTONIC */
+double slp__spin_limit_us(void); /* how long a thread polls before it sleeps (SLP_SPIN_US) */
 /* Take t (a waiter) out of the heap and fd list; it is not queued.  Lock
  * held. */
 void slp__wait_cancel(slp__tasklet *t);

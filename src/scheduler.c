@@ -160,16 +160,16 @@ static inline __attribute__((always_inline)) void idle_wait(slp__thread *th) {
  * slp__thread_sleep spins that long before it sleeps: spin here first, so
  * that only a real sleep costs idle() its two switches.  1: woken
  * meanwhile (and not asked to stop).  Lock held on entry and return. */
-#define SLP__IDLE_SPIN_NS 50000u
 static int spin_for_wake(slp__thread *th) {
     uint32_t seen = th->wake_seq;
-    uint64_t until = 0;
+    uint64_t until = 0, limit = (uint64_t)(slp__spin_limit_us() * 1000.0);
     int i = 0;
+    if (!limit) return 0; /* SLP_SPIN_US=0: sleep at once, as slp__thread_sleep does */
     slp__unlock();
     while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
         slp__cpu_relax();
         if ((++i & 255) != 0) continue;
-        if (!until) until = slp__now_ns() + SLP__IDLE_SPIN_NS;
+        if (!until) until = slp__now_ns() + limit;
         else if (slp__now_ns() > until) break;
     }
     slp__lock();

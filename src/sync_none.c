@@ -57,3 +57,5 @@ int slp__os_thread_join(slp__thread *th) {
     SLP__UNUSED(th);
     return -1;
 }
+
+double slp__spin_limit_us(void) { return 0; } /* nobody else to wait for */

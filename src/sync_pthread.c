@@ -115,7 +115,7 @@ static double mono_us(void) {
  * partner-asleep figure sets 0), 50 by default. */
 static __thread double spin_us = -1;
 
-static double spin_limit(void) {
+double slp__spin_limit_us(void) {
     if (spin_us < 0) {
         const char *e = getenv("SLP_SPIN_US");
         spin_us = e && *e ? atof(e) : 50.0;
@@ -125,7 +125,7 @@ static double spin_limit(void) {
 }
 
 void slp__thread_sleep(slp__thread *th, uint32_t seen) {
-    double until = 0, limit = spin_limit();
+    double until = 0, limit = slp__spin_limit_us();
     int i = 0;
     slp__unlock();
     while (limit > 0 && __atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
