@@ -64,6 +64,10 @@ void slp__sync_thread_free(slp__thread *th);
 /* With the lock held: wait until th->wake_seq != seen (or a short spin saw
  * it change).  Releases the lock while waiting. */
 void slp__thread_sleep(slp__thread *th, uint32_t seen);
+/* Without the lock: poll th->wake_seq until it is not seen, for up to
+ * SLP_SPIN_US (50 us; none in the one-thread builds), the spin that
+ * slp__thread_sleep makes before it sleeps. */
+void slp__thread_spin(slp__thread *th, uint32_t seen);
 /* With the lock held, after wake_seq was bumped (seq-cst): signal th's
  * sleep (the variant's half of a wake). */
 void slp__sync_wake(slp__thread *th);
@@ -155,7 +159,6 @@ struct slp__timer {
     slp__tasklet *t;
 };
 uint64_t slp__now_ns(void);   /* CLOCK_MONOTONIC */
-double slp__spin_limit_us(void); /* how long a thread polls before it sleeps (SLP_SPIN_US) */
 /* Take t (a waiter) out of the heap and fd list; it is not queued.  Lock
  * held. */
 void slp__wait_cancel(slp__tasklet *t);

@@ -162,16 +162,8 @@ static inline __attribute__((always_inline)) void idle_wait(slp__thread *th) {
  * meanwhile (and not asked to stop).  Lock held on entry and return. */
 static int spin_for_wake(slp__thread *th) {
     uint32_t seen = th->wake_seq;
-    uint64_t until = 0, limit = (uint64_t)(slp__spin_limit_us() * 1000.0);
-    int i = 0;
-    if (!limit) return 0; /* SLP_SPIN_US=0: sleep at once, as slp__thread_sleep does */
     slp__unlock();
-    while (__atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
-        slp__cpu_relax();
-        if ((++i & 255) != 0) continue;
-        if (!until) until = slp__now_ns() + limit;
-        else if (slp__now_ns() > until) break;
-    }
+    slp__thread_spin(th, seen);
     slp__lock();
     /* (A wake clears sleeping under the lock; a bare bump of the word does not.) */
     return !th->sleeping && !__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED);

@@ -58,4 +58,7 @@ int slp__os_thread_join(slp__thread *th) {
     return -1;
 }
 
-double slp__spin_limit_us(void) { return 0; } /* nobody else to wait for */
+void slp__thread_spin(slp__thread *th, uint32_t seen) {
+    SLP__UNUSED(th); /* nobody else could change the word */
+    SLP__UNUSED(seen);
+}

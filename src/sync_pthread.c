@@ -115,7 +115,7 @@ static double mono_us(void) {
  * partner-asleep figure sets 0), 50 by default. */
 static __thread double spin_us = -1;
 
-double slp__spin_limit_us(void) {
+static double spin_limit(void) {
     if (spin_us < 0) {
         const char *e = getenv("SLP_SPIN_US");
         spin_us = e && *e ? atof(e) : 50.0;
@@ -124,16 +124,20 @@ double slp__spin_limit_us(void) {
     return spin_us;
 }
 
-void slp__thread_sleep(slp__thread *th, uint32_t seen) {
-    double until = 0, limit = slp__spin_limit_us();
+void slp__thread_spin(slp__thread *th, uint32_t seen) {
+    double until = 0, limit = spin_limit();
     int i = 0;
-    slp__unlock();
     while (limit > 0 && __atomic_load_n(&th->wake_seq, __ATOMIC_ACQUIRE) == seen) {
         slp__cpu_relax();
         if ((++i & 255) != 0) continue;
         if (until == 0) until = mono_us() + limit;
         else if (mono_us() > until) break;
     }
+}
+
+void slp__thread_sleep(slp__thread *th, uint32_t seen) {
+    slp__unlock();
+    slp__thread_spin(th, seen);
     /* Announced before the last look at the word, both seq-cst, as the
      * waker bumps the word before it looks at in_futex: one of the two
      * sees the other, so no wake is lost. */
