@@ -253,7 +253,7 @@ int slp_channel_receive(slp_channel ch, void **value) {
         int r;                                                                \
         LOCKED_GET(c, h);                                                     \
         r = (expr);                                                           \
-        return slp__unlock_ret(r);                                                 \
+        return slp__unlock_ret(r);                                            \
     }
 
 int slp_channel_balance(slp_channel h) {

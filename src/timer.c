@@ -33,7 +33,7 @@ __attribute__((noinline)) uint64_t slp__now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t deadline_after(uint64_t ns) {
+uint64_t slp__deadline_after(uint64_t ns) {
     uint64_t now = slp__now_ns();
     return ns >= NEVER - now ? NEVER - 1 : now + ns;
 }
@@ -74,7 +74,7 @@ static void sift_down(slp__thread *th, int i) {
     place(th, i, e);
 }
 
-static int heap_reserve(slp__thread *th) {
+int slp__timer_reserve(slp__thread *th) {
     if (th->ntimers == th->captimers) {
         int cap = th->captimers ? 2 * th->captimers : 16;
         struct slp__timer *n = realloc(th->timers, (size_t)cap * sizeof *n);
@@ -209,10 +209,6 @@ void slp__waits_free(slp__thread *th) {
 
 /* ------------------------------------------------------------- select.c */
 
-int slp__timer_reserve(slp__thread *th) { return heap_reserve(th); }
-
-uint64_t slp__deadline_after(uint64_t ns) { return deadline_after(ns); }
-
 void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline) {
     int had = slp__has_waits(th);
     if (t->in_ring) slp__ring_remove(th, t);
@@ -239,20 +235,12 @@ void slp__sleep_end(slp__tasklet *t) {
 int slp_sleep(uint64_t ns) {
     slp__thread *th = slp__self();
     slp__tasklet *self;
-    uint64_t deadline = deadline_after(ns);
-    int had;
+    uint64_t deadline = slp__deadline_after(ns);
     if (!th) return slp__self_error();
     slp__lock();
     self = th->current;
-    if (heap_reserve(th)) {
-        slp__unlock();
-        return SLP_ENOMEM;
-    }
-    had = slp__has_waits(th);
-    if (self->in_ring) slp__ring_remove(th, self);
-    self->waiting = SLP__WAIT_SLEEP;
-    heap_push(th, self, deadline);
-    hook_update(th, had);
+    if (slp__timer_reserve(th)) return slp__unlock_ret(SLP_ENOMEM);
+    slp__wait_park(th, self, SLP__WAIT_SLEEP, deadline);
     return slp__block(th, self);
 }
 
@@ -265,10 +253,10 @@ int slp_wait_fd(int fd, int events, uint64_t timeout_ns) {
     if (!slp__poll_fds) return SLP_ENOTSUP;
     if (fd < 0 || !events || (events & ~(SLP_FD_READ | SLP_FD_WRITE)))
         return SLP_EINVAL;
-    deadline = timeout_ns == SLP_FOREVER ? NEVER : deadline_after(timeout_ns);
+    deadline = timeout_ns == SLP_FOREVER ? NEVER : slp__deadline_after(timeout_ns);
     slp__lock();
     self = th->current;
-    if (fd_reserve(th) || (deadline != NEVER && heap_reserve(th))) {
+    if (fd_reserve(th) || (deadline != NEVER && slp__timer_reserve(th))) {
         slp__unlock();
         return SLP_ENOMEM;
     }
