@@ -82,6 +82,19 @@ export function mainChannelOp(code, ch, v) {
   }
 }
 
+// An operation called from a tasklet (made, to be yielded) or from main
+// code (a promise: a helper tasklet performs it); and its refusal, thrown
+// in a tasklet, a rejected promise in main code.
+export function perform(op) {
+  if (stepping) return made(op);
+  try { ready(); } catch (e) { return Promise.reject(e); }
+  return viaHelper(op);
+}
+export function refuse(e) {
+  if (stepping) throw e;
+  return Promise.reject(e);
+}
+
 export function viaHelper(op) {
   return new Promise((resolve, reject) => {
     check(A.slp_tasklet_new(scratch));
@@ -147,8 +160,7 @@ export function run(options) {
   try {
     wd = watchdogArgs(options);
   } catch (e) {
-    if (stepping) throw e;
-    return Promise.reject(e);
+    return refuse(e);
   }
   if (stepping) return made(wd ? new Op(OP_RUN_WATCHDOG, undefined, wd.timeout, wd.flags) : new Op(OP_RUN));
   try {

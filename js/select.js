@@ -12,10 +12,10 @@
 // (their values stay the caller's: nothing is lost).  Main code's select
 // runs in a helper tasklet (pump.js viaHelper), as its waiting channel
 // calls do.
-import { A, codec, h32, malloc, ready, stepping } from './state.js';
+import { A, codec, h32, malloc } from './state.js';
 import { ECLOSED, ETIMEDOUT, E_THROWN, makeError } from './errors.js';
-import { Op, made, channelError, errorFor, OP_SELECT } from './ops.js';
-import { viaHelper } from './pump.js';
+import { Op, channelError, errorFor, OP_SELECT } from './ops.js';
+import { perform, refuse } from './pump.js';
 import { Channel } from './channel.js';
 
 const SEND = 1, RECEIVE = -1;  // SLP_SELECT_SEND / SLP_SELECT_RECEIVE
@@ -110,17 +110,6 @@ function nanos(ms, what) {
   if (typeof ms !== 'number' || !(ms >= 0))
     throw new RangeError(`${what}: timeout must be a number of milliseconds >= 0, not ${String(ms)}`);
   return ms === Infinity ? NS_FOREVER : Math.min(Math.round(ms * 1e6), 2 ** 64 - 2);
-}
-
-// The Op (in a tasklet: made, to be yielded) or a promise (main code).
-function perform(op) {
-  if (stepping) return made(op);
-  ready();
-  return viaHelper(op);
-}
-function refuse(e) {
-  if (stepping) throw e;
-  return Promise.reject(e);
 }
 
 /**

@@ -18,9 +18,9 @@
 // thread that may sleep (a worker) waits for a promise, that thread does
 // not sleep in C: it could not see the promise settle, which takes its
 // event loop.
-import { A, TID, blocking, stepping, ready, setBlocking } from './state.js';
-import { Op, made, errorFor, OP_SLEEP, OP_AWAIT } from './ops.js';
-import { viaHelper, enter } from './pump.js';
+import { A, TID, blocking, setBlocking } from './state.js';
+import { Op, errorFor, OP_SLEEP, OP_AWAIT } from './ops.js';
+import { perform, refuse, enter } from './pump.js';
 import { localWakeNow } from './wait.js';
 
 const E_SETTLED = -1003;    // thrown into a tasklet whose promise settled (a user code)
@@ -35,18 +35,9 @@ const NS_MAX = 2 ** 64 - 1;
  * sleep(0) lets the sleepers that are due go first.
  */
 export function sleep(ms) {
-  let op;
-  try {
-    if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity)
-      throw new RangeError(`sleep(ms): ms must be a finite number >= 0, not ${String(ms)}`);
-    op = new Op(OP_SLEEP, undefined, Math.min(Math.round(ms * 1e6), NS_MAX));
-    if (stepping) return made(op);
-    ready();
-  } catch (e) {
-    if (stepping) throw e;
-    return Promise.reject(e);
-  }
-  return viaHelper(op);
+  if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity)
+    return refuse(new RangeError(`sleep(ms): ms must be a finite number >= 0, not ${String(ms)}`));
+  return perform(new Op(OP_SLEEP, undefined, Math.min(Math.round(ms * 1e6), NS_MAX)));
 }
 
 const AWAIT = new Op(OP_AWAIT);
