@@ -179,12 +179,18 @@ int slp_js_run(void (*done)(int result, void *ud), void *ud) {
     return 0;
 }
 
-/* js_await.js's loop: one run of the scheduler.  1: tasklets are left
- * waiting (or queued by another thread meanwhile); else slp_run's result
- * (0: nothing is left). */
+/* js_await.js's loop: one run of the scheduler.  2: tasklets are queued
+ * here already (run again at once); 1: tasklets are left waiting; else
+ * slp_run's result (0: nothing is left).  A run can end with tasklets
+ * queued: the switch back to main queues a sleeper whose time came after
+ * the switch was decided (scheduler.c's poll at each switch), and a
+ * schedule callback may insert one. */
 API int slp__js_run_once(void) {
     int r = slp_run();
-    if ((r == 0 || r == SLP_EWOULDBLOCK) && slp_thread_waiting() > 0) return 1;
+    if (r == 0 || r == SLP_EWOULDBLOCK) {
+        if (slp_getruncount() > 1) return 2;
+        if (slp_thread_waiting() > 0) return 1;
+    }
     return r;
 }
 

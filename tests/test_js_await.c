@@ -29,6 +29,7 @@ TEST(js_await_parks_only_the_tasklet) { not_here(); }
 TEST(js_await_needs_an_event_loop) { not_here(); }
 TEST(js_await_from_a_worker) { not_here(); }
 TEST(js_run_ends_on_deadlock) { not_here(); }
+TEST(js_run_runs_what_a_run_left_queued) { not_here(); }
 
 #else
 #include <emscripten.h>
@@ -270,5 +271,45 @@ TEST(js_run_ends_on_deadlock) {
     spawn(napper, NULL);
     spawn(stuck, NULL);
     leave(deadlock_done);
+}
+
+/* A run of the scheduler can end with a tasklet queued (the switch back to
+ * main queued a sleeper whose time had just come; here a schedule callback
+ * inserts one): slp_js_run runs it, it does not call the tasklets left
+ * deadlocked (the loop saw "no deadline" and ended with EDEADLOCK). */
+static slp_tasklet late;
+
+static int late_fn(void *arg) {
+    (void)arg;
+    EV("late");
+    return 0;
+}
+
+static int insert_late(slp_tasklet prev, slp_tasklet next) {
+    (void)prev;
+    if (late && next == slp_getmain()) {
+        slp_tasklet t = late;
+        late = 0;
+        ASSERT_OK(slp_tasklet_insert(t));
+    }
+    return 0;
+}
+
+static void queued_done(int r, void *ud) {
+    (void)ud;
+    slp_set_schedule_callback(NULL);
+    ASSERT_ERR(r, SLP_EDEADLOCK);
+    ASSERT_LOG("stuck late");
+    pass();
+}
+
+TEST(js_run_runs_what_a_run_left_queued) {
+    install("js_run_runs_what_a_run_left_queued");
+    ASSERT_OK(slp_channel_new(&dch));
+    ASSERT_OK(slp_tasklet_new(&late));
+    ASSERT_OK(slp_tasklet_bind_args(late, late_fn, NULL)); /* paused */
+    spawn(stuck, NULL);
+    slp_set_schedule_callback(insert_late);
+    leave(queued_done);
 }
 #endif

@@ -130,6 +130,7 @@ mergeInto(LibraryManager.library, {
       var idx = _slp__js_wake_index();
       var seen = shared ? Atomics.load(HEAP32, idx) : HEAP32[idx];
       var r = _slp__js_run_once();
+      if (r === 2) { soon(); return; }
       if (r !== 1) { finish(r); return; }
       var ms = _slp__js_timer_ms();
       if (ms >= 0) timer = setTimeout(function() { timer = null; soon(); }, Math.min(Math.ceil(ms), 0x7fffffff));

@@ -42,7 +42,7 @@ const DEFAULT = [
   'thread_channel_between_schedulers', 'thread_kill_remote_blocked', 'thread_blocked_main_sleeps',
   'thread_death_orphans_tasklets', 'thread_stop_leaves_last_blocker_soft',
   'select_partner_on_other_thread', 'timer_kill_sleeper_from_other_thread', 'js_await_from_a_worker',
-  'js_await_parks_only_the_tasklet', 'js_run_ends_on_deadlock',
+  'js_await_parks_only_the_tasklet', 'js_run_ends_on_deadlock', 'js_run_runs_what_a_run_left_queued',
 ];
 const names = process.env.C_TESTS === 'all' ? all
   : process.env.C_TESTS ? process.env.C_TESTS.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT;
