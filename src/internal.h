@@ -115,6 +115,7 @@ struct slp__tasklet {
     uint8_t ignore_nesting; /* stored for Stackless parity (preempt.c) */
     uint8_t pending_irq;  /* an interrupt waits for it (preempt.c) */
     uint8_t waiting;      /* SLP__WAIT_*: parked in timer.c, in no queue */
+    uint8_t set_aside;    /* on its thread's list `ended`, not `bound` */
     int timer_pos;        /* 1 + index in its thread's timer heap, or 0 */
     int wait_fd;          /* SLP__WAIT_FD: the fd, its events, and what */
     short wait_events, wait_revents; /* poll found (0: not yet) */
@@ -256,7 +257,11 @@ struct slp__thread {
     int wakes_owed;         /* an atomic tasklet here deferred wakes */
     int wake_deferred;      /* a wake of this thread is held back */
     slp__tasklet *bound;    /* tasklets bound to this thread */
-    int nbound;
+    /* Those of them without a frame, moved off `bound` by its counts
+     * (thread.c): a handle keeps an ended tasklet bound, and a JS wrapper
+     * holds one until it is collected. */
+    slp__tasklet *ended;
+    int nbound;             /* on both lists */
     int switch_trap;
     /* Sleeping. */
     volatile uint32_t wake_seq;
@@ -342,6 +347,8 @@ int slp__self_error(void);  /* why slp__thread_self() gave NULL */
 void slp__thread_main(slp__thread *th); /* body of runtime-started threads */
 void slp__bound_add(slp__thread *th, slp__tasklet *t);
 void slp__bound_del(slp__tasklet *t);
+/* t gets a frame again: back onto its thread's `bound` list.  Lock held. */
+void slp__bound_revive(slp__tasklet *t);
 int slp__verbose(void);
 
 /* tasklet.c */

@@ -92,6 +92,8 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(regress_channel_remove_middle_waiter, SLP_T_ANY) \
   X(regress_blocked_refuses_queue_moves, SLP_T_ANY) \
   X(regress_thread_waiting_counts, SLP_T_ANY) \
+  X(regress_thread_waiting_walks_ended_once, SLP_T_ANY) \
+  X(regress_thread_end_orphans_ended_aside, SLP_T_THREADS) \
   X(regress_nested_run_returns_to_innermost, SLP_T_ANY) \
   X(regress_channel_release_counts, SLP_T_ANY) \
   X(regress_stale_handle_after_slot_reuse, SLP_T_ANY) \
