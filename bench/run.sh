@@ -152,6 +152,7 @@ echo "# JS targets (medians of this run)"
 echo "tasklet ping-pong / async-await channel  $(ratio "$(jsfig tasklet_pingpong_rt_ns_median)" "$(jsfig async_channel_rt_ns_median)") (target <= 1)"
 echo "tasklet creation                         $(jsfig tasklet_create_ns_median) ns (target <= 1000)"
 echo "postMessage RT / cross-worker message    $(ratio "$(jsfig postmessage_rt_ns_median)" "$(jsfig xthread_tasklet_msg_ns_median)") x (target >= 50)"
+echo "cross-worker message, 30k ended held     $(jsfig xthread_msg_held_x_median) x the message without (target ~1)"
 echo "# timer wake-ups: a tasklet's sleep(ms) beside setTimeout(ms), one run (ns per wake)"
 node bench/js/timers.mjs 2>/dev/null | grep '^#' || echo "(bench/js/timers.mjs failed)"
 

@@ -14,7 +14,7 @@
 //   xthread_msg_held_x         that stream with 30,000 ended tasklets still held
 //                              (their wrappers not collected yet), over the
 //                              stream without: ~1 (issue 13: the pump's look at
-//                              what waits here walked them all, 15-25x)
+//                              what waits here walked them all: 19-23x)
 //   postmessage_rt_ns          main <-> Worker postMessage round trip (peers)
 //   node bench/js/pingpong.mjs [single|cross|all] [REPS]
 // Single-thread rows should be pinned (taskset -c 0); cross-thread rows need
@@ -153,7 +153,7 @@ export async function runPingPong({ which = 'all', reps = 5 } = {}) {
     for (let r = 0; r < reps; r++) {
       rt.push(await crossRoundTrip(2e4));
       st.push(await crossStream(1e5));
-      held.push(await crossStreamHeld(2e4, 3e4) / st[r]);
+      held.push(await crossStreamHeld(1e5, 3e4) / st[r]);
     }
     rows.push(['xthread_tasklet_rt_ns', rt], ['xthread_tasklet_msg_ns', st], ['xthread_msg_held_x', held]);
     rows.push(...await runGenerators({ which: 'cross', reps }));
