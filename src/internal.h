@@ -194,6 +194,10 @@ slp__tasklet *slp__select_fire(slp__tasklet *stub, int dir, void *value, int err
                                void **out);
 void slp__select_unlink(slp__tasklet *owner);
 void slp__select_expired(slp__tasklet *owner);
+/* next/prev of a select's owner that waits (slp_tasklet_next): its
+ * neighbour in its one case's channel queue (a stub's neighbour, whose
+ * handle is its owner's), NULL with several cases or none.  Lock held. */
+slp__tasklet *slp__select_neighbour(slp__tasklet *owner, int forward);
 /* Undo whatever t waits in: a channel or a timer.  Lock held. */
 void slp__channel_unlink(slp__tasklet *t);
 static inline void slp__unpark(slp__tasklet *t) {
