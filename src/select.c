@@ -173,11 +173,10 @@ static int sel_run(slp__thread *th, slp__select *sel, uint64_t timeout_ns) {
                         : timeout_ns == 0       ? 0
                                                 : slp__deadline_after(timeout_ns);
     slp__tasklet *self = th->current;
-    /* What the channel callback was told since the last look found the
-     * state it reports (NONE: nothing; WAIT: the wait; n + i: closed case
-     * i, as look gives it).
-     * It runs without the lock, so the cases are looked at again after
-     * it, as a plain action looks at its channel again. */
+    /* What the channel callback was told (NONE: nothing; WAIT: the wait;
+     * n + i: closed case i, as look gives it).  It runs without the lock,
+     * so the cases are looked at again after it, as a plain action looks
+     * at its channel again, and what it was told is not told twice. */
     int reported = NONE;
     sel->owner = self;
     for (;;) {
