@@ -173,9 +173,10 @@ void slp__waits_poll(slp__thread *th, int fds_too);
 void slp__waits_idle(slp__thread *th);
 /* Drop th's heap and list (its waiters were cancelled).  Lock held. */
 void slp__waits_free(slp__thread *th);
-/* A wait (slp_sleep, select.c, js_await.c): room in th's heap first
- * (ENOMEM), then park t (th's current) as kind until deadline (absolute;
- * UINT64_MAX: none).  Lock held. */
+/* A wait (slp_sleep, slp_wait_fd, select.c, js_await.c): room in th's
+ * heap first (ENOMEM), then park t (th's current) as kind until deadline
+ * (absolute; UINT64_MAX: none); SLP__WAIT_FD also joins th's fd list
+ * (slp_wait_fd made room and set t's wait fields).  Lock held. */
 int slp__timer_reserve(slp__thread *th);
 void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline);
 uint64_t slp__deadline_after(uint64_t ns);
@@ -194,6 +195,10 @@ slp__tasklet *slp__select_fire(slp__tasklet *stub, int dir, void *value, int err
                                void **out);
 void slp__select_unlink(slp__tasklet *owner);
 void slp__select_expired(slp__tasklet *owner);
+/* next/prev of a select's owner that waits (slp_tasklet_next): its
+ * neighbour in its one case's channel queue (a stub's neighbour, whose
+ * handle is its owner's), NULL with several cases or none.  Lock held. */
+slp__tasklet *slp__select_neighbour(slp__tasklet *owner, int forward);
 /* Undo whatever t waits in: a channel or a timer.  Lock held. */
 void slp__channel_unlink(slp__tasklet *t);
 static inline void slp__unpark(slp__tasklet *t) {

@@ -145,6 +145,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(timer_thread_death_stops_sleeper, SLP_T_THREADS) \
   X(timer_wait_fd_arguments, SLP_T_ANY) \
   X(timer_wait_fd_pipe, SLP_T_ANY) \
+  X(timer_wait_fd_wakes_at_switch, SLP_T_ANY) \
   X(select_first_ready_case_in_array_order, SLP_T_ANY) \
   X(select_send_case_follows_preference, SLP_T_ANY) \
   X(select_default_case, SLP_T_ANY) \
@@ -169,6 +170,9 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(select_kill_from_other_thread, SLP_T_THREADS) \
   X(select_cross_thread_race, SLP_T_THREADS) \
   X(select_partner_thread_died, SLP_T_THREADS) \
+  X(select_channel_callback, SLP_T_ANY) \
+  X(select_channel_callback_cross_thread, SLP_T_THREADS) \
+  X(select_next_prev_in_channel_queue, SLP_T_ANY) \
   X(js_await_parks_only_the_tasklet, SLP_T_ANY) \
   X(js_await_needs_an_event_loop, SLP_T_ANY) \
   X(js_await_from_a_worker, SLP_T_THREADS) \
