@@ -185,7 +185,8 @@ static int idle(slp__thread *th, slp__tasklet *self) {
         idle_wait(th);
         return 0;
     }
-    if (th->sleeping && spin_for_wake(th)) return 0;
+    /* (No spin: straight to the sleep, without a round of the lock.) */
+    if (th->sleeping && slp__thread_spins() && spin_for_wake(th)) return 0;
     th->loop_sleeper = self;
     __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
     slp__unlock();
