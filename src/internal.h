@@ -68,6 +68,8 @@ void slp__thread_sleep(slp__thread *th, uint32_t seen);
  * SLP_SPIN_US (50 us; none in the one-thread builds), the spin that
  * slp__thread_sleep makes before it sleeps. */
 void slp__thread_spin(slp__thread *th, uint32_t seen);
+/* Whether slp__thread_spin spins at all (SLP_SPIN_US is not 0). */
+int slp__thread_spins(void);
 /* With the lock held, after wake_seq was bumped (seq-cst): signal th's
  * sleep (the variant's half of a wake). */
 void slp__sync_wake(slp__thread *th);
@@ -245,8 +247,8 @@ struct slp__thread {
     slp__tasklet *head;     /* ring position: next to run when current leaves */
     int runcount;
     uint32_t ring_seq;      /* bumped at every append (SLP__HINT_STORE) */
-    /* Owner only: schedule() found poll_self alone in the ring at ring_seq
-     * poll_seq, with nothing thrown in (see slp_schedule). */
+    /* Owner only: poll_self was alone in the ring at ring_seq poll_seq
+     * (seen by schedule(), or by the switch to it; see slp_schedule). */
     slp__tasklet *poll_self;
     uint32_t poll_seq;
     slp__tasklet **watchdogs; /* tasklets inside slp_run(), innermost last */
@@ -478,6 +480,13 @@ slp__switch(slp__thread *th, slp__tasklet *next) {
     }
     th->current = next;
     th->head = next;
+    if (next->in_ring && next->next == next) {
+        /* next is alone in the ring: its schedule() may poll without the
+         * lock until something is appended (a busy tasklet beside a
+         * cross-thread partner: every half round trip ends here). */
+        th->poll_self = next;
+        th->poll_seq = th->ring_seq;
+    }
     if (!self->is_main) __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
     slp__unlock();
     if (self->is_main)

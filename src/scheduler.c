@@ -13,8 +13,16 @@
 #include "internal.h"
 
 /* Threads that could still wake a sleeper: live threads not asleep (nor
- * joining) plus outside holds (a JavaScript event loop).  Lock held. */
-static int awake;
+ * joining) plus outside holds (a JavaScript event loop).  Lock held.
+ * On a cache line of its own: a cross-thread round trip writes it twice
+ * per side (asleep, woken), and its neighbours in .bss (slp__hooks,
+ * slp__chan_cb) are read at every switch and channel action of every
+ * thread, which each write made a cache miss. */
+static struct {
+    _Alignas(64) int n;
+    char pad[60];
+} awake_line;
+#define awake (awake_line.n)
 static slp_error_handler error_handler;
 
 /* ---------------------------------------------------------------- ring */
@@ -185,7 +193,8 @@ static int idle(slp__thread *th, slp__tasklet *self) {
         idle_wait(th);
         return 0;
     }
-    if (th->sleeping && spin_for_wake(th)) return 0;
+    /* (No spin: straight to the sleep, without a round of the lock.) */
+    if (th->sleeping && slp__thread_spins() && spin_for_wake(th)) return 0;
     th->loop_sleeper = self;
     __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
     slp__unlock();

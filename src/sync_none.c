@@ -58,6 +58,8 @@ int slp__os_thread_join(slp__thread *th) {
     return -1;
 }
 
+int slp__thread_spins(void) { return 0; }
+
 void slp__thread_spin(slp__thread *th, uint32_t seen) {
     SLP__UNUSED(th); /* nobody else could change the word */
     SLP__UNUSED(seen);

@@ -124,6 +124,8 @@ static double spin_limit(void) {
     return spin_us;
 }
 
+int slp__thread_spins(void) { return spin_limit() > 0; }
+
 void slp__thread_spin(slp__thread *th, uint32_t seen) {
     double until = 0, limit = spin_limit();
     int i = 0;
