@@ -51,6 +51,9 @@ collect node node bench/node.mjs build/emscripten build/bench-peers
 collect node $PIN node build/bench-peers/asyncify_bare_pthreads.js
 for rt in wasmtime wazero node; do
     collect "wasi-$rt" $PIN wasm/tools/run-wasi.sh $rt build/wasi/bench/slp_bench.wasm
+    # (In a process of its own: the heap the depth-0 figure freed is reused,
+    # and the heap's top, the measure in wasm, would not move.)
+    collect "wasi-$rt" $PIN wasm/tools/run-wasi.sh $rt build/wasi/bench/slp_bench.wasm blocked_d8_bytes
     collect "wasi-$rt" $PIN wasm/tools/run-wasi.sh $rt build/bench-peers/asyncify_bare.wasm
 done
 
@@ -60,7 +63,8 @@ names=(canary_ns schedule_rt_ns channel_rt_ns xthread_rt_ns xthread_busy_rt_ns x
        peer_fiber_swap_roundtrip_ns peer_canary_ns peer_atomics_spin_rt_ns peer_atomics_busy_rt_ns
        peer_atomics_wait_rt_ns peer_futex_spin_rt_ns peer_futex_busy_rt_ns peer_futex_wait_rt_ns
        peer_asyncify_bare_rt_ns peer_asyncify_bare_d8_rt_ns peer_asyncify_bare_d32_rt_ns
-       peer_asyncify_bare_d128_rt_ns)
+       peer_asyncify_bare_d128_rt_ns peer_asyncify_bare_api_rt_ns
+       peer_asyncify_bare_call_may_switch_ns peer_asyncify_bare_call_plain_ns)
 printf '%-30s' figure; printf '%16s' "${runs[@]}"; echo
 for n in "${names[@]}"; do
     printf '%-30s' "$n"
@@ -100,6 +104,12 @@ frame_ours() { num "${fig[$1|depth128_rt_ns]:-}" "${fig[$1|depth8_rt_ns]:-}" "(a
 frame_bare() { num "${fig[$1|peer_asyncify_bare_d128_rt_ns]:-}" "${fig[$1|peer_asyncify_bare_d8_rt_ns]:-}" "2 * (a - b) / 120"; }
 frame_ratio() { ratio "$(frame_ours "$1")" "$(frame_bare "$1")"; }
 instr_ratio() { ratio "${fig[$1|call_may_switch_ns]:-}" "${fig[$1|call_plain_ns]:-}"; }
+# The toolchain's own limits, measured by the bare peer: a switch made by
+# a call (one frame more than the bare body has: the floor of any C API),
+# and the bare instrumented call against a plain one.
+sched_api() { local b=${fig[$1|peer_asyncify_bare_api_rt_ns]:-}; ratio "${fig[$1|schedule_rt_ns]:-}" "$(num "$b" 1 "2 * a")"; }
+api_floor() { local b=${fig[$1|peer_asyncify_bare_api_rt_ns]:-}; ratio "$(num "$b" 1 "2 * a")" "$(num "${fig[$1|peer_asyncify_bare_rt_ns]:-}" 1 "2 * a")"; }
+bare_instr() { ratio "${fig[$1|peer_asyncify_bare_call_may_switch_ns]:-}" "${fig[$1|peer_asyncify_bare_call_plain_ns]:-}"; }
 canary_ratio() { ratio "${fig[$1|canary_ns]:-}" "${fig[native|canary_ns]:-}"; }
 row "schedule RT / 2 bare (<= 1.5)" sched_floor
 row "channel RT / 2 bare (<= 2)" chan_floor
@@ -107,6 +117,9 @@ row "ns per frame per RT, ours" frame_ours
 row "ns per frame per RT, bare" frame_bare
 row "per frame ours / bare (<= 2)" frame_ratio
 row "may switch / plain call (<= 1.3)" instr_ratio
+row "bare: switch via a call / 2 bare" api_floor
+row "schedule RT / 2 bare via a call" sched_api
+row "bare: may switch / plain call" bare_instr
 row "canary / native canary" canary_ratio
 # Cross-thread round trips against the bare ping-pong of the same mode
 # (bench/peers: futex natively, Atomics in Node workers): the partner
@@ -142,6 +155,7 @@ echo "# JS targets (medians of this run)"
 echo "tasklet ping-pong / async-await channel  $(ratio "$(jsfig tasklet_pingpong_rt_ns_median)" "$(jsfig async_channel_rt_ns_median)") (target <= 1)"
 echo "tasklet creation                         $(jsfig tasklet_create_ns_median) ns (target <= 1000)"
 echo "postMessage RT / cross-worker message    $(ratio "$(jsfig postmessage_rt_ns_median)" "$(jsfig xthread_tasklet_msg_ns_median)") x (target >= 50)"
+echo "cross-worker message, 30k ended held     $(jsfig xthread_msg_held_x_median) x the message without (target ~1)"
 echo "# timer wake-ups: a tasklet's sleep(ms) beside setTimeout(ms), one run (ns per wake)"
 node bench/js/timers.mjs 2>/dev/null | grep '^#' || echo "(bench/js/timers.mjs failed)"
 

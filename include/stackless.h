@@ -271,7 +271,13 @@ int slp_tasklet_set_tempval(slp_tasklet t, void *value);
 /* next/prev: t's neighbours in its run queue (a ring through main: the
  * only other tasklet has next == prev == main) or in the channel queue it
  * waits in (from slp_channel_queue on; the first's prev and the last's
- * next are 0).  0 when t is in neither, or a bad handle.  Borrowed. */
+ * next are 0), a select of one case (a channel action with a timeout)
+ * included.  0 when t is in neither, or a bad handle, or t waits in a
+ * select of several cases: it stands in several queues at once (it is
+ * its neighbours' next/prev in each) and a handle cannot say which one a
+ * walk is in, so a walk through next ends there rather than go on in
+ * another channel's queue (slp_channel_balance says how many wait).
+ * Borrowed. */
 slp_tasklet slp_tasklet_next(slp_tasklet t);
 slp_tasklet slp_tasklet_prev(slp_tasklet t);
 /* atomic: while set, t is not pre-empted (see PRE-EMPTION); set returns
@@ -387,7 +393,18 @@ slp_schedule_callback slp_get_schedule_callback(void);
  * when the partner (if any) is on the same thread -- the sender's tempval
  * is then the value being sent -- and after it when the partner is on
  * another thread.  sending: 1 or 0; willblock: 1 if no partner waits.  A
- * channel action inside it fails with ECALLBACK. */
+ * channel action inside it fails with ECALLBACK.  t is the tasklet that
+ * acts: a tasklet whose blocked action a partner completes is not told
+ * again.  slp_select (and a channel action with a timeout) acts as the
+ * plain actions: a ready case is its send or receive (willblock 0); a
+ * select that waits reports, before it waits, a block on each case in
+ * array order (willblock 1, a send case's value as tempval), n calls for
+ * n cases, and nothing when a partner then does one of them (the
+ * partner's own action is reported); a closed case chosen reports its
+ * block, then the select fails with ECLOSED, as a plain action on it
+ * does.  A select that does not wait (timeout 0, or a deadline already
+ * past, and nothing ready) reports nothing.  A select inside the callback
+ * that would act or wait fails with ECALLBACK. */
 typedef int (*slp_channel_callback)(slp_channel ch, slp_tasklet t,
                                     int sending, int willblock);
 slp_channel_callback slp_set_channel_callback(slp_channel_callback cb);
@@ -594,7 +611,8 @@ slp_tasklet slp_channel_queue(slp_channel ch);
  * everything else in Stackless's scheduling is, and the caller sets the
  * priority (rotate the array for fairness).  The action is the plain
  * send/receive: the channel's preference and schedule_all decide who runs
- * after the hand-over, callbacks run as for it.
+ * after the hand-over, callbacks run as for it (for a waiting select, see
+ * the channel callback at CALLBACKS: one block reported per case).
  *
  * Waiting: when no case can happen the caller waits on every case's
  * channel at once: each balance counts it and slp_channel_queue may show
@@ -605,7 +623,9 @@ slp_tasklet slp_channel_queue(slp_channel ch);
  * slp_tasklet_blocked 0, scheduled 1, SLP_STATE_WAITING in slp_snapshot
  * (channel 0); insert, run, remove, bind, bind_thread refuse it as a
  * sleeper.  kill and throw end the wait (it leaves every channel; nothing
- * was sent or received) and the select returns the error.
+ * was sent or received) and the select returns the error.  slp_tasklet_next
+ * and prev: its neighbours in its channel's queue for a select of one
+ * case, as for a blocked tasklet; 0 for several (see there).
  *
  * Deadlock: a select with a timeout is a sleeper (never deadlocked; others
  * blocking wait for it).  Without one it is blocked: the last runnable

@@ -115,6 +115,7 @@ struct slp__tasklet {
     uint8_t ignore_nesting; /* stored for Stackless parity (preempt.c) */
     uint8_t pending_irq;  /* an interrupt waits for it (preempt.c) */
     uint8_t waiting;      /* SLP__WAIT_*: parked in timer.c, in no queue */
+    uint8_t set_aside;    /* on its thread's list `ended`, not `bound` */
     int timer_pos;        /* 1 + index in its thread's timer heap, or 0 */
     int wait_fd;          /* SLP__WAIT_FD: the fd, its events, and what */
     short wait_events, wait_revents; /* poll found (0: not yet) */
@@ -172,9 +173,10 @@ void slp__waits_poll(slp__thread *th, int fds_too);
 void slp__waits_idle(slp__thread *th);
 /* Drop th's heap and list (its waiters were cancelled).  Lock held. */
 void slp__waits_free(slp__thread *th);
-/* A wait (slp_sleep, select.c, js_await.c): room in th's heap first
- * (ENOMEM), then park t (th's current) as kind until deadline (absolute;
- * UINT64_MAX: none).  Lock held. */
+/* A wait (slp_sleep, slp_wait_fd, select.c, js_await.c): room in th's
+ * heap first (ENOMEM), then park t (th's current) as kind until deadline
+ * (absolute; UINT64_MAX: none); SLP__WAIT_FD also joins th's fd list
+ * (slp_wait_fd made room and set t's wait fields).  Lock held. */
 int slp__timer_reserve(slp__thread *th);
 void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline);
 uint64_t slp__deadline_after(uint64_t ns);
@@ -193,6 +195,10 @@ slp__tasklet *slp__select_fire(slp__tasklet *stub, int dir, void *value, int err
                                void **out);
 void slp__select_unlink(slp__tasklet *owner);
 void slp__select_expired(slp__tasklet *owner);
+/* next/prev of a select's owner that waits (slp_tasklet_next): its
+ * neighbour in its one case's channel queue (a stub's neighbour, whose
+ * handle is its owner's), NULL with several cases or none.  Lock held. */
+slp__tasklet *slp__select_neighbour(slp__tasklet *owner, int forward);
 /* Undo whatever t waits in: a channel or a timer.  Lock held. */
 void slp__channel_unlink(slp__tasklet *t);
 static inline void slp__unpark(slp__tasklet *t) {
@@ -256,7 +262,11 @@ struct slp__thread {
     int wakes_owed;         /* an atomic tasklet here deferred wakes */
     int wake_deferred;      /* a wake of this thread is held back */
     slp__tasklet *bound;    /* tasklets bound to this thread */
-    int nbound;
+    /* Those of them without a frame, moved off `bound` by its counts
+     * (thread.c): a handle keeps an ended tasklet bound, and a JS wrapper
+     * holds one until it is collected. */
+    slp__tasklet *ended;
+    int nbound;             /* on both lists */
     int switch_trap;
     /* Sleeping. */
     volatile uint32_t wake_seq;
@@ -342,6 +352,8 @@ int slp__self_error(void);  /* why slp__thread_self() gave NULL */
 void slp__thread_main(slp__thread *th); /* body of runtime-started threads */
 void slp__bound_add(slp__thread *th, slp__tasklet *t);
 void slp__bound_del(slp__tasklet *t);
+/* t gets a frame again: back onto its thread's `bound` list.  Lock held. */
+void slp__bound_revive(slp__tasklet *t);
 int slp__verbose(void);
 
 /* tasklet.c */

@@ -77,10 +77,18 @@ void slp__select_unlink(slp__tasklet *owner) {
 
 void slp__select_expired(slp__tasklet *owner) { owner->sel->fired = SLP_ETIMEDOUT; }
 
+slp__tasklet *slp__select_neighbour(slp__tasklet *owner, int forward) {
+    slp__select *sel = owner->sel;
+    slp__tasklet *s;
+    if (owner->waiting != SLP__WAIT_SELECT || !sel || sel->n != 1) return NULL;
+    s = &sel->stubs[0];
+    return forward ? s->next : s->prev;
+}
+
 /* ------------------------------------------------- the selecting side */
 
 /* What the look at the cases found.  Lock held. */
-enum { NONE = -1, BAD = -2 };
+enum { NONE = -1, BAD = -2, WAIT = -3 /* (sel_run's reported) */ };
 
 /* The first case that can happen now: i if a partner waits in the other
  * direction, n + i if the channel is closing with no partner; NONE, or BAD
@@ -102,6 +110,28 @@ static int look(slp__select *sel) {
             found = sel->n + i;
     }
     return found;
+}
+
+/* The channel callback for a select that is about to wait (or to fail
+ * where a plain action would have blocked): one call per case from k on
+ * (k: just that case if one, else all), in array order, as each case's
+ * plain action reports a block: (ch, self, sending, willblock 1), a send's
+ * value as tempval meanwhile.  Returns ECALLBACK inside a callback (the
+ * plain action's check), EBADHANDLE if a callback released a case's
+ * channel, else 0.  Lock held, released while each call runs. */
+static int report(slp__thread *th, slp__select *sel, int k, int one) {
+    slp__tasklet *self = th->current;
+    int i;
+    if (th->in_callback) return SLP_ECALLBACK;
+    for (i = k; i < (one ? k + 1 : sel->n); i++) {
+        slp_select_case *c = &sel->cases[i];
+        void *old = self->xfer_value;
+        if (!slp__handle_get(c->ch, SLP__HK_CHANNEL)) return SLP_EBADHANDLE;
+        self->xfer_value = c->dir > 0 ? c->value : NULL;
+        slp__chan_cb_call(th, c->ch, self, c->dir > 0, 1);
+        self->xfer_value = old;
+    }
+    return 0;
 }
 
 /* Do case i, which looked ready, by channel.c's own action; the caller's
@@ -143,6 +173,11 @@ static int sel_run(slp__thread *th, slp__select *sel, uint64_t timeout_ns) {
                         : timeout_ns == 0       ? 0
                                                 : slp__deadline_after(timeout_ns);
     slp__tasklet *self = th->current;
+    /* What the channel callback was told (NONE: nothing; WAIT: the wait;
+     * n + i: closed case i, as look gives it).  It runs without the lock,
+     * so the cases are looked at again after it, as a plain action looks
+     * at its channel again, and what it was told is not told twice. */
+    int reported = NONE;
     sel->owner = self;
     for (;;) {
         int i, r, fired;
@@ -150,6 +185,14 @@ static int sel_run(slp__thread *th, slp__select *sel, uint64_t timeout_ns) {
         i = look(sel);
         if (i == BAD) return slp__unlock_ret(SLP_EBADHANDLE);
         if (i >= sel->n) { /* closed: the case happens, with the error */
+            if (slp__chan_cb && reported != i) {
+                /* The plain action reports its block, then fails. */
+                r = report(th, sel, i - sel->n, 1);
+                if (r) return slp__unlock_ret(r);
+                reported = i;
+                slp__unlock();
+                continue;
+            }
             sel->cases[i - sel->n].err = SLP_ECLOSED;
             return slp__unlock_ret(SLP_ECLOSED);
         }
@@ -162,6 +205,13 @@ static int sel_run(slp__thread *th, slp__select *sel, uint64_t timeout_ns) {
         /* Nothing ready: wait, as a blocking action would. */
         if (deadline != NEVER && (deadline == 0 || slp__now_ns() >= deadline))
             return slp__unlock_ret(SLP_ETIMEDOUT);
+        if (slp__chan_cb && reported != WAIT) {
+            r = report(th, sel, 0, 0);
+            if (r) return slp__unlock_ret(r);
+            reported = WAIT;
+            slp__unlock();
+            continue;
+        }
         if (self->xfer_err) return slp__unlock_ret(slp__take_result(self));
         if (self->block_trap) return slp__unlock_ret(SLP_EBLOCKTRAP);
         if (deadline != NEVER && slp__timer_reserve(th))
@@ -194,8 +244,10 @@ static int sel_run(slp__thread *th, slp__select *sel, uint64_t timeout_ns) {
         if (r) return r;
         if (fired == SLP_ETIMEDOUT) return SLP_ETIMEDOUT;
         /* No outcome, no error (revived, or its thread died and it was
-         * bound to another): select again, with what is left of the time. */
+         * bound to another): select again, with what is left of the time;
+         * a new wait is reported again. */
         th = self->thread;
+        reported = NONE;
     }
 }
 

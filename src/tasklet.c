@@ -167,7 +167,10 @@ static int do_bind(slp_tasklet h, slp_func fn, void *arg, int with_args) {
     t->result = t->send_err = 0;
     slp__set_err(t, 0);
     t->xfer_value = NULL;
-    if (with_args) t->has_frame = 1;
+    if (with_args) {
+        t->has_frame = 1;
+        slp__bound_revive(t);
+    }
     return slp__unlock_ret(0);
 }
 
@@ -186,6 +189,7 @@ int slp_tasklet_setup(slp_tasklet h) {
     if (!t->fn) return slp__unlock_ret(SLP_ENOTBOUND);
     if (!t->thread) return slp__unlock_ret(SLP_ENOTHREAD);
     t->has_frame = 1;
+    slp__bound_revive(t);
     t->ended = 0;
     t->started = 0; /* a new frame, also after the function ended */
     /* Stackless does not wake the owning thread here (reference §5.5). */

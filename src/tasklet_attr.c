@@ -22,12 +22,14 @@ int slp_tasklet_set_tempval(slp_tasklet h, void *value) {
 }
 
 /* A run ring wraps around; a channel queue ends at 0 on both sides, as
- * Stackless's channel sentinel reads as None. */
+ * Stackless's channel sentinel reads as None.  A select of one case waits
+ * in one queue, through its stub (select.c). */
 static slp_tasklet neighbour(slp_tasklet h, int forward) {
     slp__tasklet *t, *n = NULL;
     slp__lock();
     t = slp__handle_get(h, SLP__HK_TASKLET);
     if (t && (t->in_ring || t->blocked)) n = forward ? t->next : t->prev;
+    else if (t && t->waiting == SLP__WAIT_SELECT) n = slp__select_neighbour(t, forward);
     slp__unlock();
     return n ? n->handle : 0;
 }

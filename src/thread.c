@@ -32,26 +32,56 @@ int slp__verbose(void) {
     return v;
 }
 
+/* A tasklet bound to th is on one of two lists: `bound`, or `ended` once
+ * count_bound found it without a frame.  Only ended tasklets (with handles
+ * held) can pile up, and count_bound runs at every turn of the JS pump: it
+ * walks each of them once, not at every turn. */
+static void list_push(slp__tasklet **head, slp__tasklet *t) {
+    t->bprev = NULL;
+    t->bnext = *head;
+    if (*head) (*head)->bprev = t;
+    *head = t;
+}
+
+static void list_unlink(slp__tasklet **head, slp__tasklet *t) {
+    if (t->bprev)
+        t->bprev->bnext = t->bnext;
+    else
+        *head = t->bnext;
+    if (t->bnext) t->bnext->bprev = t->bprev;
+    t->bnext = t->bprev = NULL;
+}
+
 void slp__bound_add(slp__thread *th, slp__tasklet *t) {
     t->thread = th;
-    t->bprev = NULL;
-    t->bnext = th->bound;
-    if (th->bound) th->bound->bprev = t;
-    th->bound = t;
+    t->set_aside = 0;
+    list_push(&th->bound, t);
     th->nbound++;
 }
 
 void slp__bound_del(slp__tasklet *t) {
     slp__thread *th = t->thread;
     if (!th) return;
-    if (t->bprev)
-        t->bprev->bnext = t->bnext;
-    else
-        th->bound = t->bnext;
-    if (t->bnext) t->bnext->bprev = t->bprev;
-    t->bnext = t->bprev = NULL;
+    list_unlink(t->set_aside ? &th->ended : &th->bound, t);
+    t->set_aside = 0;
     th->nbound--;
     t->thread = NULL;
+}
+
+void slp__bound_revive(slp__tasklet *t) {
+    slp__thread *th = t->thread;
+    if (!th || !t->set_aside) return;
+    list_unlink(&th->ended, t);
+    t->set_aside = 0;
+    list_push(&th->bound, t);
+}
+
+/* Nothing on `ended` can run: no frame, in no queue (a frame comes back
+ * only through slp__bound_revive). */
+static void set_aside(slp__thread *th, slp__tasklet *t) {
+    list_unlink(&th->bound, t);
+    t->set_aside = 1;
+    list_push(&th->ended, t);
 }
 
 /* A main tasklet for th: the thread's own stack, so alive and started.
@@ -221,14 +251,19 @@ int slp_thread_idle(int begin) {
  * blocked (that another thread could make run) if waiting_only. */
 static int count_bound(int waiting_only) {
     slp__thread *th = slp__thread_self();
-    slp__tasklet *t;
+    slp__tasklet *t, *next;
     int n = 0;
     if (!th) return slp__self_error();
     slp__lock();
-    for (t = th->bound; t; t = t->bnext)
-        if (t != th->main && t->has_frame &&
-            (!waiting_only || t->blocked || t->in_ring || t->waiting))
-            n++;
+    for (t = th->bound; t; t = next) {
+        next = t->bnext;
+        if (t == th->main) continue;
+        if (!t->has_frame) {
+            if (!t->in_ring && !t->blocked && !t->waiting) set_aside(th, t);
+            continue;
+        }
+        if (!waiting_only || t->blocked || t->in_ring || t->waiting) n++;
+    }
     slp__unlock();
     return n;
 }
@@ -311,6 +346,7 @@ static void kill_cstate(slp__thread *th, int main_ended) {
 /* Every tasklet of th loses its thread; th leaves the registry.  Lock held. */
 static void orphan_all(slp__thread *th) {
     slp__tasklet *m = th->main, *cur = th->current;
+    while (th->ended) slp__bound_revive(th->ended); /* they lose it too */
     while (th->bound) {
         slp__tasklet *t = th->bound;
         if (t->in_ring) slp__ring_remove(th, t);

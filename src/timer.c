@@ -207,12 +207,16 @@ void slp__waits_free(slp__thread *th) {
     slp__poll_thread_free(th);
 }
 
-/* ------------------------------------------------------------- select.c */
+/* ------------------------------------------ slp_sleep, slp_wait_fd, select.c */
 
 void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline) {
     int had = slp__has_waits(th);
     if (t->in_ring) slp__ring_remove(th, t);
     t->waiting = (uint8_t)kind;
+    if (kind == SLP__WAIT_FD) {
+        th->fdwaits[th->nfdwaits] = t;
+        SLP__HINT_STORE(&th->nfdwaits, th->nfdwaits + 1);
+    }
     if (deadline != NEVER) heap_push(th, t, deadline);
     hook_update(th, had);
 }
@@ -248,7 +252,7 @@ int slp_wait_fd(int fd, int events, uint64_t timeout_ns) {
     slp__thread *th = slp__self();
     slp__tasklet *self;
     uint64_t deadline;
-    int had, err;
+    int err;
     if (!th) return slp__self_error();
     if (!slp__poll_fds) return SLP_ENOTSUP;
     if (fd < 0 || !events || (events & ~(SLP_FD_READ | SLP_FD_WRITE)))
@@ -256,20 +260,12 @@ int slp_wait_fd(int fd, int events, uint64_t timeout_ns) {
     deadline = timeout_ns == SLP_FOREVER ? NEVER : slp__deadline_after(timeout_ns);
     slp__lock();
     self = th->current;
-    if (fd_reserve(th) || (deadline != NEVER && slp__timer_reserve(th))) {
-        slp__unlock();
-        return SLP_ENOMEM;
-    }
-    had = slp__has_waits(th);
-    if (self->in_ring) slp__ring_remove(th, self);
-    self->waiting = SLP__WAIT_FD;
+    if (fd_reserve(th) || (deadline != NEVER && slp__timer_reserve(th)))
+        return slp__unlock_ret(SLP_ENOMEM);
     self->wait_fd = fd;
     self->wait_events = (short)events;
     self->wait_revents = 0;
-    th->fdwaits[th->nfdwaits] = self;
-    SLP__HINT_STORE(&th->nfdwaits, th->nfdwaits + 1);
-    if (deadline != NEVER) heap_push(th, self, deadline);
-    hook_update(th, had);
+    slp__wait_park(th, self, SLP__WAIT_FD, deadline);
     err = slp__block(th, self);
     if (err) return err;
     /* Only this tasklet writes its wait fields now: no lock. */

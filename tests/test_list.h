@@ -92,6 +92,8 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(regress_channel_remove_middle_waiter, SLP_T_ANY) \
   X(regress_blocked_refuses_queue_moves, SLP_T_ANY) \
   X(regress_thread_waiting_counts, SLP_T_ANY) \
+  X(regress_thread_waiting_walks_ended_once, SLP_T_ANY) \
+  X(regress_thread_end_orphans_ended_aside, SLP_T_THREADS) \
   X(regress_nested_run_returns_to_innermost, SLP_T_ANY) \
   X(regress_channel_release_counts, SLP_T_ANY) \
   X(regress_stale_handle_after_slot_reuse, SLP_T_ANY) \
@@ -143,6 +145,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(timer_thread_death_stops_sleeper, SLP_T_THREADS) \
   X(timer_wait_fd_arguments, SLP_T_ANY) \
   X(timer_wait_fd_pipe, SLP_T_ANY) \
+  X(timer_wait_fd_wakes_at_switch, SLP_T_ANY) \
   X(select_first_ready_case_in_array_order, SLP_T_ANY) \
   X(select_send_case_follows_preference, SLP_T_ANY) \
   X(select_default_case, SLP_T_ANY) \
@@ -167,6 +170,9 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(select_kill_from_other_thread, SLP_T_THREADS) \
   X(select_cross_thread_race, SLP_T_THREADS) \
   X(select_partner_thread_died, SLP_T_THREADS) \
+  X(select_channel_callback, SLP_T_ANY) \
+  X(select_channel_callback_cross_thread, SLP_T_THREADS) \
+  X(select_next_prev_in_channel_queue, SLP_T_ANY) \
   X(js_await_parks_only_the_tasklet, SLP_T_ANY) \
   X(js_await_needs_an_event_loop, SLP_T_ANY) \
   X(js_await_from_a_worker, SLP_T_THREADS) \

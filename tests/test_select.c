@@ -804,3 +804,197 @@ TEST(select_partner_thread_died) {
     ASSERT_OK(slp_tasklet_release(dead_t));
     release_channels();
 }
+
+/* ---------------------------------------------------- channel callback */
+
+/* Names for the callback's log: main, and the tasklets in cbt[]. */
+static slp_tasklet cbt[4];
+static const char *cbt_name[4];
+static int ncbt;
+
+static slp_tasklet named_spawn(slp_func fn, void *arg, const char *name) {
+    slp_tasklet t = spawn(fn, arg);
+    cbt[ncbt] = t;
+    cbt_name[ncbt++] = name;
+    return t;
+}
+
+static const char *tname(slp_tasklet t) {
+    int i;
+    if (t == slp_getmain()) return "main";
+    for (i = 0; i < ncbt; i++)
+        if (cbt[i] == t) return cbt_name[i];
+    return "?";
+}
+
+static const char *cname(slp_channel ch) {
+    return ch == ca ? "ca" : ch == cb ? "cb" : ch == cc ? "cc" : "?";
+}
+
+static slp_select_case nested[1];
+
+/* Logs every call: who, which channel, sending, willblock, tempval.  A
+ * select inside it fails as a channel action does (ECALLBACK), unless it
+ * does not act (timeout 0, nothing ready). */
+static int sel_cb(slp_channel ch, slp_tasklet t, int sending, int willblock) {
+    EV("cb:%s:%s:s%d:wb%d:%d", tname(t), cname(ch), sending, willblock,
+       (int)(intptr_t)slp_tasklet_tempval(t));
+    ASSERT_EQ(t, slp_getcurrent());
+    nested[0] = two(cc, SLP_SELECT_RECEIVE, 0);
+    ASSERT_ERR(slp_select(nested, 1, 20 * MS), SLP_ECALLBACK);
+    if (!slp_channel_closing(cc))
+        ASSERT_ERR(slp_channel_receive_timeout(cc, NULL, 0), SLP_ETIMEDOUT);
+    return 0;
+}
+
+/* A select that waits reports one block per case, in array order, before
+ * it waits (as each plain action would: willblock 1, a send's value as
+ * tempval); the partner's action is reported as the partner's (willblock
+ * 0), never again as the selecting tasklet's.  A ready case is its plain
+ * action's report; a closed case reports its block, then ECLOSED; a
+ * select that does not wait (timeout 0) reports nothing. */
+TEST(select_channel_callback) {
+    act_t s = {&cb, 2, "S"};
+    slp_select_case cs[2];
+    void *v = NULL;
+    new_channels();
+    ncbt = 0;
+    ASSERT(slp_set_channel_callback(sel_cb) == NULL);
+    /* a waiting select; the partner takes its receive case */
+    wait_recv_a_send_b(SLP_FOREVER);
+    named_spawn(selector, "T", "T");
+    ASSERT_OK(slp_schedule());
+    EV("|");
+    ASSERT_OK(slp_channel_send(ca, (void *)3));
+    EV("main");
+    /* again; the partner takes its send case */
+    named_spawn(selector, "U", "U");
+    ASSERT_OK(slp_schedule());
+    EV("|");
+    ASSERT_OK(slp_channel_receive(cb, &v));
+    EV("main:%d", (int)(intptr_t)v);
+    ASSERT_OK(slp_run());
+    EV("|");
+    /* a ready case: the plain receive's report */
+    named_spawn(send_one, &s, "S");
+    ASSERT_OK(slp_schedule());
+    cs[0] = two(ca, SLP_SELECT_RECEIVE, 0);
+    cs[1] = two(cb, SLP_SELECT_RECEIVE, 0);
+    ASSERT_EQ(slp_select(cs, 2, SLP_FOREVER), 1);
+    ASSERT_OK(slp_run());
+    EV("|");
+    /* nothing ready, no wait: no report */
+    ASSERT_ERR(slp_select(cs, 2, 0), SLP_ETIMEDOUT);
+    ASSERT_ERR(slp_channel_send_timeout(ca, (void *)1, 0), SLP_ETIMEDOUT);
+    EV("|");
+    /* a closed case, as a plain receive on it */
+    ASSERT_OK(slp_channel_close(cc));
+    cs[1] = two(cc, SLP_SELECT_RECEIVE, 0);
+    ASSERT_ERR(slp_select(cs, 2, SLP_FOREVER), SLP_ECLOSED);
+    ASSERT_EQ(cs[1].err, SLP_ECLOSED);
+    ASSERT_ERR(slp_channel_receive(cc, &v), SLP_ECLOSED);
+    ASSERT_OK(slp_channel_open(cc));
+    EV("|");
+    /* a timed send that expires, a select that deadlocks: reported, then
+     * the wait fails */
+    ASSERT_ERR(slp_channel_send_timeout(ca, (void *)5, MS), SLP_ETIMEDOUT);
+    ASSERT_ERR(slp_select(cs, 2, SLP_FOREVER), SLP_EDEADLOCK);
+    ASSERT(slp_set_channel_callback(NULL) == sel_cb);
+    ASSERT_LOG("cb:T:ca:s0:wb1:0 cb:T:cb:s1:wb1:7 |"
+               " cb:main:ca:s1:wb0:3 T:0:3 main"
+               " cb:U:ca:s0:wb1:0 cb:U:cb:s1:wb1:7 |"
+               " cb:main:cb:s0:wb0:0 main:7 U:1:7 |"
+               " cb:S:cb:s1:wb1:2 cb:main:cb:s0:wb0:0 S:sent:ok |"
+               " |"
+               " cb:main:cc:s0:wb1:0 cb:main:cc:s0:wb1:0 |"
+               " cb:main:ca:s1:wb1:5 cb:main:ca:s0:wb1:0 cb:main:cc:s0:wb1:0");
+    ASSERT_EQ(slp_channel_balance(ca), 0);
+    ASSERT_EQ(slp_channel_balance(cb), 0);
+    ASSERT_EQ(slp_channel_balance(cc), 0);
+    release_channels();
+}
+
+static volatile int cbx_balance_a = 99, cbx_balance_b = 99;
+
+/* On the thread that selects, its reports before it waits; here, the
+ * partner's report after its cross-thread action (both channels left). */
+static int sel_cb_cross(slp_channel ch, slp_tasklet t, int sending, int willblock) {
+    EV("cb:%s:%s:s%d:wb%d", t == xt ? "X" : tname(t), cname(ch), sending, willblock);
+    if (t == slp_getmain() && slp_getmain() != xt) {
+        cbx_balance_a = slp_channel_balance(ca);
+        cbx_balance_b = slp_channel_balance(cb);
+    }
+    return 0;
+}
+
+TEST(select_channel_callback_cross_thread) {
+    int id;
+    new_channels();
+    ncbt = 0;
+    xcs[0] = two(ca, SLP_SELECT_RECEIVE, 0);
+    xcs[1] = two(cb, SLP_SELECT_RECEIVE, 0);
+    xt = 0;
+    slp_getmain();
+    slp_set_channel_callback(sel_cb_cross);
+    ASSERT_OK(slp_thread_start(&id, thread_select_killed, NULL));
+    wait_balance(ca, -1);
+    wait_balance(cb, -1);
+    ASSERT_OK(slp_channel_send(cb, (void *)21));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    slp_set_channel_callback(NULL);
+    ASSERT_EQ(xr, 1);
+    ASSERT_EQ((intptr_t)xcs[1].value, 21);
+    ASSERT_LOG("cb:X:ca:s0:wb1 cb:X:cb:s0:wb1 cb:main:cb:s1:wb0");
+    ASSERT_EQ(cbx_balance_a, 0);
+    ASSERT_EQ(cbx_balance_b, 0);
+    release_channels();
+}
+
+/* ------------------------------------------------------------ next/prev */
+
+/* A select of one case (a timed action) waits in one channel queue: its
+ * next/prev are its neighbours there, as a blocked tasklet's, and a walk
+ * from slp_channel_queue passes it.  One of several cases stands in
+ * several queues: 0 (a walk ends there), while its neighbours do show it. */
+TEST(select_next_prev_in_channel_queue) {
+    act_t r1 = {&ca, 0, "R1"}, r2 = {&ca, 0, "R2"};
+    slp_tasklet a, t, b, u, w;
+    int n = 0;
+    new_channels();
+    a = spawn(recv_one, &r1);
+    t = spawn(timed_receiver, (void *)(uintptr_t)60000);
+    b = spawn(recv_one, &r2);
+    tcs[0] = two(cb, SLP_SELECT_RECEIVE, 0);
+    tcs[1] = two(ca, SLP_SELECT_RECEIVE, 0);
+    tn = 2;
+    ttimeout = SLP_FOREVER;
+    u = spawn(selector, "U");
+    ASSERT_OK(slp_schedule());
+    ASSERT_EQ(slp_channel_balance(ca), -4);
+    ASSERT_EQ(slp_tasklet_waiting(t), SLP_WAITING_SELECT);
+    ASSERT_EQ(slp_channel_queue(ca), a);
+    ASSERT_EQ(slp_tasklet_prev(a), 0);
+    ASSERT_EQ(slp_tasklet_next(a), t);
+    ASSERT_EQ(slp_tasklet_prev(t), a);
+    ASSERT_EQ(slp_tasklet_next(t), b);
+    ASSERT_EQ(slp_tasklet_prev(b), t);
+    ASSERT_EQ(slp_tasklet_next(b), u);
+    ASSERT_EQ(slp_tasklet_next(u), 0);
+    ASSERT_EQ(slp_tasklet_prev(u), 0);
+    ASSERT_EQ(slp_channel_queue(cb), u);
+    for (w = slp_channel_queue(ca); w; w = slp_tasklet_next(w)) n++;
+    ASSERT_EQ(n, 4);
+    /* T first in the queue */
+    ASSERT_OK(slp_channel_send(ca, (void *)1));
+    ASSERT_EQ(slp_channel_queue(ca), t);
+    ASSERT_EQ(slp_tasklet_prev(t), 0);
+    ASSERT_EQ(slp_tasklet_next(t), b);
+    ASSERT_OK(slp_channel_send(ca, (void *)2));
+    ASSERT_EQ(slp_channel_queue(ca), b);
+    ASSERT_EQ(slp_tasklet_prev(b), 0);
+    ASSERT_OK(slp_channel_send(ca, (void *)3));
+    ASSERT_OK(slp_channel_send(ca, (void *)4));
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("R1:got:1:ok T:2:ok R2:got:3:ok U:1:4");
+    release_channels();
+}

@@ -348,6 +348,64 @@ static int fd_writer(void *arg) {
 }
 #endif
 
+#ifdef HAVE_PIPE
+static int fd_reader_flags(void *arg) {
+    char c;
+    (void)arg;
+    ASSERT_EQ(slp_wait_fd(pipefd[0], SLP_FD_READ, SLP_FOREVER), SLP_FD_READ);
+    ASSERT_EQ(read(pipefd[0], &c, 1), 1);
+    EV("read:%c", c);
+    flag = 1;
+    return 0;
+}
+
+static slp_channel pp;
+static void *pp_slot;
+
+/* ping and pong hand a value to and fro until flag: each switch is a
+ * channel hand-over (never schedule(), which polls the waiters itself),
+ * and the run queue is never empty (the thread never idles). */
+static int ping(void *arg) {
+    (void)arg;
+    EV("busy");
+    while (!flag) ASSERT_OK(slp_channel_send(pp, (void *)1));
+    ASSERT_OK(slp_channel_send(pp, NULL));
+    EV("seen");
+    return 0;
+}
+
+static int pong(void *arg) {
+    (void)arg;
+    do ASSERT_OK(slp_channel_receive(pp, &pp_slot));
+    while (pp_slot);
+    return 0;
+}
+#endif
+
+/* An fd wait without a deadline turns the switch hook on by itself: while
+ * two tasklets keep the thread busy with channel hand-overs, the ready fd
+ * still wakes the reader (at a switch). */
+TEST(timer_wait_fd_wakes_at_switch) {
+#ifdef HAVE_PIPE
+    slp_tasklet t;
+    flag = 0;
+    ASSERT_EQ(pipe(pipefd), 0);
+    ASSERT_OK(slp_channel_new(&pp));
+    ASSERT_EQ(write(pipefd[1], "y", 1), 1); /* ready before the wait */
+    t = spawn(fd_reader_flags, NULL);
+    spawn(ping, NULL);
+    spawn(pong, NULL);
+    ASSERT_OK(slp_run());
+    ASSERT_LOG("busy read:y seen");
+    ASSERT_EQ(slp_tasklet_waiting(t), 0);
+    ASSERT_OK(slp_channel_release(pp));
+    close(pipefd[0]);
+    close(pipefd[1]);
+#else
+    exit(77); /* no pipe() here */
+#endif
+}
+
 /* The reader parks on the fd; the writer runs meanwhile; the reader wakes
  * when the byte is there.  And a wait that times out. */
 TEST(timer_wait_fd_pipe) {
