@@ -6,6 +6,13 @@
  */
 #include <stdarg.h>
 #include <time.h>
+#include <unistd.h>
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#include <emscripten/threading.h>
+#elif !defined(__wasi__)
+#include <pthread.h>
+#endif
 
 #include "test.h"
 #include "test_list.h"
@@ -39,13 +46,62 @@ void test_log(const char *fmt, ...) {
 const char *test_log_text(void) { return log_buf; }
 void test_log_clear(void) { log_len = 0; log_buf[0] = 0; }
 
+#if !defined(__EMSCRIPTEN__) && !defined(__wasi__)
+static pthread_t main_thread;
+#endif
+
+/* An ASSERT failed on a thread other than main: the process must end now,
+ * with the message, whatever main is doing.  exit() cannot promise that:
+ * Emscripten proxies a pthread's exit (and its stdio) to main, which never
+ * takes it while main spins or waits for the state the failing thread was
+ * to make (the test hung until ctest's timeout, saying nothing).  Natively
+ * _exit skips the atexit work (LeakSanitizer's report of the tasklets the
+ * other threads still hold). */
+static void fail_off_main(const char *msg) __attribute__((noreturn));
+static void fail_off_main(const char *msg) {
+#ifdef __EMSCRIPTEN__
+    /* A worker writes to fd 2 itself and kills the process (a worker's
+     * process.exit() would end only the worker); a page's worker cannot
+     * close its page: it says why, then exits through main as before. */
+    EM_ASM({
+        var text = UTF8ToString($0);
+        if (typeof process === 'object' && process.versions && process.versions.node) {
+            require('fs').writeSync(2, text);
+            process.kill(process.pid, 'SIGKILL');
+        }
+        console.error(text);
+    }, msg);
+    exit(1);
+#else
+    ssize_t w = write(2, msg, strlen(msg));
+    (void)w;
+    fflush(stdout);
+    _exit(1);
+#endif
+}
+
+static int on_main_thread(void) {
+#ifdef __EMSCRIPTEN__
+    return emscripten_is_main_runtime_thread();
+#elif defined(__wasi__)
+    return 1; /* one thread */
+#else
+    return pthread_equal(pthread_self(), main_thread);
+#endif
+}
+
 void test_fail(const char *file, int line, const char *fmt, ...) {
     va_list ap;
-    fprintf(stderr, "FAIL %s:%d: ", file, line);
+    char msg[4096];
+    int n = snprintf(msg, sizeof msg, "FAIL %s:%d: ", file, line);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    if (n > 0 && (size_t)n < sizeof msg) n += vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n");
+    if (n < 0 || (size_t)n >= sizeof msg - 1) n = (int)sizeof msg - 2;
+    msg[n++] = '\n';
+    msg[n] = 0;
+    if (!on_main_thread()) fail_off_main(msg);
+    fputs(msg, stderr);
     fflush(stderr);
     exit(1);
 }
@@ -68,7 +124,11 @@ void nap_ms(int ms) {
 
 int main(int argc, char **argv) {
     size_t i, n = sizeof tests / sizeof tests[0];
-    int threads = slp_thread_start(NULL, NULL, NULL) != SLP_ENOTSUP;
+    int threads;
+#if !defined(__EMSCRIPTEN__) && !defined(__wasi__)
+    main_thread = pthread_self();
+#endif
+    threads = slp_thread_start(NULL, NULL, NULL) != SLP_ENOTSUP;
     if (argc < 2) {
         for (i = 0; i < n; i++) printf("%s\n", tests[i].name);
         return 0;

@@ -177,5 +177,8 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(js_await_needs_an_event_loop, SLP_T_ANY) \
   X(js_await_from_a_worker, SLP_T_THREADS) \
   X(js_run_ends_on_deadlock, SLP_T_ANY) \
-  X(js_run_runs_what_a_run_left_queued, SLP_T_ANY)
+  X(js_run_runs_what_a_run_left_queued, SLP_T_ANY) \
+  X(runner_fails_on_thread_while_main_naps, SLP_T_THREADS) \
+  X(runner_fails_on_thread_while_main_spins, SLP_T_THREADS) \
+  X(runner_fails_on_thread_while_main_joins, SLP_T_THREADS)
 #endif
