@@ -741,7 +741,7 @@ enum {
     SLP_STATE_PAUSED,       /* alive, in no queue */
     SLP_STATE_NOTHREAD,     /* its thread died */
     SLP_STATE_DEAD,         /* ended or never bound, handle still held */
-    SLP_STATE_WAITING       /* in slp_sleep or slp_wait_fd */
+    SLP_STATE_WAITING       /* in slp_sleep, slp_wait_fd, slp_select or slp_js_await */
 };
 /* Copy the state of up to max tasklets into out (under the runtime's lock,
  * stopping no scheduler).  Returns how many tasklets exist. */
