@@ -531,9 +531,13 @@ int slp_thread_pending(void);
 /* Park the caller for at least ns nanoseconds (CLOCK_MONOTONIC), then
  * queue it at the end of its run queue.  slp_sleep(0) waits for the next
  * look at the timers: a yield that lets earlier sleepers go first.
+ * slp_sleep(SLP_FOREVER) ends only by a kill or a throw: it waits as a
+ * receive on a channel nobody else holds (run() does not wait for it; with
+ * nothing else to run or to wait for, EDEADLOCK).
  * Returns 0, or an error thrown in meanwhile (a kill: SLP_EEXIT).
- * Errors: ENOMEM; EWOULDBLOCK (a nonblocking thread with nothing else to
- * run); ESWITCHTRAP (switch_trap set: no switch allowed). */
+ * Errors: ENOMEM; EDEADLOCK; EWOULDBLOCK (a nonblocking thread with nothing
+ * else to run); ESWITCHTRAP (switch_trap set: refused at once, the wait
+ * being a switch). */
 int slp_sleep(uint64_t ns);
 enum { SLP_FD_READ = 1, SLP_FD_WRITE = 2 };
 /* Park the caller until fd is readable (SLP_FD_READ) and/or writable

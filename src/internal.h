@@ -185,6 +185,9 @@ uint64_t slp__deadline_after(uint64_t ns);
 /* js_await.c: end t's slp_sleep now (it returns 0) and wake its thread;
  * no-op if t does not sleep.  Lock held. */
 void slp__sleep_end(slp__tasklet *t);
+/* Sleep until slp__sleep_end, a kill or a throw, counted as a wait for
+ * time (a JS tasklet's promise; declared again in wasm/js_bridge.c). */
+int slp__sleep_await(void);
 /* select.c.  A tasklet in slp_select waits (SLP__WAIT_SELECT) in no channel
  * itself: a stub per case (a slp__tasklet with sel set) stands in each
  * case's channel queue.  A partner (direction dir) that finds a stub at

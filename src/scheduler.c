@@ -256,6 +256,10 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
          * deadlocked, and a run() or main waits for them too, as they
          * would rejoin the queue by themselves. */
         if (slp__has_waits(th)) {
+            /* Whatever the wait brings runs after a switch (even self's
+             * own wake: it left the ring): refused now, not once the
+             * time has passed. */
+            if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
             if (!th->nonblocking) {
                 if (idle(th, self)) return NULL;
                 continue;

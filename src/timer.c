@@ -236,17 +236,29 @@ void slp__sleep_end(slp__tasklet *t) {
 
 /* ------------------------------------------------------------ public API */
 
-int slp_sleep(uint64_t ns) {
+static int sleep_until(uint64_t deadline) {
     slp__thread *th = slp__self();
     slp__tasklet *self;
-    uint64_t deadline = slp__deadline_after(ns);
     if (!th) return slp__self_error();
     slp__lock();
     self = th->current;
-    if (slp__timer_reserve(th)) return slp__unlock_ret(SLP_ENOMEM);
+    if (deadline != NEVER && slp__timer_reserve(th)) return slp__unlock_ret(SLP_ENOMEM);
     slp__wait_park(th, self, SLP__WAIT_SLEEP, deadline);
     return slp__block(th, self);
 }
+
+/* Forever: in no timer, so it waits as a block on a channel does -- only a
+ * kill or a throw (maybe from another thread) ends it, and with nothing
+ * else to come that is a deadlock, not a wait without end. */
+int slp_sleep(uint64_t ns) {
+    return sleep_until(ns == SLP_FOREVER ? NEVER : slp__deadline_after(ns));
+}
+
+/* A JS tasklet awaits a promise (wasm/js_bridge.c): its settle handler ends
+ * the sleep (slp__sleep_end), and the event loop keeps the thread going
+ * meanwhile.  In the heap with no due time, so the thread counts as
+ * waiting for time: never deadlocked while a promise may still settle. */
+int slp__sleep_await(void) { return sleep_until(FOREVER); }
 
 int slp_wait_fd(int fd, int events, uint64_t timeout_ns) {
     slp__thread *th = slp__self();

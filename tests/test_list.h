@@ -139,6 +139,8 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(timer_throw_pending_into_sleeper, SLP_T_ANY) \
   X(timer_released_sleeper_still_wakes, SLP_T_ANY) \
   X(timer_sleep_switch_trap, SLP_T_ANY) \
+  X(timer_switch_trap_refuses_before_waiting, SLP_T_ANY) \
+  X(timer_sleep_forever_is_a_block, SLP_T_ANY) \
   X(timer_nonblocking_thread, SLP_T_ANY) \
   X(timer_thread_with_sleepers_is_awake, SLP_T_THREADS) \
   X(timer_kill_sleeper_from_other_thread, SLP_T_THREADS) \

@@ -214,6 +214,49 @@ TEST(timer_sleep_switch_trap) {
     ASSERT_EQ(slp_timer_next(), -1);
 }
 
+/* The trap refuses a block that could only end after a wait for time at
+ * once, not once the time has passed (an hour here: the test's timeout
+ * catches the wait). */
+TEST(timer_switch_trap_refuses_before_waiting) {
+    slp_tasklet t = spawn(sleeper, (void *)(uintptr_t)3600000);
+    void *v;
+    ASSERT_OK(slp_schedule()); /* t sleeps */
+    ASSERT_OK(slp_channel_new(&chan));
+    ASSERT_EQ(slp_switch_trap(1), 0);
+    ASSERT_ERR(slp_channel_receive(chan, &v), SLP_ESWITCHTRAP);
+    ASSERT_ERR(slp_sleep(3600000 * MS), SLP_ESWITCHTRAP);
+    ASSERT_EQ(slp_switch_trap(-1), 1);
+    ASSERT_EQ(slp_channel_balance(chan), 0);
+    ASSERT_EQ(slp_tasklet_waiting(t), SLP_WAITING_SLEEP);
+    ASSERT_OK(slp_tasklet_kill(t, 0));
+    ASSERT_LOG("s3600000:SLP_EEXIT");
+    ASSERT_OK(slp_channel_release(chan));
+}
+
+/* A sleep of SLP_FOREVER ends only by a kill or a throw: with nothing else
+ * to run or to wait for it is a deadlock (as a receive nobody answers),
+ * and run() does not wait for such a sleeper. */
+static int forever(void *arg) {
+    int r = slp_sleep(SLP_FOREVER);
+    (void)arg;
+    EV("forever:%s", r ? slp_err_name(r) : "ok");
+    return 0;
+}
+
+TEST(timer_sleep_forever_is_a_block) {
+    slp_tasklet t;
+    ASSERT_ERR(slp_sleep(SLP_FOREVER), SLP_EDEADLOCK);
+    ASSERT_EQ(slp_tasklet_waiting(slp_getcurrent()), 0);
+    ASSERT_EQ(slp_timer_next(), -1);
+    t = spawn(forever, NULL);
+    ASSERT_OK(slp_run()); /* returns: t waits, as a blocked tasklet would */
+    ASSERT_EQ(slp_tasklet_waiting(t), SLP_WAITING_SLEEP);
+    ASSERT_EQ(slp_timer_next(), -1);
+    ASSERT_OK(slp_tasklet_throw(t, SLP_EUSER, NULL, 0));
+    ASSERT_LOG("forever:SLP_EUSER");
+    ASSERT_EQ(slp_tasklet_alive(t), 0);
+}
+
 /* A thread that may not block: run() returns when the queue is empty
  * (sleepers do not hold it), the event loop asks slp_timer_next() and runs
  * the scheduler again once it is due.  main blocking on a channel there

@@ -49,6 +49,9 @@
 
 #define API EMSCRIPTEN_KEEPALIVE
 
+/* src/timer.c: a sleep that a settled promise ends; never a deadlock. */
+int slp__sleep_await(void);
+
 /* ------------------------------------------------------- JS tasklets */
 
 /* Operations a JS tasklet yields.  Keep in step with OP in js/index.js. */
@@ -106,7 +109,7 @@ static int js_other_op(slp_js_task *d, int op) {
     /* A promise: parked as a sleeper without deadline (not deadlocked,
      * the thread is not idle); JS throws its wake code in when it
      * settles (js/timers.js). */
-    case OP_AWAIT: d->err = slp_sleep(SLP_FOREVER); break;
+    case OP_AWAIT: d->err = slp__sleep_await(); break;
     case OP_SELECT: {
         js_select *s = (js_select *)(uintptr_t)d->a;
         d->c = slp_select(s->cases, d->b, s->timeout_ns);
