@@ -177,8 +177,13 @@ void slp__waits_idle(slp__thread *th);
 void slp__waits_free(slp__thread *th);
 /* A wait (slp_sleep, slp_wait_fd, select.c, js_await.c): room in th's
  * heap first (ENOMEM), then park t (th's current) as kind until deadline
- * (absolute; UINT64_MAX: none); SLP__WAIT_FD also joins th's fd list
+ * (absolute; SLP__NEVER: none); SLP__WAIT_FD also joins th's fd list
  * (slp_wait_fd made room and set t's wait fields).  Lock held. */
+#define SLP__NEVER UINT64_MAX /* no deadline: in no timer, as a channel block */
+/* In the heap but never due: a wait for a promise (js_await.c, the JS
+ * tasklets' await), so its thread counts as waiting for time and is never
+ * called deadlocked while the promise may settle. */
+#define SLP__NOT_DUE (SLP__NEVER - 1)
 int slp__timer_reserve(slp__thread *th);
 void slp__wait_park(slp__thread *th, slp__tasklet *t, int kind, uint64_t deadline);
 uint64_t slp__deadline_after(uint64_t ns);

@@ -33,7 +33,6 @@
 #include <emscripten/threading.h>
 
 #define API EMSCRIPTEN_KEEPALIVE
-#define FOREVER (UINT64_MAX - 1) /* slp_sleep(SLP_FOREVER)'s deadline */
 
 enum { PENDING, FULFILLED, REJECTED, LEFT };
 
@@ -131,7 +130,7 @@ int slp_js_await(const char *fn, const char *arg, char **result) {
             a->state = LEFT;
             return slp__unlock_ret(SLP_ENOMEM);
         }
-        slp__wait_park(th, self, SLP__WAIT_SLEEP, FOREVER);
+        slp__wait_park(th, self, SLP__WAIT_SLEEP, SLP__NOT_DUE);
         r = slp__block(th, self);
         slp__lock();
     }

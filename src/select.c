@@ -28,7 +28,7 @@
 
 #include "internal.h"
 
-#define NEVER UINT64_MAX
+#define NEVER SLP__NEVER
 
 typedef struct slp__select {
     slp__tasklet *owner;

@@ -19,8 +19,7 @@
 
 #include "internal.h"
 
-#define NEVER UINT64_MAX
-#define FOREVER (NEVER - 1) /* a sleep of SLP_FOREVER: in the heap, never due */
+#define NEVER SLP__NEVER
 #define FD_POLL_EVERY_NS 1000000u /* switch hook: poll the fds this often */
 
 /* Out of line: its timespec is address-taken, and inlined into slp_sleep it
@@ -258,7 +257,7 @@ int slp_sleep(uint64_t ns) {
  * the sleep (slp__sleep_end), and the event loop keeps the thread going
  * meanwhile.  In the heap with no due time, so the thread counts as
  * waiting for time: never deadlocked while a promise may still settle. */
-int slp__sleep_await(void) { return sleep_until(FOREVER); }
+int slp__sleep_await(void) { return sleep_until(SLP__NOT_DUE); }
 
 int slp_wait_fd(int fd, int events, uint64_t timeout_ns) {
     slp__thread *th = slp__self();
@@ -289,7 +288,7 @@ int64_t slp_timer_next(void) {
     int64_t r = -1;
     if (!th) return slp__self_error();
     slp__lock();
-    if (th->ntimers && th->timers[0].deadline < FOREVER) {
+    if (th->ntimers && th->timers[0].deadline < SLP__NOT_DUE) {
         uint64_t d = th->timers[0].deadline, now = slp__now_ns();
         r = d <= now ? 0 : d - now > INT64_MAX ? INT64_MAX : (int64_t)(d - now);
     }
