@@ -427,21 +427,15 @@ static double bench_create_1m(void) {
 }
 
 /* The same two at depth 8: what a blocked tasklet's frames cost. */
-static double bench_blocked_d8(void) {
+static double at_depth8(double (*fn)(void)) {
     double v;
     blocked_depth = 8;
-    v = bench_blocked();
+    v = fn();
     blocked_depth = 0;
     return v;
 }
-
-static double bench_create_1m_d8(void) {
-    double v;
-    blocked_depth = 8;
-    v = bench_create_1m();
-    blocked_depth = 0;
-    return v;
-}
+static double bench_blocked_d8(void) { return at_depth8(bench_blocked); }
+static double bench_create_1m_d8(void) { return at_depth8(bench_create_1m); }
 
 /* -------------------------------------------------------------- main */
 

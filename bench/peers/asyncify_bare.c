@@ -124,18 +124,12 @@ static double now_ns(void) {
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static double median_calls(long (*fn)(int)) {
-    enum { RUNS = 5, N = 200000 };
-    double r[RUNS], t;
-    long i, sum = 0;
+enum { RUNS = 5 };
+
+static double median(double r[RUNS]) {
+    double t;
     int k, j;
-    for (k = 0; k < RUNS; k++) {
-        t = now_ns();
-        for (i = 0; i < N; i++) sum += fn(32);
-        r[k] = (now_ns() - t) / (double)(N * 33); /* per call */
-    }
-    sink = sum;
-    for (k = 1; k < RUNS; k++)
+    for (k = 1; k < RUNS; k++) /* insertion sort for the median */
         for (j = k; j > 0 && r[j] < r[j - 1]; j--) {
             t = r[j];
             r[j] = r[j - 1];
@@ -144,23 +138,30 @@ static double median_calls(long (*fn)(int)) {
     return r[RUNS / 2];
 }
 
+static double median_calls(long (*fn)(int)) {
+    enum { N = 200000 };
+    double r[RUNS], t;
+    long i, sum = 0;
+    int k;
+    for (k = 0; k < RUNS; k++) {
+        t = now_ns();
+        for (i = 0; i < N; i++) sum += fn(32);
+        r[k] = (now_ns() - t) / (double)(N * 33); /* per call */
+    }
+    sink = sum;
+    return median(r);
+}
+
 static double median_run(long n) {
-    enum { RUNS = 5 };
     double r[RUNS], t;
     long i;
-    int k, j;
+    int k;
     for (k = 0; k < RUNS; k++) {
         t = now_ns();
         for (i = 0; i < n; i++) bare_resume();
         r[k] = (now_ns() - t) / (double)n;
     }
-    for (k = 1; k < RUNS; k++) /* insertion sort for the median */
-        for (j = k; j > 0 && r[j] < r[j - 1]; j--) {
-            t = r[j];
-            r[j] = r[j - 1];
-            r[j - 1] = t;
-        }
-    return r[RUNS / 2];
+    return median(r);
 }
 
 int main(void) {
