@@ -19,8 +19,7 @@
  * slp__chan_cb) are read at every switch and channel action of every
  * thread, which each write made a cache miss. */
 static struct {
-    _Alignas(64) int n;
-    char pad[60];
+    _Alignas(64) int n; /* (the alignment makes the struct a whole line) */
 } awake_line;
 #define awake (awake_line.n)
 static slp_error_handler error_handler;

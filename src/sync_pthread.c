@@ -27,8 +27,7 @@ const int slp__have_threads = 1;
  * own: every thread's critical sections pull it, no neighbour should come
  * along or be pulled away with it. */
 static struct {
-    _Alignas(64) volatile uint32_t word;
-    char pad[60];
+    _Alignas(64) volatile uint32_t word; /* (so the struct is a whole line) */
 } lock_line;
 #define big (lock_line.word)
 __thread slp__thread *slp__tls;
