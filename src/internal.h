@@ -281,6 +281,11 @@ struct slp__thread {
     /* Sleeping. */
     volatile uint32_t wake_seq;
     volatile uint32_t in_futex; /* sync: the thread may wait in the kernel */
+    /* The tasklet blocked here that spins for a wake (scheduler.c:
+     * spin_for_wake); a waker that leaves it alone in the ring with nothing
+     * else to decide clears it: it runs on without taking the lock.
+     * Written under the lock, read by the spinner without it (atomics). */
+    slp__tasklet *spinner;
     int word_shared;        /* slp_thread_wake_word() gave the word out */
     int sleeping;
     int deadlocked;         /* woken because nothing can wake it */

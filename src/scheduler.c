@@ -166,12 +166,24 @@ static inline __attribute__((always_inline)) void idle_wait(slp__thread *th) {
 /* A partner on another thread usually answers within microseconds, and
  * slp__thread_sleep spins that long before it sleeps: spin here first, so
  * that only a real sleep costs idle() its two switches.  1: woken
- * meanwhile (and not asked to stop).  Lock held on entry and return. */
-static int spin_for_wake(slp__thread *th) {
+ * meanwhile (and not asked to stop), lock held.  2: the waker handed self
+ * the thread (slp__thread_wake cleared th->spinner: self is queued alone,
+ * nothing else to decide), so it runs on as slp__switch to itself would,
+ * without a round of the lock: lock released.  0: not woken, lock held.
+ * Lock held on entry. */
+static int spin_for_wake(slp__thread *th, slp__tasklet *self) {
     uint32_t seen = th->wake_seq;
+    __atomic_store_n(&th->spinner, self, __ATOMIC_RELAXED);
     slp__unlock();
     slp__thread_spin(th, seen);
+    /* (The waker cleared spinner before its seq-cst bump of wake_seq, which
+     * the spin read with acquire: all it wrote is seen here.) */
+    if (!__atomic_load_n(&th->spinner, __ATOMIC_ACQUIRE) &&
+        !__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE) &&
+        !__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED))
+        return 2;
     slp__lock();
+    __atomic_store_n(&th->spinner, NULL, __ATOMIC_RELAXED);
     /* (A wake clears sleeping under the lock; a bare bump of the word does not.) */
     return !th->sleeping && !__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED);
 }
@@ -184,16 +196,23 @@ static int spin_for_wake(slp__thread *th) {
  * with bind_thread (seed: "Soft-switched tasklets simply stop"); waiting
  * on its own stack, it would be lost with the thread.  0: self runs here
  * again and decides anew, lock held.  1: its thread died meanwhile and it
- * was revived on another one, where it runs now: lock released, and
- * th->block_err (its dead thread's, touched by nobody else) is the
- * result of its blocking call. */
+ * was revived on another one, where it runs now, or a waker handed it the
+ * thread (spin_for_wake): lock released, and th->block_err (its thread's,
+ * touched by nobody else) is the result of its blocking call. */
 static int idle(slp__thread *th, slp__tasklet *self) {
     if (self->is_main || !slp__have_threads) { /* nobody can end it from outside */
         idle_wait(th);
         return 0;
     }
     /* (No spin: straight to the sleep, without a round of the lock.) */
-    if (th->sleeping && slp__thread_spins() && spin_for_wake(th)) return 0;
+    if (th->sleeping && slp__thread_spins()) {
+        int r = spin_for_wake(th, self);
+        if (r == 2) {
+            th->block_err = 0; /* its blocking call's result: it was not thrown into */
+            return 1;
+        }
+        if (r) return 0;
+    }
     th->loop_sleeper = self;
     __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
     slp__unlock();
@@ -303,8 +322,15 @@ void slp__thread_wake(slp__thread *th) {
         th->sleeping = 0; /* counted awake now, before it even runs */
         awake++;
     }
+    /* th's tasklet spinning for this wake is queued alone, and nothing else
+     * is to be decided over there (as slp__block_slow and slp__switch would
+     * with the lock): it may run on without taking the lock (spin_for_wake). */
+    if (__atomic_load_n(&th->spinner, __ATOMIC_RELAXED) == th->head && th->head && th->head->next == th->head &&
+        !th->switch_trap && !th->deadlocked && !slp__hooked())
+        __atomic_store_n(&th->spinner, NULL, __ATOMIC_RELAXED);
     /* Sequentially consistent: slp__sync_wake then looks whether th waits
-     * in the kernel, and th announces that before its last look here. */
+     * in the kernel, and th announces that before its last look here; and
+     * the spinner reads th->spinner and what was handed after it. */
     __atomic_fetch_add(&th->wake_seq, 1, __ATOMIC_SEQ_CST);
     slp__sync_wake(th);
 }
