@@ -176,8 +176,8 @@ static int spin_for_wake(slp__thread *th, slp__tasklet *self) {
     __atomic_store_n(&th->spinner, self, __ATOMIC_RELAXED);
     slp__unlock();
     slp__thread_spin(th, seen);
-    /* (The waker cleared spinner before its seq-cst bump of wake_seq, which
-     * the spin read with acquire: all it wrote is seen here.) */
+    /* (The waker cleared spinner with release: all it wrote before is seen
+     * here.) */
     if (!__atomic_load_n(&th->spinner, __ATOMIC_ACQUIRE) &&
         !__atomic_load_n(&self->xfer_err, __ATOMIC_ACQUIRE) &&
         !__atomic_load_n(&th->stop_requested, __ATOMIC_RELAXED))
@@ -327,7 +327,9 @@ void slp__thread_wake(slp__thread *th) {
      * with the lock): it may run on without taking the lock (spin_for_wake). */
     if (__atomic_load_n(&th->spinner, __ATOMIC_RELAXED) == th->head && th->head && th->head->next == th->head &&
         !th->switch_trap && !th->deadlocked && !slp__hooked())
-        __atomic_store_n(&th->spinner, NULL, __ATOMIC_RELAXED);
+        /* (Release: its spin may end at another thread's bump of wake_seq
+         * and see this store before ours; what it was handed comes with it.) */
+        __atomic_store_n(&th->spinner, NULL, __ATOMIC_RELEASE);
     /* Sequentially consistent: slp__sync_wake then looks whether th waits
      * in the kernel, and th announces that before its last look here; and
      * the spinner reads th->spinner and what was handed after it. */

@@ -732,3 +732,58 @@ TEST(thread_idle_raises_deadlock_alarm) {
     ASSERT_OK(slp_thread_join(id, NULL));
     ASSERT_ERR(b_result, SLP_EDEADLOCK);
 }
+
+/* ---- a partner that spins for the wake ------------------------------- */
+
+/* With a long SLP_SPIN_US, B's tasklet spins through every wait (no futex):
+ * each wake that leaves it alone in its ring hands it the thread, and it
+ * runs on without the lock (scheduler.c: spin_for_wake).  What it received,
+ * a throw, and the awake count (deadlock detection) must be as without. */
+enum { SPIN_ROUNDS = 2000 };
+static slp_channel sp_in, sp_out, sp_hold;
+static slp_tasklet sp_rx;
+
+static int spin_echo(void *arg) {
+    void *v = NULL;
+    int i, r;
+    (void)arg;
+    for (i = 1; i <= SPIN_ROUNDS; i++) {
+        ASSERT_OK(slp_channel_receive(sp_in, &v));
+        ASSERT_EQ((intptr_t)v, i);
+        ASSERT_OK(slp_channel_send(sp_out, v));
+    }
+    r = slp_channel_receive(sp_in, &v); /* nobody sends: A throws */
+    EV("B receive: %s %s", slp_err_name(r), (char *)slp_tasklet_value(slp_getcurrent()));
+    return 0;
+}
+
+static int spin_side(void *arg) {
+    slp_tasklet t = spawn(spin_echo, arg);
+    __atomic_store_n(&sp_rx, t, __ATOMIC_SEQ_CST);
+    /* Main waits on a channel nobody sends to, so the tasklet waits alone. */
+    while (slp_tasklet_alive(t) == 1) slp_channel_receive(sp_hold, NULL);
+    return 0;
+}
+
+TEST(thread_spinning_partner_handed_over) {
+    int id, i;
+    void *v;
+    setenv("SLP_SPIN_US", "30000000", 1); /* read by each thread at its first wait */
+    ASSERT_OK(slp_channel_new(&sp_in));
+    ASSERT_OK(slp_channel_new(&sp_out));
+    ASSERT_OK(slp_channel_new(&sp_hold));
+    ASSERT_OK(slp_thread_start(&id, spin_side, NULL));
+    for (i = 1; i <= SPIN_ROUNDS; i++) {
+        ASSERT_OK(slp_channel_send(sp_in, (void *)(intptr_t)i));
+        ASSERT_OK(slp_channel_receive(sp_out, &v));
+        ASSERT_EQ((intptr_t)v, i);
+    }
+    while (!__atomic_load_n(&sp_rx, __ATOMIC_SEQ_CST) ||
+           slp_tasklet_blocked(sp_rx) != SLP_BLOCKED_RECEIVING)
+        nap_ms(1);
+    /* B is counted asleep (it blocked, spinning): main is the last awake. */
+    ASSERT_ERR(slp_channel_receive(sp_out, &v), SLP_EDEADLOCK);
+    ASSERT_OK(slp_tasklet_throw(sp_rx, SLP_EUSER - 7, "bomb", 1));
+    ASSERT_OK(slp_thread_join(id, NULL));
+    ASSERT_LOG("B receive: SLP_EUSER bomb");
+}
