@@ -248,17 +248,29 @@ struct slp__channel {
 enum { SLP__TH_ALIVE = 1, SLP__TH_DEAD = 2 };
 
 struct slp__thread {
-    int id;
+    /* The first cache line (thread.c allocates the struct 64-aligned): what
+     * another thread writes when it hands a tasklet over (the ring and the
+     * wake), so that a cross-thread hand-over moves one line of it. */
+    _Alignas(64) int id;
     int state;
     slp__tasklet *main;
     slp__tasklet *current;  /* running tasklet */
     slp__tasklet *head;     /* ring position: next to run when current leaves */
     int runcount;
     uint32_t ring_seq;      /* bumped at every append (SLP__HINT_STORE) */
-    /* Owner only: poll_self was alone in the ring at ring_seq poll_seq
-     * (seen by schedule(), or by the switch to it; see slp_schedule). */
-    slp__tasklet *poll_self;
-    uint32_t poll_seq;
+    /* Sleeping (sync_*.c). */
+    volatile uint32_t wake_seq;
+    volatile uint32_t in_futex; /* sync: the thread may wait in the kernel */
+    /* The tasklet blocked here that spins for a wake (scheduler.c:
+     * spin_for_wake); a waker that leaves it alone in the ring with nothing
+     * else to decide clears it: it runs on without taking the lock.
+     * Written under the lock, read by the spinner without it (atomics). */
+    slp__tasklet *spinner;
+    int sleeping;
+    int deadlocked;         /* woken because nothing can wake it */
+    /* (Read by a waker; seldom written.) */
+    int word_shared;        /* slp_thread_wake_word() gave the word out */
+    int switch_trap;
     slp__tasklet **watchdogs; /* tasklets inside slp_run(), innermost last */
     int nwatchdogs, capwatchdogs;
     /* Pre-emption (preempt.c): the interrupt watchdog (Stackless's slot 0
@@ -268,6 +280,12 @@ struct slp__thread {
     slp__tasklet *interrupted; /* the victim, for interrupt_wd's run */
     int runflags;
     long ticks, watermark, interval;
+    /* Owner only: poll_self was alone in the ring at ring_seq poll_seq
+     * (seen by schedule(), or by the switch to it; see slp_schedule).
+     * (Off the second line: written at switches, and a waker reads that
+     * line's word_shared and switch_trap.) */
+    slp__tasklet *poll_self;
+    uint32_t poll_seq;
     int in_callback;        /* a schedule or channel callback runs */
     int wakes_owed;         /* an atomic tasklet here deferred wakes */
     int wake_deferred;      /* a wake of this thread is held back */
@@ -277,18 +295,6 @@ struct slp__thread {
      * holds one until it is collected. */
     slp__tasklet *ended;
     int nbound;             /* on both lists */
-    int switch_trap;
-    /* Sleeping. */
-    volatile uint32_t wake_seq;
-    volatile uint32_t in_futex; /* sync: the thread may wait in the kernel */
-    /* The tasklet blocked here that spins for a wake (scheduler.c:
-     * spin_for_wake); a waker that leaves it alone in the ring with nothing
-     * else to decide clears it: it runs on without taking the lock.
-     * Written under the lock, read by the spinner without it (atomics). */
-    slp__tasklet *spinner;
-    int word_shared;        /* slp_thread_wake_word() gave the word out */
-    int sleeping;
-    int deadlocked;         /* woken because nothing can wake it */
     int nonblocking;
     int block_err;          /* why slp__block_slow failed (owner thread only) */
     int act_result;         /* channel.c: action_prepare's outputs */

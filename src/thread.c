@@ -97,10 +97,12 @@ static slp__tasklet *main_alloc(slp__thread *th) {
 
 /* A new thread struct with its main tasklet, in the registry.  Lock held. */
 static slp__thread *thread_new(void) {
-    slp__thread *th = calloc(1, sizeof *th);
+    /* 64-aligned: its first line is what other threads write (internal.h). */
+    slp__thread *th = aligned_alloc(64, sizeof *th);
     slp__tasklet *m;
     slp__thread **p;
     if (!th) return NULL;
+    memset(th, 0, sizeof *th);
     th->id = next_id;
     if (slp__sync_thread_init(th) != 0) {
         free(th);
