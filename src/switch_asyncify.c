@@ -171,7 +171,7 @@ static int buffers_alloc(slp__thread_ctx *c) {
  * n is a multiple of 4 and both ends are 8-aligned (malloc'd blocks, the
  * 16-aligned region top), so at most one 4-byte word is left over. */
 __attribute__((no_builtin("memcpy"))) /* keep the loop a loop */
-static void copy_words(void *to, const void *from, size_t n) {
+static inline void copy_words(void *to, const void *from, size_t n) {
     uint64_t *d = to;
     const uint64_t *s = from;
     size_t i;
@@ -184,22 +184,33 @@ static void copy_words(void *to, const void *from, size_t n) {
  * big (a tasklet keeps about what its frames hold), and else stays: a
  * tasklet that blocks at two places in turn (a channel ping-pong: send,
  * then receive) would otherwise realloc at every switch. */
-static int keep(void **blk, size_t *blk_size, size_t *cap, const void *from, size_t n) {
-    if (n > *cap || n < *cap / 2) {
-        void *p = NULL;
-        if (!n) {
-            free(*blk);
-            *blk = NULL;
-            *cap = 0;
-        } else if ((p = realloc(*blk, n)) != NULL) {
-            *blk = p;
-            *cap = n;
-        } else if (n > *cap) {
-            return -1; /* (no smaller block: the big one stays) */
-        }
+static __attribute__((noinline)) int keep_resize(void **blk, size_t *blk_size, size_t *cap,
+                                                 const void *from, size_t n) {
+    void *p = NULL;
+    if (!n) {
+        free(*blk);
+        *blk = NULL;
+        *cap = 0;
+    } else if ((p = realloc(*blk, n)) != NULL) {
+        *blk = p;
+        *cap = n;
+    } else if (n > *cap) {
+        return -1; /* (no smaller block: the big one stays) */
     }
     *blk_size = n;
-    if (n) copy_words(*blk, from, n); /* the slice is usually empty */
+    if (n) copy_words(*blk, from, n);
+    return 0;
+}
+
+/* The usual case inline, the copy too (no call at every switch: the
+ * data of a shallow tasklet is a few words, the slice usually empty). */
+__attribute__((no_builtin("memcpy"))) static inline int keep(void **blk, size_t *blk_size,
+                                                             size_t *cap, const void *from,
+                                                             size_t n) {
+    if (__builtin_expect(n > *cap || n < *cap / 2, 0))
+        return keep_resize(blk, blk_size, cap, from, n);
+    *blk_size = n;
+    if (n) copy_words(*blk, from, n);
     return 0;
 }
 
@@ -207,7 +218,7 @@ static int keep(void **blk, size_t *blk_size, size_t *cap, const void *from, siz
  * outermost one saved: the unwind stops here (this function is on the
  * remove-list, hence not instrumented), and the code after the call must
  * tell an unwind from a return before doing anything else. */
-__attribute__((noinline)) void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
+__attribute__((noinline, no_builtin("memcpy"))) void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     slp__thread_ctx *c = th->ctx;
     void *main_sp = slp__sp_get();
     int r, overflow = 0;
