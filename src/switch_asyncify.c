@@ -114,13 +114,14 @@ static void canaries_set(slp__thread_ctx *c) {
     for (i = 0; i < NCANARY; i++) w[i] = CANARY;
 }
 
-/* Nobody wrote over the band's top since canaries_set. */
+_Static_assert(NCANARY == 4, "canaries_intact reads two 8-byte words");
+
+/* Nobody wrote over the band's top since canaries_set.  (Checked at
+ * every switch: two 8-byte words, no branch per word.) */
 static int canaries_intact(slp__thread_ctx *c) {
-    const uint32_t *w = canaries(c);
-    int i;
-    for (i = 0; i < NCANARY; i++)
-        if (w[i] != CANARY) return 0;
-    return 1;
+    const uint64_t *w = (const uint64_t *)canaries(c);
+    const uint64_t pair = (uint64_t)CANARY << 32 | CANARY;
+    return ((w[0] ^ pair) | (w[1] ^ pair)) == 0;
 }
 
 /* Called by the check after a write of the stack pointer that went below
@@ -214,6 +215,44 @@ __attribute__((no_builtin("memcpy"))) static inline int keep(void **blk, size_t 
     return 0;
 }
 
+/* The Asyncify data of a shallow tasklet is a few words (24 bytes at a
+ * bare schedule()), and copying it word by word (loop set-up, unrolled
+ * body, remainder) was the biggest single step of a switch: 166 of ~700
+ * wasm operators (Wasmtime fuel).  So a data block holds at least SMALL
+ * bytes, or 2 * SMALL, and such data is copied in SMALL or 2 * SMALL
+ * bytes of straight moves, whatever its size below that (the scratch it
+ * comes from has them all: it is far bigger). */
+#define SMALL 32
+
+static inline size_t data_block_size(size_t n) {
+    return n <= SMALL ? SMALL : n <= 2 * SMALL ? 2 * SMALL : n;
+}
+
+__attribute__((no_builtin("memcpy"))) static inline int keep_data(slp__tasklet *t,
+                                                                  const char *from, size_t n) {
+    size_t want = data_block_size(n), cap = t->ctx.data_cap;
+    uint64_t *d;
+    const uint64_t *s = (const uint64_t *)from;
+    if (__builtin_expect(want > cap || want < cap / 2, 0)) {
+        void *p = realloc(t->ctx.data, want);
+        if (p) {
+            t->ctx.data = p;
+            t->ctx.data_cap = want;
+        } else if (want > cap) {
+            return -1; /* (no smaller block: the big one stays) */
+        }
+    }
+    t->ctx.data_size = n;
+    d = t->ctx.data;
+    if (n > 2 * SMALL) {
+        copy_words(d, s, n);
+        return 0;
+    }
+    d[0] = s[0], d[1] = s[1], d[2] = s[2], d[3] = s[3];
+    if (n > SMALL) d[4] = s[4], d[5] = s[5], d[6] = s[6], d[7] = s[7];
+    return 0;
+}
+
 /* The tasklet's function is called from here directly, so its frame is the
  * outermost one saved: the unwind stops here (this function is on the
  * remove-list, hence not instrumented), and the code after the call must
@@ -259,8 +298,7 @@ __attribute__((noinline, no_builtin("memcpy"))) void slp__ctx_resume(slp__thread
             t->ended = 1;
         } else if (keep(&t->ctx.stack, &t->ctx.stack_size, &t->ctx.stack_cap, sp,
                         (size_t)(c->region_top - sp)) != 0 ||
-                   keep(&t->ctx.data, &t->ctx.data_size, &t->ctx.data_cap, c->scratch,
-                        (size_t)(c->hdr.cur - c->scratch)) != 0) {
+                   keep_data(t, c->scratch, (size_t)(c->hdr.cur - c->scratch)) != 0) {
             /* Out of memory while saving: it cannot be resumed. */
             t->result = SLP_ENOMEM;
             t->ended = 1;
