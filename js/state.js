@@ -24,6 +24,10 @@ export let records = new Map(); // slp_js_task pointer -> JS tasklet record
 export let stepping = null; // the record whose generator is running
 export let bomb;            // the last uncaught error of a JS tasklet here
 export let channels = new Map(), tasklets = new Map(); // handle -> WeakRef(wrapper)
+// handle -> wrapper (strong) of the JS tasklets set up here and not ended:
+// their lookup (getcurrent(), queues, callbacks) without a WeakRef each.
+// A live tasklet is held by C anyway; the entry goes when it ends.
+export let live = new Map();
 export let idle = false, deadFlag = 0; // awaiting the wake word (slp_thread_idle)
 export let pumping = false; // a pump is running (nonblocking threads)
 export let runWaiters = []; // run() calls waiting
@@ -68,18 +72,26 @@ export function releaseHandle(isChannel, h) {
 // as much as the WeakRef): release() and bind() change its record instead.
 const collected = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry((x) => {
-    if (x.map.get(x.h) === x.ref) x.map.delete(x.h);
+    if (x.ref !== null && x.map.get(x.h) === x.ref) x.map.delete(x.h);
     if (x.m !== M || !A) return;
     if (x.unmark) A.slp_js_mark(x.h, 0);
     if (x.owned) releaseHandle(x.isChannel, x.h);
   }) : null;
 // Register wrapper (of handle h in map): gives its record { owned, unmark }.
-export function remember(map, h, wrapper, isChannel, owned) {
-  const ref = new WeakRef(wrapper);
-  map.set(h, ref);
-  const life = { map, h, ref, m: M, isChannel, owned, unmark: false };
+// weak: found by its handle in map from now on (mapWeak); else only once
+// it could be looked up (a JS tasklet: set up, or sent): a WeakRef costs
+// more than all the rest of a JS tasklet's making (V8 keeps its target
+// to the end of the job, and collects it later).
+export function remember(map, h, wrapper, isChannel, owned, weak = true) {
+  const life = { map, h, ref: null, m: M, isChannel, owned, unmark: false };
   collected?.register(wrapper, life);
+  if (weak) mapWeak(life, wrapper);
   return life;
+}
+export function mapWeak(life, wrapper) {
+  if (life.ref !== null) return;
+  life.ref = new WeakRef(wrapper);
+  life.map.set(life.h, life.ref);
 }
 
 // This thread's module instance: fresh state for it.
@@ -88,7 +100,7 @@ export function attach(mod, opts, makeCodec, step) {
   A = mod.asm;
   mem = mod.wasmMemory ?? mod.asm.memory; // (the single-thread module exports its memory)
   refresh();
-  records = new Map(); channels = new Map(); tasklets = new Map();
+  records = new Map(); channels = new Map(); tasklets = new Map(); live = new Map();
   stepping = null; bomb = undefined; idle = false; deadFlag = 0;
   pumping = false; runWaiters = []; helpers = new Set();
   TID = A.slp_thread_id();

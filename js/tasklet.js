@@ -2,8 +2,8 @@
 // C (js_tasklet in wasm/js_bridge.c) calls to advance one by one yield,
 // and the Tasklet wrapper of a runtime handle.
 import {
-  A, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
-  NEW, setStepping, setBomb, remember,
+  A, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, live, helpers,
+  NEW, setStepping, setBomb, remember, mapWeak,
 } from './state.js';
 import {
   EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, StacklessError, TaskletExit, WrongThreadError, makeError,
@@ -60,6 +60,7 @@ export function claim(h, w) {
 
 // Called by C (js_tasklet) for every step of every JS tasklet of this thread.
 export function step(d) {
+  if (ended.length !== 0) forgetEnded();
   let rec = records.get(d);
   let H = h32();
   const i = d >> 2;
@@ -158,11 +159,12 @@ export function step(d) {
 // (Tasklet.setupRemote): its first step here makes the record.
 const OP_REMOTE_SETUP = 98;
 function adoptRemote(d, h, w) {
-  const t = tasklets.get(h)?.deref();
+  const t = known(h);
   let args;
   try { args = codec.decode(w); } catch { args = undefined; }
   if (!t || !t.fn || !Array.isArray(args)) return undefined;
   t.dropRecord();
+  live.set(h, t);
   return (t.rec = addRecord(d, t.fn, args, h, null));
 }
 
@@ -175,6 +177,7 @@ function describe(v) {
 // The generator ended: tell C the tasklet's result (js_tasklet frees d).
 export function finish(rec, i, failed, value) {
   records.delete(rec.d);
+  if (rec.settle === null) ended.push(rec.handle);
   const H = h32();
   let result = 0;
   if (rec.settle) {
@@ -208,8 +211,34 @@ export function finish(rec, i, failed, value) {
   return OP_DONE;
 }
 
+// The wrapper of handle h here, if there is one.
+export function known(h) { return live.get(h) ?? tasklets.get(h)?.deref(); }
+
+// The handles of the JS tasklets that ended here since the last step: out
+// of live once C switched away from them (the switch's callback, after
+// finish(), still gets their wrapper).
+const ended = [];
+export function forgetEnded() {
+  for (const h of ended) {
+    const t = live.get(h);
+    if (t !== undefined && !(t.rec !== null && records.get(t.rec.d) === t.rec)) live.delete(h);
+  }
+  ended.length = 0;
+}
+
+// A tasklet killed or thrown into before it ran ends in C without a step:
+// its record (and its wrapper, in live) would stay.  Looked for after as
+// many setups as live had entries at the last look (1024 at least), so
+// the cost per tasklet stays constant.
+let setups = 0, sweepAt = 1024;
+function sweepLive() {
+  for (const t of live.values()) t.dropIfDead();
+  setups = 0;
+  sweepAt = Math.max(1024, live.size);
+}
+
 export function wrapTasklet(h, adopted) {
-  const old = tasklets.get(h)?.deref();
+  const old = known(h);
   if (old) {
     if (adopted && old.owned) A.slp_tasklet_release(h);
     return old;
@@ -238,7 +267,7 @@ export function set_error_handler(handler) {
 // A borrowed handle (getcurrent(), queue...): take our own reference.
 export function borrowTasklet(h) {
   if (!h) return null;
-  const old = tasklets.get(h)?.deref();
+  const old = known(h);
   if (old) return old;
   const owned = A.slp_tasklet_retain(h) === 0;
   return new Tasklet(NEW, h, owned);
@@ -250,7 +279,7 @@ export function borrowTasklet(h) {
  * or t.setup(...args)) schedules it, as in Stackless.
  */
 export class Tasklet {
-  constructor(key, h, owned) {
+  constructor(key, h, owned, weak = true) {
     if (key !== NEW) throw new TypeError('use tasklet(fn) to make a tasklet');
     // Callable: t(...args) is t.setup(...args).
     const self = function (...args) { return self.setup(...args); };
@@ -261,7 +290,9 @@ export class Tasklet {
     self.rec = null; // this thread's record, for a JS tasklet made here
     self.fn = null;
     // (Once collected, a JS-bound tasklet's owner is forgotten: life.unmark.)
-    self.life = remember(tasklets, h, self, false, owned);
+    // (weak false: a JS tasklet, found by its handle while set up (live)
+    // and once sent somewhere (mapWeak); meanwhile nobody can ask for it.)
+    self.life = remember(tasklets, h, self, false, owned, weak);
     return self;
   }
   /** Bind to fn (a generator function, or a plain function that runs at once when scheduled). null unbinds. */
@@ -282,6 +313,8 @@ export class Tasklet {
       localWakeNow();
       if (r < 0) throw errorFor(r, 0, 0);
       this.rec = addRecord(h32()[scratch >> 2], this.fn, args, this.h, null);
+      live.set(this.h, this);
+      if (++setups > sweepAt) sweepLive();
       return this;
     }
     if (A.slp_tasklet_alive(this.h) === 1) throw makeError(-18 /* EALIVE */);
@@ -299,6 +332,7 @@ export class Tasklet {
       throw errorFor(r, 0, 0);
     }
     this.rec = rec;
+    live.set(this.h, this);
     return this;
   }
   // setup() from another thread than the one whose JS holds the function:
@@ -330,13 +364,17 @@ export class Tasklet {
   dropRecord() {
     this.dropIfDead();
     this.rec = null;
+    if (live.get(this.h) === this) live.delete(this.h);
   }
+  // Found by its handle from now on (it is sent somewhere).
+  mapWeak() { mapWeak(this.life, this); }
   // A record whose tasklet ended in C before its generator started.
   dropIfDead() {
     const rec = this.rec;
     if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
       this.rec = null;
       freeRecord(rec);
+      if (live.get(this.h) === this) live.delete(this.h);
     }
   }
   /** Append to its thread's run queue (paused -> scheduled). */
@@ -508,7 +546,7 @@ export function tasklet(fn) {
   // bind(fn) of a new tasklet, made and marked as ours in one call.
   checkFunction(fn);
   check(A.slp_js_tasklet_new(scratch, TID));
-  const t = new Tasklet(NEW, h32()[scratch >> 2], true);
+  const t = new Tasklet(NEW, h32()[scratch >> 2], true, false);
   t.life.unmark = true;
   t.fn = fn;
   return t;

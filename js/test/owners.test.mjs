@@ -68,7 +68,10 @@ test('collected wrappers: owners forgotten, owned handles released', { timeout: 
       if (i % 2) { t.release(); released.push(t.h); }
     }
     for (let i = 0; i < 50; i++) chans.push(channel().h);
+    // Set up, then ended (each once held by the runtime's strong map).
+    for (let i = 0; i < 100; i++) hs.push(tasklet(function* () { yield; })().h);
   })();
+  await run();
   const gone = () => hs.every((h) => A.slp_js_owner(h) === 0) &&
     chans.every((h) => !S.channels.has(h));
   for (let k = 0; !gone(); k++) { // FinalizationRegistry runs after a GC, in a later task
