@@ -109,7 +109,7 @@ export function attach(mod, opts, makeCodec, step) {
   wakeIdx = A.slp_thread_wake_word() >> 2;
   setBlocking(!!opts.blocking);
   if (opts.spinMicros !== undefined) spinMs = opts.spinMicros / 1000;
-  mod.slpStep = step;
+  mod.slpSetStep(step);
 }
 // This thread's runtime is over (a thread's worker, at its end).
 export function detach() { A = null; }

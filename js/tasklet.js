@@ -274,6 +274,24 @@ export function borrowTasklet(h) {
 }
 
 
+// A new wrapper of handle h (made here, not by `new`: a constructor's
+// receiver would be made and thrown away, on the path of every tasklet(fn)).
+// Callable: t(...args) is t.setup(...args).
+function wrapper(proto, h, owned, weak) {
+  const self = function () { return self.setup.apply(self, arguments); };
+  Object.setPrototypeOf(self, proto);
+  self.h = h;
+  self.owned = owned;
+  self.shared = false;
+  self.rec = null; // this thread's record, for a JS tasklet made here
+  self.fn = null;
+  // (Once collected, a JS-bound tasklet's owner is forgotten: life.unmark.)
+  // (weak false: a JS tasklet, found by its handle while set up (live)
+  // and once sent somewhere (mapWeak); meanwhile nobody can ask for it.)
+  self.life = remember(tasklets, h, self, false, owned, weak);
+  return self;
+}
+
 /**
  * A tasklet.  tasklet(fn) makes one bound to fn, and calling it (t(...args),
  * or t.setup(...args)) schedules it, as in Stackless.
@@ -281,19 +299,7 @@ export function borrowTasklet(h) {
 export class Tasklet {
   constructor(key, h, owned, weak = true) {
     if (key !== NEW) throw new TypeError('use tasklet(fn) to make a tasklet');
-    // Callable: t(...args) is t.setup(...args).
-    const self = function (...args) { return self.setup(...args); };
-    Object.setPrototypeOf(self, new.target.prototype);
-    self.h = h;
-    self.owned = owned;
-    self.shared = false;
-    self.rec = null; // this thread's record, for a JS tasklet made here
-    self.fn = null;
-    // (Once collected, a JS-bound tasklet's owner is forgotten: life.unmark.)
-    // (weak false: a JS tasklet, found by its handle while set up (live)
-    // and once sent somewhere (mapWeak); meanwhile nobody can ask for it.)
-    self.life = remember(tasklets, h, self, false, owned, weak);
-    return self;
+    return wrapper(new.target.prototype, h, owned, weak);
   }
   /** Bind to fn (a generator function, or a plain function that runs at once when scheduled). null unbinds. */
   bind(fn) {
@@ -546,21 +552,23 @@ export function tasklet(fn) {
   // bind(fn) of a new tasklet, made and marked as ours in one call.
   checkFunction(fn);
   check(A.slp_js_tasklet_new(scratch, TID));
-  const t = new Tasklet(NEW, h32()[scratch >> 2], true, false);
+  const t = wrapper(Tasklet.prototype, h32()[scratch >> 2], true, false);
   t.life.unmark = true;
   t.fn = fn;
   return t;
 }
 
-// What bind(fn) accepts: a function (not an async one), or null.
+// What bind(fn) accepts: a function (not an async one), or null.  Its kind
+// is its Symbol.toStringTag, which Object.prototype.toString would put in
+// a new string (most of this look's cost, at every tasklet(fn)).
 function checkFunction(fn) {
   if (fn !== null && typeof fn !== 'function')
     throw new TypeError('tasklet function must be a callable or None');
-  const kind = fn && Object.prototype.toString.call(fn);
-  if (kind === '[object AsyncGeneratorFunction]' || kind === '[object AsyncFunction]') {
+  const kind = fn && fn[Symbol.toStringTag];
+  if (kind === 'AsyncGeneratorFunction' || kind === 'AsyncFunction') {
     // Its awaits would escape the scheduler (and an async generator's
     // steps are promises, not operations): refused.
-    throw new TypeError(`stackless-wasm: a tasklet cannot be an ${kind === '[object AsyncFunction]' ? 'async function' : 'async generator function'}: ` +
+    throw new TypeError(`stackless-wasm: a tasklet cannot be an ${kind === 'AsyncFunction' ? 'async function' : 'async generator function'}: ` +
       'use a generator function and yield the operations (`const v = yield ch.receive()`); ' +
       'await other promises in main code');
   }
