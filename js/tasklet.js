@@ -60,7 +60,7 @@ export function claim(h, w) {
 
 // Called by C (js_tasklet) for every step of every JS tasklet of this thread.
 export function step(d) {
-  if (ended.length !== 0) forgetEnded();
+  justEnded = null;
   let rec = records.get(d);
   let H = h32();
   const i = d >> 2;
@@ -177,7 +177,11 @@ function describe(v) {
 // The generator ended: tell C the tasklet's result (js_tasklet frees d).
 export function finish(rec, i, failed, value) {
   records.delete(rec.d);
-  if (rec.settle === null) ended.push(rec.handle);
+  const t = live.get(rec.handle);
+  if (t !== undefined && t.rec === rec) {
+    live.delete(rec.handle);
+    justEnded = t;
+  }
   const H = h32();
   let result = 0;
   if (rec.settle) {
@@ -212,19 +216,14 @@ export function finish(rec, i, failed, value) {
 }
 
 // The wrapper of handle h here, if there is one.
-export function known(h) { return live.get(h) ?? tasklets.get(h)?.deref(); }
-
-// The handles of the JS tasklets that ended here since the last step: out
-// of live once C switched away from them (the switch's callback, after
-// finish(), still gets their wrapper).
-const ended = [];
-export function forgetEnded() {
-  for (const h of ended) {
-    const t = live.get(h);
-    if (t !== undefined && !(t.rec !== null && records.get(t.rec.d) === t.rec)) live.delete(h);
-  }
-  ended.length = 0;
+export function known(h) {
+  return live.get(h) ?? (justEnded?.h === h ? justEnded : tasklets.get(h)?.deref());
 }
+
+// The JS tasklet that ended last here, out of live, until C switched away
+// from it: the switch's callback, after finish(), still gets its wrapper.
+let justEnded = null;
+export function forgetEnded() { justEnded = null; }
 
 // A tasklet killed or thrown into before it ran ends in C without a step:
 // its record (and its wrapper, in live) would stay.  Looked for after as
