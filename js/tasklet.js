@@ -21,23 +21,30 @@ import { getthreads, checkThreadId } from './introspect.js';
 
 // A JS tasklet's record: fn/args until it starts, then its generator.
 export function newRecord(fn, args, handle, settle) {
-  return addRecord(newArea(), fn, args, handle, settle);
+  return addRecord(newArea(handle), fn, args, handle, settle);
 }
-// A zeroed exchange area (slp_js_task of wasm/js_bridge.c: six int32 words).
-function newArea() {
-  const d = malloc(24);
-  h32().fill(0, d >> 2, (d >> 2) + 6);
+// A zeroed exchange area of tasklet h (slp_js_task of wasm/js_bridge.c:
+// seven int32 words, the last one h).
+function newArea(h) {
+  const d = malloc(28);
+  const H = h32(), i = d >> 2;
+  H.fill(0, i, i + 6);
+  H[i + 6] = h;
   return d;
 }
+// Records are found by their tasklet's handle (the area's last word).
 function addRecord(d, fn, args, handle, settle) {
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
                 settle, deadlocked: false, awaiting: null, selecting: null };
-  records.set(d, rec);
+  records.set(handle, rec);
   return rec;
 }
+// rec is its tasklet's record, not yet forgotten.
+export function isCurrent(rec) { return records.get(rec.handle) === rec; }
+function forget(rec) { if (isCurrent(rec)) records.delete(rec.handle); }
 // A record whose tasklet will never step: forgotten with its exchange area.
 export function freeRecord(rec) {
-  records.delete(rec.d);
+  forget(rec);
   A.free(rec.d);
 }
 
@@ -61,9 +68,10 @@ export function claim(h, w) {
 // Called by C (js_tasklet) for every step of every JS tasklet of this thread.
 export function step(d) {
   justEnded = null;
-  let rec = records.get(d);
   let H = h32();
   const i = d >> 2;
+  let rec = records.get(H[i + 6]);
+  if (rec !== undefined && rec.d !== d) rec = undefined;
   if (rec === undefined && H[i] === OP_REMOTE_SETUP) rec = adoptRemote(d, H[i + 1], H[i + 5]);
   if (rec === undefined) { // bound to another thread: its generator is not here
     H = h32();
@@ -164,7 +172,7 @@ function adoptRemote(d, h, w) {
   try { args = codec.decode(w); } catch { args = undefined; }
   if (!t || !t.fn || !Array.isArray(args)) return undefined;
   t.dropRecord();
-  live.set(h, t);
+  link(t);
   return (t.rec = addRecord(d, t.fn, args, h, null));
 }
 
@@ -176,7 +184,7 @@ function describe(v) {
 
 // The generator ended: tell C the tasklet's result (js_tasklet frees d).
 export function finish(rec, i, failed, value) {
-  records.delete(rec.d);
+  forget(rec);
   const t = live.get(rec.handle);
   if (t !== undefined && t.rec === rec) {
     live.delete(rec.handle);
@@ -225,15 +233,23 @@ export function known(h) {
 let justEnded = null;
 export function forgetEnded() { justEnded = null; }
 
+// t set up here: in live.  A wrapper it replaces there is of a tasklet
+// that is gone (its handle's slot was reused): its record goes too.
+function link(t) {
+  const old = live.set(t.h, t);
+  if (old !== undefined) old.dropIfDead();
+}
+
 // A tasklet killed or thrown into before it ran ends in C without a step:
 // its record (and its wrapper, in live) would stay.  Looked for after as
-// many setups as live had entries at the last look (1024 at least), so
-// the cost per tasklet stays constant.
+// many setups as the look costs (live's length; 1024 at least), so the
+// cost per tasklet stays constant.
 let setups = 0, sweepAt = 1024;
+const dropIfDead = (t) => t.dropIfDead();
 function sweepLive() {
-  for (const t of live.values()) t.dropIfDead();
+  live.each(dropIfDead);
   setups = 0;
-  sweepAt = Math.max(1024, live.size);
+  sweepAt = Math.max(1024, live.length);
 }
 
 export function wrapTasklet(h, adopted) {
@@ -318,7 +334,7 @@ export class Tasklet {
       localWakeNow();
       if (r < 0) throw errorFor(r, 0, 0);
       this.rec = addRecord(h32()[scratch >> 2], this.fn, args, this.h, null);
-      live.set(this.h, this);
+      link(this);
       if (++setups > sweepAt) sweepLive();
       return this;
     }
@@ -337,7 +353,7 @@ export class Tasklet {
       throw errorFor(r, 0, 0);
     }
     this.rec = rec;
-    live.set(this.h, this);
+    link(this);
     return this;
   }
   // setup() from another thread than the one whose JS holds the function:
@@ -345,7 +361,7 @@ export class Tasklet {
   // and queued in its own thread (not woken, as in Stackless), whose step
   // makes the record (adoptRemote).
   setupRemote(args) {
-    const d = newArea();
+    const d = newArea(this.h);
     let w = 0;
     try {
       w = codec.encode(args, true);
@@ -376,7 +392,7 @@ export class Tasklet {
   // A record whose tasklet ended in C before its generator started.
   dropIfDead() {
     const rec = this.rec;
-    if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
+    if (rec && isCurrent(rec) && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
       this.rec = null;
       freeRecord(rec);
       if (live.get(this.h) === this) live.delete(this.h);
@@ -411,7 +427,7 @@ export class Tasklet {
     if (stepping) return made(new Op(OP_THROW, this, exc, pending));
     const w = codec.encode(exc, A.slp_tasklet_thread_id(this.h) !== TID);
     const rec = this.rec;
-    if (rec && records.get(rec.d) === rec && rec.gen === null) unstartedThrows.push({ h: this.h, w, exc });
+    if (rec && isCurrent(rec) && rec.gen === null) unstartedThrows.push({ h: this.h, w, exc });
     try {
       return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
     } finally {
@@ -423,7 +439,7 @@ export class Tasklet {
   bind_thread(threadId = -1) {
     checkThreadId(threadId); // refused here, the tasklet unchanged
     const to = threadId === -1 || threadId === 0 ? TID : threadId;
-    if (this.rec && records.get(this.rec.d) === this.rec) {
+    if (this.rec && isCurrent(this.rec)) {
       if (to !== TID && getthreads().includes(to)) {
         throw new WrongThreadError(EOTHERTHREAD,
           'a JS tasklet cannot move to another thread: its generator lives in this one');

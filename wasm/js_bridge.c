@@ -87,6 +87,8 @@ typedef struct slp_js_task {
     int32_t a, b, c;
     int32_t err;   /* into JS: the operation's result (0 or SLP_E*) */
     void *value;   /* both ways: the value sent or received */
+    slp_tasklet self; /* the tasklet: JS finds its record by it (an array
+                       * index, not a hash of the area's address) */
 } slp_js_task;
 
 /* wasm/js_library.js: feed err/value to the generator of d, store what it
@@ -242,6 +244,7 @@ API int slp_js_tasklet_setup(slp_tasklet t, slp_js_task **out) {
     int r;
     if (slp_tasklet_alive(t) == 1) return SLP_EALIVE;
     if (!(d = calloc(1, sizeof *d))) return SLP_ENOMEM;
+    d->self = t;
     if ((r = slp_tasklet_bind(t, js_tasklet, d)) == 0 && (r = slp_tasklet_setup(t)) == 0) {
         *out = d;
         return 0;
