@@ -47,6 +47,27 @@ test('the owner table: a handle of a newer generation in the same slot replaces 
   assert.equal(A.slp_js_owner(newer), 0);
 });
 
+test('the JS handle tables: an entry holds its whole handle; they grow past their first length', () => {
+  const t = new S.HandleTable();
+  const slot = 3000, older = (5 << 24) | slot, newer = (6 << 24) | slot, negative = (200 << 24) | 7;
+  assert.equal(t.set(older, 'a'), undefined);
+  assert.equal(t.get(older), 'a');
+  assert.equal(t.get(newer), undefined, 'another generation');
+  assert.equal(t.set(newer, 'b'), 'a', 'the older generation\'s value, replaced');
+  assert.equal(t.get(older), undefined);
+  assert.equal(t.delete(older), false);
+  assert.equal(t.set(negative, 'c'), undefined); // a handle with the top bit set (read as an int32)
+  assert.equal(t.get(negative), 'c');
+  assert.equal(t.size, 2);
+  const seen = [];
+  t.each((x) => seen.push(x));
+  assert.deepEqual(seen, ['c', 'b']);
+  assert.equal(t.delete(newer), true);
+  assert.equal(t.has(newer), false);
+  assert.equal(t.size, 1);
+  assert.ok(t.length > slot);
+});
+
 test('tasklet(fn) marks its tasklet as this thread\'s; bind(null) forgets it; setup() runs it', async () => {
   const { A, TID } = S;
   const got = [];
