@@ -25,7 +25,10 @@ const rt = {
   retainFor(x, cross) { // one reference for the receiver of a box
     if (cross) x.shared = true;
     if (x instanceof Channel) A.slp_channel_retain(x.h);
-    else if (x.owned) A.slp_tasklet_retain(x.h);
+    else {
+      x.mapWeak(); // its handle may come back here: the same wrapper then
+      if (x.owned) A.slp_tasklet_retain(x.h);
+    }
     return x.h;
   },
   adopt(isChannel, h) { // the reference a box held becomes a wrapper's

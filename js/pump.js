@@ -11,13 +11,14 @@ import {
   Op, SCHEDULE, made, MAIN_ALONE, UNDELIVERED, errorFor, channelError, check, OP_RECEIVE, OP_SEND,
   OP_RUN, OP_SCHEDULE_REMOVE, OP_SCHEDULE_VALUE, OP_RUN_WATCHDOG,
 } from './ops.js';
-import { newRecord, freeRecord, bindAndSetup, wrapTasklet, claim, immediate } from './tasklet.js';
+import { newRecord, freeRecord, bindAndSetup, wrapTasklet, claim, immediate, forgetEnded } from './tasklet.js';
 import { endIdle, waitForWake, kickIdlers, localWakeNow, holdProcess } from './wait.js';
 
 // A call from outside any tasklet, into the scheduler.  A thread waiting
 // for its wake word is counted awake first.
 export function enter() {
   ready();
+  forgetEnded();
   endIdle();
   drainBoxes();
   localWakeNow();
@@ -167,6 +168,7 @@ export function run(options) {
     ready();
     if (blocking) {
       const v = runBlocking(wd);
+      forgetEnded();
       if (v !== PUMP) return Promise.resolve(v);
     }
   } catch (e) {
@@ -285,6 +287,7 @@ async function pumpLoop() {
     for (const rec of helpers) rec.settle.reject(e);
     helpers.clear();
   } finally {
+    forgetEnded();
     setPumping(false);
     holdProcess(false);
     kickIdlers(); // joins that stayed awake for the helpers may idle now

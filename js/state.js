@@ -20,10 +20,63 @@ export let blocking = false; // this thread's C may sleep (workers); else await
 export let codec = null;
 export let scratch = 0;     // 8 bytes of heap for out-parameters
 export let wakeIdx = 0;     // index of this thread's wake word in H32
-export let records = new Map(); // slp_js_task pointer -> JS tasklet record
+export let records = null; // tasklet handle -> its JS record (a HandleTable)
 export let stepping = null; // the record whose generator is running
 export let bomb;            // the last uncaught error of a JS tasklet here
 export let channels = new Map(), tasklets = new Map(); // handle -> WeakRef(wrapper)
+// handle -> wrapper (strong) of the JS tasklets set up here and not ended:
+// their lookup (getcurrent(), queues, callbacks) without a WeakRef each.
+// A live tasklet is held by C anyway; the entry goes when it ends.
+export let live = null; // a HandleTable (attach)
+
+/**
+ * handle -> value, in arrays indexed by the handle's slot index (the
+ * runtime's handles are (generation << 24) | index, and two live handles
+ * never share an index): no hashing, and nothing allocated once grown (a
+ * Map's entry for each JS tasklet cost ~140 bytes with its growth).  An
+ * entry holds its whole handle: one of an older generation is not found.
+ */
+export class HandleTable {
+  constructor() {
+    this.v = [];
+    this.k = new Int32Array(256);
+    this.size = 0;
+  }
+  get(h) {
+    const i = h & 0xffffff;
+    return this.k[i] === h ? this.v[i] : undefined;
+  }
+  has(h) { return this.get(h) !== undefined; }
+  // Gives the value of an older generation's handle it replaced, if any.
+  set(h, x) {
+    const i = h & 0xffffff;
+    if (i >= this.k.length) {
+      const k = new Int32Array(Math.max(2 * this.k.length, i + 1));
+      k.set(this.k);
+      this.k = k;
+    }
+    while (this.v.length <= i) this.v.push(undefined);
+    const old = this.v[i], same = this.k[i] === h;
+    if (old === undefined) this.size++;
+    this.k[i] = h;
+    this.v[i] = x;
+    return same ? undefined : old;
+  }
+  delete(h) {
+    const i = h & 0xffffff;
+    if (this.k[i] !== h || this.v[i] === undefined) return false;
+    this.v[i] = undefined;
+    this.k[i] = 0;
+    this.size--;
+    return true;
+  }
+  // f(value) for each entry; costs the table's length, not its size.
+  each(f) {
+    const v = this.v;
+    for (let i = 0; i < v.length; i++) if (v[i] !== undefined) f(v[i]);
+  }
+  get length() { return this.v.length; }
+}
 export let idle = false, deadFlag = 0; // awaiting the wake word (slp_thread_idle)
 export let pumping = false; // a pump is running (nonblocking threads)
 export let runWaiters = []; // run() calls waiting
@@ -68,18 +121,26 @@ export function releaseHandle(isChannel, h) {
 // as much as the WeakRef): release() and bind() change its record instead.
 const collected = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry((x) => {
-    if (x.map.get(x.h) === x.ref) x.map.delete(x.h);
+    if (x.ref !== null && x.map.get(x.h) === x.ref) x.map.delete(x.h);
     if (x.m !== M || !A) return;
     if (x.unmark) A.slp_js_mark(x.h, 0);
     if (x.owned) releaseHandle(x.isChannel, x.h);
   }) : null;
 // Register wrapper (of handle h in map): gives its record { owned, unmark }.
-export function remember(map, h, wrapper, isChannel, owned) {
-  const ref = new WeakRef(wrapper);
-  map.set(h, ref);
-  const life = { map, h, ref, m: M, isChannel, owned, unmark: false };
+// weak: found by its handle in map from now on (mapWeak); else only once
+// it could be looked up (a JS tasklet: set up, or sent): a WeakRef costs
+// more than all the rest of a JS tasklet's making (V8 keeps its target
+// to the end of the job, and collects it later).
+export function remember(map, h, wrapper, isChannel, owned, weak = true) {
+  const life = { map, h, ref: null, m: M, isChannel, owned, unmark: false };
   collected?.register(wrapper, life);
+  if (weak) mapWeak(life, wrapper);
   return life;
+}
+export function mapWeak(life, wrapper) {
+  if (life.ref !== null) return;
+  life.ref = new WeakRef(wrapper);
+  life.map.set(life.h, life.ref);
 }
 
 // This thread's module instance: fresh state for it.
@@ -88,7 +149,7 @@ export function attach(mod, opts, makeCodec, step) {
   A = mod.asm;
   mem = mod.wasmMemory ?? mod.asm.memory; // (the single-thread module exports its memory)
   refresh();
-  records = new Map(); channels = new Map(); tasklets = new Map();
+  records = new HandleTable(); channels = new Map(); tasklets = new Map(); live = new HandleTable();
   stepping = null; bomb = undefined; idle = false; deadFlag = 0;
   pumping = false; runWaiters = []; helpers = new Set();
   TID = A.slp_thread_id();
@@ -97,7 +158,7 @@ export function attach(mod, opts, makeCodec, step) {
   wakeIdx = A.slp_thread_wake_word() >> 2;
   setBlocking(!!opts.blocking);
   if (opts.spinMicros !== undefined) spinMs = opts.spinMicros / 1000;
-  mod.slpStep = step;
+  mod.slpSetStep(step);
 }
 // This thread's runtime is over (a thread's worker, at its end).
 export function detach() { A = null; }

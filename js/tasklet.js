@@ -2,8 +2,8 @@
 // C (js_tasklet in wasm/js_bridge.c) calls to advance one by one yield,
 // and the Tasklet wrapper of a runtime handle.
 import {
-  A, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, helpers,
-  NEW, setStepping, setBomb, remember,
+  A, TID, codec, h32, malloc, ready, scratch, records, stepping, tasklets, live, helpers,
+  NEW, setStepping, setBomb, remember, mapWeak,
 } from './state.js';
 import {
   EEXIT, EDEADLOCK, EOTHERTHREAD, E_THROWN, E_UNCAUGHT, StacklessError, TaskletExit, WrongThreadError, makeError,
@@ -21,23 +21,30 @@ import { getthreads, checkThreadId } from './introspect.js';
 
 // A JS tasklet's record: fn/args until it starts, then its generator.
 export function newRecord(fn, args, handle, settle) {
-  return addRecord(newArea(), fn, args, handle, settle);
+  return addRecord(newArea(handle), fn, args, handle, settle);
 }
-// A zeroed exchange area (slp_js_task of wasm/js_bridge.c: six int32 words).
-function newArea() {
-  const d = malloc(24);
-  h32().fill(0, d >> 2, (d >> 2) + 6);
+// A zeroed exchange area of tasklet h (slp_js_task of wasm/js_bridge.c:
+// seven int32 words, the last one h).
+function newArea(h) {
+  const d = malloc(28);
+  const H = h32(), i = d >> 2;
+  H.fill(0, i, i + 6);
+  H[i + 6] = h;
   return d;
 }
+// Records are found by their tasklet's handle (the area's last word).
 function addRecord(d, fn, args, handle, settle) {
   const rec = { d, fn, args, gen: null, handle, op: 0, sent: 0, made: 0, lastMade: null,
                 settle, deadlocked: false, awaiting: null, selecting: null };
-  records.set(d, rec);
+  records.set(handle, rec);
   return rec;
 }
+// rec is its tasklet's record, not yet forgotten.
+export function isCurrent(rec) { return records.get(rec.handle) === rec; }
+function forget(rec) { if (isCurrent(rec)) records.delete(rec.handle); }
 // A record whose tasklet will never step: forgotten with its exchange area.
 export function freeRecord(rec) {
-  records.delete(rec.d);
+  forget(rec);
   A.free(rec.d);
 }
 
@@ -60,9 +67,11 @@ export function claim(h, w) {
 
 // Called by C (js_tasklet) for every step of every JS tasklet of this thread.
 export function step(d) {
-  let rec = records.get(d);
+  justEnded = null;
   let H = h32();
   const i = d >> 2;
+  let rec = records.get(H[i + 6]);
+  if (rec !== undefined && rec.d !== d) rec = undefined;
   if (rec === undefined && H[i] === OP_REMOTE_SETUP) rec = adoptRemote(d, H[i + 1], H[i + 5]);
   if (rec === undefined) { // bound to another thread: its generator is not here
     H = h32();
@@ -158,11 +167,12 @@ export function step(d) {
 // (Tasklet.setupRemote): its first step here makes the record.
 const OP_REMOTE_SETUP = 98;
 function adoptRemote(d, h, w) {
-  const t = tasklets.get(h)?.deref();
+  const t = known(h);
   let args;
   try { args = codec.decode(w); } catch { args = undefined; }
   if (!t || !t.fn || !Array.isArray(args)) return undefined;
   t.dropRecord();
+  link(t);
   return (t.rec = addRecord(d, t.fn, args, h, null));
 }
 
@@ -174,7 +184,12 @@ function describe(v) {
 
 // The generator ended: tell C the tasklet's result (js_tasklet frees d).
 export function finish(rec, i, failed, value) {
-  records.delete(rec.d);
+  forget(rec);
+  const t = live.get(rec.handle);
+  if (t !== undefined && t.rec === rec) {
+    live.delete(rec.handle);
+    justEnded = t;
+  }
   const H = h32();
   let result = 0;
   if (rec.settle) {
@@ -208,8 +223,37 @@ export function finish(rec, i, failed, value) {
   return OP_DONE;
 }
 
+// The wrapper of handle h here, if there is one.
+export function known(h) {
+  return live.get(h) ?? (justEnded?.h === h ? justEnded : tasklets.get(h)?.deref());
+}
+
+// The JS tasklet that ended last here, out of live, until C switched away
+// from it: the switch's callback, after finish(), still gets its wrapper.
+let justEnded = null;
+export function forgetEnded() { justEnded = null; }
+
+// t set up here: in live.  A wrapper it replaces there is of a tasklet
+// that is gone (its handle's slot was reused): its record goes too.
+function link(t) {
+  const old = live.set(t.h, t);
+  if (old !== undefined) old.dropIfDead();
+}
+
+// A tasklet killed or thrown into before it ran ends in C without a step:
+// its record (and its wrapper, in live) would stay.  Looked for after as
+// many setups as the look costs (live's length; 1024 at least), so the
+// cost per tasklet stays constant.
+let setups = 0, sweepAt = 1024;
+const dropIfDead = (t) => t.dropIfDead();
+function sweepLive() {
+  live.each(dropIfDead);
+  setups = 0;
+  sweepAt = Math.max(1024, live.length);
+}
+
 export function wrapTasklet(h, adopted) {
-  const old = tasklets.get(h)?.deref();
+  const old = known(h);
   if (old) {
     if (adopted && old.owned) A.slp_tasklet_release(h);
     return old;
@@ -238,31 +282,39 @@ export function set_error_handler(handler) {
 // A borrowed handle (getcurrent(), queue...): take our own reference.
 export function borrowTasklet(h) {
   if (!h) return null;
-  const old = tasklets.get(h)?.deref();
+  const old = known(h);
   if (old) return old;
   const owned = A.slp_tasklet_retain(h) === 0;
   return new Tasklet(NEW, h, owned);
 }
 
 
+// A new wrapper of handle h (made here, not by `new`: a constructor's
+// receiver would be made and thrown away, on the path of every tasklet(fn)).
+// Callable: t(...args) is t.setup(...args).
+function wrapper(proto, h, owned, weak) {
+  const self = function () { return self.setup.apply(self, arguments); };
+  Object.setPrototypeOf(self, proto);
+  self.h = h;
+  self.owned = owned;
+  self.shared = false;
+  self.rec = null; // this thread's record, for a JS tasklet made here
+  self.fn = null;
+  // (Once collected, a JS-bound tasklet's owner is forgotten: life.unmark.)
+  // (weak false: a JS tasklet, found by its handle while set up (live)
+  // and once sent somewhere (mapWeak); meanwhile nobody can ask for it.)
+  self.life = remember(tasklets, h, self, false, owned, weak);
+  return self;
+}
+
 /**
  * A tasklet.  tasklet(fn) makes one bound to fn, and calling it (t(...args),
  * or t.setup(...args)) schedules it, as in Stackless.
  */
 export class Tasklet {
-  constructor(key, h, owned) {
+  constructor(key, h, owned, weak = true) {
     if (key !== NEW) throw new TypeError('use tasklet(fn) to make a tasklet');
-    // Callable: t(...args) is t.setup(...args).
-    const self = function (...args) { return self.setup(...args); };
-    Object.setPrototypeOf(self, new.target.prototype);
-    self.h = h;
-    self.owned = owned;
-    self.shared = false;
-    self.rec = null; // this thread's record, for a JS tasklet made here
-    self.fn = null;
-    // (Once collected, a JS-bound tasklet's owner is forgotten: life.unmark.)
-    self.life = remember(tasklets, h, self, false, owned);
-    return self;
+    return wrapper(new.target.prototype, h, owned, weak);
   }
   /** Bind to fn (a generator function, or a plain function that runs at once when scheduled). null unbinds. */
   bind(fn) {
@@ -282,6 +334,8 @@ export class Tasklet {
       localWakeNow();
       if (r < 0) throw errorFor(r, 0, 0);
       this.rec = addRecord(h32()[scratch >> 2], this.fn, args, this.h, null);
+      link(this);
+      if (++setups > sweepAt) sweepLive();
       return this;
     }
     if (A.slp_tasklet_alive(this.h) === 1) throw makeError(-18 /* EALIVE */);
@@ -299,6 +353,7 @@ export class Tasklet {
       throw errorFor(r, 0, 0);
     }
     this.rec = rec;
+    link(this);
     return this;
   }
   // setup() from another thread than the one whose JS holds the function:
@@ -306,7 +361,7 @@ export class Tasklet {
   // and queued in its own thread (not woken, as in Stackless), whose step
   // makes the record (adoptRemote).
   setupRemote(args) {
-    const d = newArea();
+    const d = newArea(this.h);
     let w = 0;
     try {
       w = codec.encode(args, true);
@@ -330,13 +385,17 @@ export class Tasklet {
   dropRecord() {
     this.dropIfDead();
     this.rec = null;
+    if (live.get(this.h) === this) live.delete(this.h);
   }
+  // Found by its handle from now on (it is sent somewhere).
+  mapWeak() { mapWeak(this.life, this); }
   // A record whose tasklet ended in C before its generator started.
   dropIfDead() {
     const rec = this.rec;
-    if (rec && records.get(rec.d) === rec && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
+    if (rec && isCurrent(rec) && rec.gen === null && A.slp_tasklet_alive(this.h) !== 1) {
       this.rec = null;
       freeRecord(rec);
+      if (live.get(this.h) === this) live.delete(this.h);
     }
   }
   /** Append to its thread's run queue (paused -> scheduled). */
@@ -368,7 +427,7 @@ export class Tasklet {
     if (stepping) return made(new Op(OP_THROW, this, exc, pending));
     const w = codec.encode(exc, A.slp_tasklet_thread_id(this.h) !== TID);
     const rec = this.rec;
-    if (rec && records.get(rec.d) === rec && rec.gen === null) unstartedThrows.push({ h: this.h, w, exc });
+    if (rec && isCurrent(rec) && rec.gen === null) unstartedThrows.push({ h: this.h, w, exc });
     try {
       return mainCall(() => A.slp_tasklet_throw(this.h, E_THROWN, w, pending ? 1 : 0), w);
     } finally {
@@ -380,7 +439,7 @@ export class Tasklet {
   bind_thread(threadId = -1) {
     checkThreadId(threadId); // refused here, the tasklet unchanged
     const to = threadId === -1 || threadId === 0 ? TID : threadId;
-    if (this.rec && records.get(this.rec.d) === this.rec) {
+    if (this.rec && isCurrent(this.rec)) {
       if (to !== TID && getthreads().includes(to)) {
         throw new WrongThreadError(EOTHERTHREAD,
           'a JS tasklet cannot move to another thread: its generator lives in this one');
@@ -508,21 +567,23 @@ export function tasklet(fn) {
   // bind(fn) of a new tasklet, made and marked as ours in one call.
   checkFunction(fn);
   check(A.slp_js_tasklet_new(scratch, TID));
-  const t = new Tasklet(NEW, h32()[scratch >> 2], true);
+  const t = wrapper(Tasklet.prototype, h32()[scratch >> 2], true, false);
   t.life.unmark = true;
   t.fn = fn;
   return t;
 }
 
-// What bind(fn) accepts: a function (not an async one), or null.
+// What bind(fn) accepts: a function (not an async one), or null.  Its kind
+// is its Symbol.toStringTag, which Object.prototype.toString would put in
+// a new string (most of this look's cost, at every tasklet(fn)).
 function checkFunction(fn) {
   if (fn !== null && typeof fn !== 'function')
     throw new TypeError('tasklet function must be a callable or None');
-  const kind = fn && Object.prototype.toString.call(fn);
-  if (kind === '[object AsyncGeneratorFunction]' || kind === '[object AsyncFunction]') {
+  const kind = fn && fn[Symbol.toStringTag];
+  if (kind === 'AsyncGeneratorFunction' || kind === 'AsyncFunction') {
     // Its awaits would escape the scheduler (and an async generator's
     // steps are promises, not operations): refused.
-    throw new TypeError(`stackless-wasm: a tasklet cannot be an ${kind === '[object AsyncFunction]' ? 'async function' : 'async generator function'}: ` +
+    throw new TypeError(`stackless-wasm: a tasklet cannot be an ${kind === 'AsyncFunction' ? 'async function' : 'async generator function'}: ` +
       'use a generator function and yield the operations (`const v = yield ch.receive()`); ' +
       'await other promises in main code');
   }

@@ -202,7 +202,7 @@ let boot = null; // this worker's current boot (a pooled worker may boot again)
 export async function bootThread(mod, b) {
   const i = b >> 2;
   const me = (boot = {});
-  mod.slpStep = null;
+  mod.slpSetStep(null);
   let result, failed = 0;
   try {
     setup(mod, { blocking: true });

@@ -115,14 +115,19 @@ chan_cb_before(slp__thread *th, slp_channel h, int dir, void *value) {
     return 0;
 }
 
-/* What action_prepare decided. */
-enum { ACT_DONE, ACT_SWITCH, ACT_BLOCK };
+/* What action_prepare decided: done (no switch), a hand-over switch begun
+ * (SWITCHED), blocked with the switch begun (BLOCKED), blocked and not
+ * switching after all (UNBLOCKED: the switch hook chose the caller), or
+ * blocked with the choice left to slp__block (BLOCK: lock held). */
+enum { ACT_DONE, ACT_SWITCHED, ACT_BLOCKED, ACT_UNBLOCKED, ACT_BLOCK };
 
-/* The bookkeeping of one send (dir +1) or receive (dir -1), with the lock
- * held on return only for ACT_SWITCH and ACT_BLOCK.  Results go through the
- * thread (act_result, act_next), not through pointers to locals: this half
- * never switches, so it is kept out of line and the half that does (whose
- * locals Asyncify saves at every switch) stays small. */
+/* The bookkeeping of one send (dir +1) or receive (dir -1) up to its
+ * switch, with the lock held on return only for ACT_BLOCK.  Results go
+ * through the thread (act_result, act_next), not through pointers to
+ * locals: this half never switches, so it is kept out of line, and the
+ * half that does (whose code is on the path Asyncify unwinds and rewinds,
+ * and whose locals it saves, at every switch) keeps only the switch's
+ * second half (slp__switch_away). */
 static __attribute__((noinline)) int
 action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, void **out) {
     slp__channel *c;
@@ -187,7 +192,10 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
             if (!sched_all) goto done;
             th->act_next = self->next;
         }
-        return ACT_SWITCH;
+        result = slp__switch_begin(th, th->act_next); /* unlocks */
+        if (result == SLP__SWITCHED) return ACT_SWITCHED;
+        if (result) th->act_result = result;
+        return ACT_DONE;
     }
     /* Nobody waiting: block.  (switch_trap is slp__block's: a block that
      * would deadlock fails with EDEADLOCK, there being no switch.) */
@@ -199,7 +207,9 @@ action_prepare(slp__thread *th, slp_channel h, int dir, void *value, int err, vo
     if (dir > 0) self->send_err = err;
     slp__ring_remove(th, self);
     enqueue(c, self, dir);
-    return ACT_BLOCK;
+    if (!slp__block_fast(th, self)) return ACT_BLOCK;
+    th->act_result = slp__switch_begin(th, th->head); /* unlocks */
+    return th->act_result == SLP__SWITCHED ? ACT_BLOCKED : ACT_UNBLOCKED;
 done:
     slp__unlock();
     return ACT_DONE;
@@ -212,23 +222,30 @@ action(slp_channel h, int dir, void *value, int err, void **out) {
     slp__tasklet *self;
     int r, result;
     if (!th) return slp__self_error();
+    self = th->current;
     switch (action_prepare(th, h, dir, value, err, out)) {
     case ACT_DONE:
         return th->act_result;
-    case ACT_SWITCH:
+    case ACT_SWITCHED:
         result = th->act_result;
-        r = slp__switch(th, th->act_next);
+        r = slp__switch_away(th, self);
         return r ? r : result;
+    case ACT_BLOCKED:
+        r = slp__switch_away(th, self);
+        break;
+    case ACT_UNBLOCKED:
+        r = th->act_result;
+        break;
     default: /* ACT_BLOCK */
-        self = th->current;
         r = slp__block(th, self);
-        if (dir > 0) {
-            self->send_err = 0;
-        } else if (out) {
-            *out = self->xfer_value; /* the value, or the one sent with an error */
-        }
-        return r;
+        break;
     }
+    if (dir > 0) {
+        self->send_err = 0;
+    } else if (out) {
+        *out = self->xfer_value; /* the value, or the one sent with an error */
+    }
+    return r;
 }
 
 int slp_channel_send(slp_channel ch, void *value) {

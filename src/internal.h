@@ -486,8 +486,16 @@ static inline int slp__take_result(slp__tasklet *t) {
     return err;
 }
 
+/* slp__switch in two halves, so that a caller can decide and begin the
+ * switch in a function of its own that never switches (Asyncify does not
+ * instrument it: its code and locals are not on the path that is unwound
+ * and rewound at every switch), and keep only the second half in the one
+ * that does.  The first half returns the caller's result when there is no
+ * switch after all (next is self; lock released), else SLP__SWITCHED (lock
+ * released), and the caller goes on with slp__switch_away(th, self). */
+#define SLP__SWITCHED 1 /* (results are 0 or negative) */
 static inline __attribute__((always_inline)) int
-slp__switch(slp__thread *th, slp__tasklet *next) {
+slp__switch_begin(slp__thread *th, slp__tasklet *next) {
     slp__tasklet *self = th->current;
     int err;
     if (slp__hooked()) next = slp__switch_hook(th, self, next);
@@ -506,8 +514,17 @@ slp__switch(slp__thread *th, slp__tasklet *next) {
         th->poll_self = next;
         th->poll_seq = th->ring_seq;
     }
-    if (!self->is_main) __atomic_store_n(&self->in_flight, 1, __ATOMIC_RELAXED);
+    /* (A hint store: the unlock publishes it to any thread that finds self
+     * afterwards, which it does under the lock; in wasm an atomic store is
+     * a locked instruction, one more at every switch.) */
+    if (!self->is_main) SLP__HINT_STORE(&self->in_flight, 1);
     slp__unlock();
+    return SLP__SWITCHED;
+}
+
+static inline __attribute__((always_inline)) int
+slp__switch_away(slp__thread *th, slp__tasklet *self) {
+    int err;
     if (self->is_main)
         slp__loop(th);
     else
@@ -521,16 +538,26 @@ slp__switch(slp__thread *th, slp__tasklet *next) {
     return err;
 }
 
+static inline __attribute__((always_inline)) int
+slp__switch(slp__thread *th, slp__tasklet *next) {
+    slp__tasklet *self = th->current;
+    int r = slp__switch_begin(th, next);
+    return r == SLP__SWITCHED ? slp__switch_away(th, self) : r;
+}
+
 /* The current tasklet has left the ring (blocked or paused): pick what runs
  * next (§3.3: another tasklet, the watchdog, sleep, or deadlock).  Unlocks.
  * Returns the caller's result when it runs again. */
+/* slp__block's usual case: something else is queued, no trap, nothing
+ * thrown in (else slp__block_slow decides). */
+static inline int slp__block_fast(const slp__thread *th, const slp__tasklet *self) {
+    return th->head && !th->switch_trap &&
+           !__atomic_load_n(&self->xfer_err, __ATOMIC_RELAXED);
+}
+
 static inline __attribute__((always_inline)) int
 slp__block(slp__thread *th, slp__tasklet *self) {
-    slp__tasklet *next =
-        th->head && !th->switch_trap &&
-                !__atomic_load_n(&self->xfer_err, __ATOMIC_RELAXED)
-            ? th->head
-            : slp__block_slow(th, self);
+    slp__tasklet *next = slp__block_fast(th, self) ? th->head : slp__block_slow(th, self);
     return next ? slp__switch(th, next) : th->block_err;
 }
 

@@ -114,13 +114,14 @@ static void canaries_set(slp__thread_ctx *c) {
     for (i = 0; i < NCANARY; i++) w[i] = CANARY;
 }
 
-/* Nobody wrote over the band's top since canaries_set. */
+_Static_assert(NCANARY == 4, "canaries_intact reads two 8-byte words");
+
+/* Nobody wrote over the band's top since canaries_set.  (Checked at
+ * every switch: two 8-byte words, no branch per word.) */
 static int canaries_intact(slp__thread_ctx *c) {
-    const uint32_t *w = canaries(c);
-    int i;
-    for (i = 0; i < NCANARY; i++)
-        if (w[i] != CANARY) return 0;
-    return 1;
+    const uint64_t *w = (const uint64_t *)canaries(c);
+    const uint64_t pair = (uint64_t)CANARY << 32 | CANARY;
+    return ((w[0] ^ pair) | (w[1] ^ pair)) == 0;
 }
 
 /* Called by the check after a write of the stack pointer that went below
@@ -171,7 +172,7 @@ static int buffers_alloc(slp__thread_ctx *c) {
  * n is a multiple of 4 and both ends are 8-aligned (malloc'd blocks, the
  * 16-aligned region top), so at most one 4-byte word is left over. */
 __attribute__((no_builtin("memcpy"))) /* keep the loop a loop */
-static void copy_words(void *to, const void *from, size_t n) {
+static inline void copy_words(void *to, const void *from, size_t n) {
     uint64_t *d = to;
     const uint64_t *s = from;
     size_t i;
@@ -184,22 +185,71 @@ static void copy_words(void *to, const void *from, size_t n) {
  * big (a tasklet keeps about what its frames hold), and else stays: a
  * tasklet that blocks at two places in turn (a channel ping-pong: send,
  * then receive) would otherwise realloc at every switch. */
-static int keep(void **blk, size_t *blk_size, size_t *cap, const void *from, size_t n) {
-    if (n > *cap || n < *cap / 2) {
-        void *p = NULL;
-        if (!n) {
-            free(*blk);
-            *blk = NULL;
-            *cap = 0;
-        } else if ((p = realloc(*blk, n)) != NULL) {
-            *blk = p;
-            *cap = n;
-        } else if (n > *cap) {
+static __attribute__((noinline)) int keep_resize(void **blk, size_t *blk_size, size_t *cap,
+                                                 const void *from, size_t n) {
+    void *p = NULL;
+    if (!n) {
+        free(*blk);
+        *blk = NULL;
+        *cap = 0;
+    } else if ((p = realloc(*blk, n)) != NULL) {
+        *blk = p;
+        *cap = n;
+    } else if (n > *cap) {
+        return -1; /* (no smaller block: the big one stays) */
+    }
+    *blk_size = n;
+    if (n) copy_words(*blk, from, n);
+    return 0;
+}
+
+/* The usual case inline, the copy too (no call at every switch: the
+ * data of a shallow tasklet is a few words, the slice usually empty). */
+__attribute__((no_builtin("memcpy"))) static inline int keep(void **blk, size_t *blk_size,
+                                                             size_t *cap, const void *from,
+                                                             size_t n) {
+    if (__builtin_expect(n > *cap || n < *cap / 2, 0))
+        return keep_resize(blk, blk_size, cap, from, n);
+    *blk_size = n;
+    if (n) copy_words(*blk, from, n);
+    return 0;
+}
+
+/* The Asyncify data of a shallow tasklet is a few words (24 bytes at a
+ * bare schedule()), and copying it word by word (loop set-up, unrolled
+ * body, remainder) was the biggest single step of a switch: 166 of ~700
+ * wasm operators (Wasmtime fuel).  So a data block holds at least SMALL
+ * bytes, or 2 * SMALL, and such data is copied in SMALL or 2 * SMALL
+ * bytes of straight moves, whatever its size below that (the scratch it
+ * comes from has them all: it is far bigger). */
+#define SMALL 32
+
+static inline size_t data_block_size(size_t n) {
+    return n <= SMALL ? SMALL : n <= 2 * SMALL ? 2 * SMALL : n;
+}
+
+__attribute__((no_builtin("memcpy"))) static inline int keep_data(slp__tasklet *t,
+                                                                  const char *from, size_t n) {
+    size_t want = data_block_size(n), cap = t->ctx.data_cap;
+    uint64_t *d;
+    const uint64_t *s = (const uint64_t *)from;
+    if (__builtin_expect(want > cap || want < cap / 2, 0)) {
+        void *p = realloc(t->ctx.data, want);
+        if (p) {
+            t->ctx.data = p;
+            t->ctx.data_cap = want;
+        } else if (want > cap) {
             return -1; /* (no smaller block: the big one stays) */
         }
     }
-    *blk_size = n;
-    if (n) copy_words(*blk, from, n); /* the slice is usually empty */
+    t->ctx.data_size = n;
+    d = t->ctx.data;
+    if (n > 2 * SMALL) {
+        copy_words(d, s, n);
+        return 0;
+    }
+    d[0] = s[0], d[1] = s[1], d[2] = s[2], d[3] = s[3];
+    if (n > SMALL) d[4] = s[4], d[5] = s[5], d[6] = s[6], d[7] = s[7];
     return 0;
 }
 
@@ -207,7 +257,7 @@ static int keep(void **blk, size_t *blk_size, size_t *cap, const void *from, siz
  * outermost one saved: the unwind stops here (this function is on the
  * remove-list, hence not instrumented), and the code after the call must
  * tell an unwind from a return before doing anything else. */
-__attribute__((noinline)) void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
+__attribute__((noinline, no_builtin("memcpy"))) void slp__ctx_resume(slp__thread *th, slp__tasklet *t) {
     slp__thread_ctx *c = th->ctx;
     void *main_sp = slp__sp_get();
     int r, overflow = 0;
@@ -248,8 +298,7 @@ __attribute__((noinline)) void slp__ctx_resume(slp__thread *th, slp__tasklet *t)
             t->ended = 1;
         } else if (keep(&t->ctx.stack, &t->ctx.stack_size, &t->ctx.stack_cap, sp,
                         (size_t)(c->region_top - sp)) != 0 ||
-                   keep(&t->ctx.data, &t->ctx.data_size, &t->ctx.data_cap, c->scratch,
-                        (size_t)(c->hdr.cur - c->scratch)) != 0) {
+                   keep_data(t, c->scratch, (size_t)(c->hdr.cur - c->scratch)) != 0) {
             /* Out of memory while saving: it cannot be resumed. */
             t->result = SLP_ENOMEM;
             t->ended = 1;

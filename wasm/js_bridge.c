@@ -87,6 +87,8 @@ typedef struct slp_js_task {
     int32_t a, b, c;
     int32_t err;   /* into JS: the operation's result (0 or SLP_E*) */
     void *value;   /* both ways: the value sent or received */
+    slp_tasklet self; /* the tasklet: JS finds its record by it (an array
+                       * index, not a hash of the area's address) */
 } slp_js_task;
 
 /* wasm/js_library.js: feed err/value to the generator of d, store what it
@@ -165,49 +167,32 @@ API slp_func slp_js_tasklet_func(void) { return js_tasklet; }
 
 /* A tasklet bound to a JS function (t.bind(fn)) can only run in the
  * thread whose JS realm holds fn.  Other threads ask here (bind_thread is
- * refused, setup() queues it in its owner): handle -> owner thread id,
- * by open addressing keyed by the handle (linear probing, at most half full,
- * grown by rehashing): O(1) however many tasklets are marked.  An entry
- * with tid 0 is a deleted one (kept for the probe chains).  Chained
- * buckets made a mark scan ~n/4096 entries: most of a JS tasklet's
- * creation time with 100,000 of them alive. */
+ * refused, setup() queues it in its owner): handle -> owner thread id, in
+ * a table indexed by the handle's slot index (handle.c: (generation << 24)
+ * | index; two live handles never share an index), in chunks made on first
+ * use.  An entry holds the whole handle: one of an older generation is a
+ * tasklet that is gone, overwritten by the next mark.  Tasklets made one
+ * after the other have neighbouring entries: open addressing keyed by a
+ * hash of the handle took up to 0.5 us a mark (a cache miss per probe in
+ * a table as large as the wrappers not yet collected). */
 typedef struct js_owner {
     slp_tasklet t; /* 0: empty */
-    int tid;       /* 0: deleted */
+    int tid;
 } js_owner;
 
-static js_owner *owners;
-static uint32_t owners_cap, owners_used /* entries, deleted ones too */, owners_live;
+#define OWNER_INDEX(t) ((uint32_t)(t) & 0xffffffu)
+#define OWNER_CHUNK_BITS 12u
+#define OWNER_CHUNK (1u << OWNER_CHUNK_BITS)
+
+static js_owner *owners[(0xffffffu >> OWNER_CHUNK_BITS) + 1u];
 static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* t's entry, or (insert) where to put it; NULL: none. */
-static js_owner *owner_slot(slp_tasklet t, int insert) {
-    uint32_t m = owners_cap - 1, i = (t * 2654435761u) & m;
-    js_owner *o, *deleted = NULL;
-    if (!owners) return NULL;
-    for (;; i = (i + 1) & m) {
-        o = &owners[i];
-        if (o->t == t) return o;
-        if (o->t == 0) return insert ? (deleted ? deleted : o) : NULL;
-        if (o->tid == 0 && !deleted) deleted = o;
-    }
-}
-
-static int owners_grow(void) {
-    js_owner *old = owners;
-    uint32_t i, cap = owners_cap, n = owners_cap;
-    if (cap == 0) cap = 1024;
-    while ((owners_live + 1) * 4 > cap) cap *= 2;
-    if (!(owners = calloc(cap, sizeof *owners))) {
-        owners = old;
-        return SLP_ENOMEM;
-    }
-    owners_cap = cap;
-    owners_used = owners_live;
-    for (i = 0; i < n; i++)
-        if (old[i].t && old[i].tid) *owner_slot(old[i].t, 1) = old[i];
-    free(old);
-    return 0;
+/* The entry of t's index (made if make); NULL: none, or out of memory. */
+static js_owner *owner_slot(slp_tasklet t, int make) {
+    uint32_t i = OWNER_INDEX(t);
+    js_owner **c = &owners[i >> OWNER_CHUNK_BITS];
+    if (!*c && (!make || !(*c = calloc(OWNER_CHUNK, sizeof **c)))) return NULL;
+    return &(*c)[i & (OWNER_CHUNK - 1u)];
 }
 
 /* tid > 0: t is bound to a function of thread tid's JS; 0: forget t. */
@@ -216,17 +201,15 @@ API int slp_js_mark(slp_tasklet t, int tid) {
     int r = 0;
     pthread_mutex_lock(&owners_lock);
     if (tid) {
-        if ((owners_used + 1) * 2 > owners_cap) r = owners_grow();
-        if (r == 0) {
-            o = owner_slot(t, 1);
-            if (o->t == 0) owners_used++;
-            if (o->t != t || o->tid == 0) owners_live++;
+        if ((o = owner_slot(t, 1))) {
             o->t = t;
             o->tid = tid;
+        } else {
+            r = SLP_ENOMEM;
         }
-    } else if ((o = owner_slot(t, 0)) && o->tid) {
+    } else if ((o = owner_slot(t, 0)) && o->t == t) {
+        o->t = 0;
         o->tid = 0;
-        owners_live--;
     }
     pthread_mutex_unlock(&owners_lock);
     return r;
@@ -237,7 +220,7 @@ API int slp_js_owner(slp_tasklet t) {
     js_owner *o;
     int tid;
     pthread_mutex_lock(&owners_lock);
-    tid = (o = owner_slot(t, 0)) ? o->tid : 0;
+    tid = (o = owner_slot(t, 0)) && o->t == t ? o->tid : 0;
     pthread_mutex_unlock(&owners_lock);
     return tid;
 }
@@ -261,6 +244,7 @@ API int slp_js_tasklet_setup(slp_tasklet t, slp_js_task **out) {
     int r;
     if (slp_tasklet_alive(t) == 1) return SLP_EALIVE;
     if (!(d = calloc(1, sizeof *d))) return SLP_ENOMEM;
+    d->self = t;
     if ((r = slp_tasklet_bind(t, js_tasklet, d)) == 0 && (r = slp_tasklet_setup(t)) == 0) {
         *out = d;
         return 0;

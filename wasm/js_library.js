@@ -4,9 +4,14 @@
 // module js/index.js loaded in that thread.
 mergeInto(LibraryManager.library, {
   // Advance one JS tasklet by one step (js_tasklet in js_bridge.c).
-  // js/index.js installs Module.slpStep on every thread that runs JS.
+  // js/index.js installs its step function on every thread that runs JS
+  // (Module.slpSetStep), kept here in a small object: Module is a large
+  // one, and its lookup at every step cost as much as the call itself.
+  $slpStepFn: { f: null },
+  slp_js_step__deps: ['$slpStepFn'],
+  slp_js_step__postset: "Module['slpSetStep'] = function(f) { slpStepFn.f = f; };",
   slp_js_step: function(d) {
-    return Module['slpStep'](d);
+    return slpStepFn.f(d);
   },
 
   // A C callback (js_bridge.c): this thread's JS one, or 0 without one.
