@@ -266,8 +266,12 @@ slp__block_slow(slp__thread *th, slp__tasklet *self) {
             return self;
         }
         if (th->head) {
-            /* self has left the ring: this is a switch (§1 switch_trap) */
-            if (th->switch_trap) return refuse(th, self, SLP_ESWITCHTRAP);
+            /* self has left the ring: this is a switch (§1 switch_trap) --
+             * unless the head is self, queued again by another thread's
+             * wake while it waited here (its value already handed over):
+             * Stackless's thread block then goes on in self, no switch. */
+            if (th->switch_trap && th->head != self)
+                return refuse(th, self, SLP_ESWITCHTRAP);
             return th->head;
         }
         /* Tasklets wait for time or fds (timer.c): the thread is not

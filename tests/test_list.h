@@ -71,6 +71,7 @@ enum { SLP_T_ANY, SLP_T_THREADS, SLP_T_SINGLE };
   X(thread_nonblocking_waits_on_wake_word, SLP_T_THREADS) \
   X(thread_idle_raises_deadlock_alarm, SLP_T_THREADS) \
   X(thread_spinning_partner_handed_over, SLP_T_THREADS) \
+  X(thread_switch_trap_woken_alone, SLP_T_THREADS) \
   X(fidelity_kill_raised_once, SLP_T_ANY) \
   X(fidelity_kill_self_raised_once, SLP_T_ANY) \
   X(fidelity_pending_kill_replaced_by_throw, SLP_T_ANY) \

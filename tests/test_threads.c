@@ -733,6 +733,53 @@ TEST(thread_idle_raises_deadlock_alarm) {
     ASSERT_ERR(b_result, SLP_EDEADLOCK);
 }
 
+/* ---- switch_trap and a wake from another thread ---------------------- */
+
+/* Reference §1 (switch_trap): a switch to self is no switch.  A tasklet
+ * that blocks alone on its thread under the trap waits for the other
+ * thread (Stackless's thread block takes no trap); the wake makes it
+ * current again -- no switch -- so it gets what was sent, not
+ * ESWITCHTRAP with the value lost. */
+static slp_channel trap_ch;
+
+static int trap_receive(void *arg) {
+    void *v = NULL;
+    int r;
+    ASSERT_EQ(slp_switch_trap(1), 0);
+    r = slp_channel_receive(trap_ch, &v);
+    ASSERT_EQ(slp_switch_trap(-1), 1);
+    EV("%s %s:%s", (char *)arg, slp_err_name(r), v ? (char *)v : "-");
+    return 0;
+}
+
+static int trap_side(void *arg) {
+    slp_tasklet t;
+    slp_channel hold = 0;
+    if (arg) return trap_receive("B main");
+    /* The receiver is a tasklet, alone once B's main waits on a channel
+     * nobody sends to (when t ends, main is revived with ENOSENDER). */
+    t = spawn(trap_receive, "B tasklet");
+    ASSERT_OK(slp_channel_new(&hold));
+    ASSERT_ERR(slp_channel_receive(hold, NULL), SLP_ENOSENDER);
+    ASSERT_EQ(slp_tasklet_alive(t), 0);
+    ASSERT_OK(slp_tasklet_release(t));
+    ASSERT_OK(slp_channel_release(hold));
+    return 0;
+}
+
+TEST(thread_switch_trap_woken_alone) {
+    int id, round;
+    static const char *sent[2] = {"one", "two"};
+    ASSERT_OK(slp_channel_new(&trap_ch));
+    for (round = 0; round < 2; round++) {
+        ASSERT_OK(slp_thread_start(&id, trap_side, round == 0 ? "main" : NULL));
+        while (slp_channel_balance(trap_ch) != -1) nap_ms(1); /* B waits */
+        ASSERT_OK(slp_channel_send(trap_ch, (void *)sent[round]));
+        ASSERT_OK(slp_thread_join(id, NULL));
+    }
+    ASSERT_LOG("B main SLP_OK:one B tasklet SLP_OK:two");
+}
+
 /* ---- a partner that spins for the wake ------------------------------- */
 
 /* With a long SLP_SPIN_US, B's tasklet spins through every wait (no futex):
