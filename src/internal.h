@@ -545,15 +545,16 @@ slp__switch(slp__thread *th, slp__tasklet *next) {
     return r == SLP__SWITCHED ? slp__switch_away(th, self) : r;
 }
 
-/* The current tasklet has left the ring (blocked or paused): pick what runs
- * next (§3.3: another tasklet, the watchdog, sleep, or deadlock).  Unlocks.
- * Returns the caller's result when it runs again. */
 /* slp__block's usual case: something else is queued, no trap, nothing
  * thrown in (else slp__block_slow decides). */
 static inline int slp__block_fast(const slp__thread *th, const slp__tasklet *self) {
     return th->head && !th->switch_trap &&
            !__atomic_load_n(&self->xfer_err, __ATOMIC_RELAXED);
 }
+
+/* The current tasklet has left the ring (blocked or paused): pick what runs
+ * next (§3.3: another tasklet, the watchdog, sleep, or deadlock).  Unlocks.
+ * Returns the caller's result when it runs again. */
 
 static inline __attribute__((always_inline)) int
 slp__block(slp__thread *th, slp__tasklet *self) {
